@@ -1,0 +1,32 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-demo/**', 'node_modules/**', 'docs/api/**', 'tests/e2e/artifacts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        performance: 'readonly',
+        console: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        process: 'readonly',
+        requestAnimationFrame: 'readonly',
+        globalThis: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['three', 'three/*', 'lil-gui', '../three/*', '../jobs/*', '../devtools/*'] }],
+      'no-restricted-globals': ['error', 'window', 'document', 'requestAnimationFrame'],
+    },
+  },
+)

@@ -1,0 +1,814 @@
+import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
+import { BatchStats, type FrameStats, type TypeStats } from './BatchStats.js'
+import { type Clock, performanceClock } from './Clock.js'
+import { CostModel } from './CostModel.js'
+import { CANCELLED, JobPool, QUEUED, RUNNING, SKIP, SLICED, SYSTEM } from './JobPool.js'
+import { RingQueue } from './RingQueue.js'
+import type {
+  BatchSchedulerOptions,
+  Deadline,
+  EnqueueOptions,
+  FrameListener,
+  JobFn,
+  JobInfo,
+  MaxDeferFrames,
+  SystemHandle,
+  SystemOptions,
+} from './types.js'
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkName,
+  checkPositive,
+  checkType,
+  checkWeight,
+  describe,
+} from './validate.js'
+
+/** Weight of a job or system that gives none: 10 % of the budget. */
+export const DEFAULT_WEIGHT = 0.1
+
+/**
+ * Default latency bound per {@link BatchType}, in frames: how long a job may
+ * wait before it is forced. Transform and Visibility are what the user sees,
+ * so they wait least; AI tolerates half a second at 60 fps.
+ */
+export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
+  [BatchType.Transform]: 2,
+  [BatchType.Visibility]: 2,
+  [BatchType.Physics]: 4,
+  [BatchType.LOD]: 8,
+  [BatchType.AI]: 30,
+}
+
+/**
+ * Runs batch jobs from five priority queues within a per-frame CPU budget.
+ *
+ * Each {@link BatchScheduler.runFrame} first arms the systems that are due,
+ * then runs any job that reached its latency bound (forced), then runs jobs in
+ * strict priority order (Transform first, AI last; FIFO within a type) while
+ * each job's predicted cost fits in the budget left. A job that does not fit
+ * keeps its place and waits for the next frame. Jobs enqueued during a frame
+ * become eligible the next frame.
+ *
+ * The core never touches the DOM or three.js, and allocates nothing per frame
+ * once warm.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new BatchScheduler({ budgetMs: 2.5 })
+ * scheduler.addSystem(BatchType.AI, (deadline) => thinkAgents(deadline), { name: 'agents', weight: 0.3 })
+ * scheduler.enqueue(BatchType.LOD, () => rebuildImpostors(), { weight: 0.5 })
+ * function frame() {
+ *   scheduler.runFrame()          // ≤ 2.5 ms of batch work
+ *   renderer.render(scene, camera)
+ * }
+ * ```
+ */
+export class BatchScheduler {
+  /** The clock all time is read from. */
+  readonly clock: Clock
+  /** Everything counted since the start; reading it allocates nothing. */
+  readonly stats: BatchStats
+  /** A sliced job is admitted when at least this many ms of budget are left. */
+  minSliceMs: number
+  /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
+  trace: boolean
+
+  private budget: number
+  private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
+  private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
+  private readonly queues: RingQueue[] = []
+  /** Live (not cancelled, not skipped) queued jobs per type, the running job excluded. */
+  private readonly liveCount = new Int32Array(BATCH_TYPE_COUNT)
+  /** Eligible jobs of the current frame that have not run yet, per type. */
+  private readonly eligibleLive = new Int32Array(BATCH_TYPE_COUNT)
+  private readonly pool = new JobPool()
+  private readonly costs = new CostModel()
+  private readonly systemList: SystemRecord[] = []
+  /** The system owning each pool slot, or null for one-shot jobs. */
+  private readonly systemBySlot: (SystemRecord | null)[] = []
+  private listeners: FrameListener[] = []
+  private readonly onError: ((error: unknown, job: JobInfo) => void) | undefined
+  private readonly maxQueueLength: number
+  private readonly reported = new Set<string>()
+  private readonly deadline: Deadline
+
+  private frameNumber = 0
+  private running = false
+  private disposed = false
+  private frameStart = 0
+  private lastNow = 0
+
+  /**
+   * @param options see {@link BatchSchedulerOptions}; every field is optional.
+   */
+  constructor({
+    budgetMs = 2.5,
+    clock = performanceClock,
+    maxDeferFrames,
+    onError,
+    historyLength = 300,
+    minSliceMs = 0.1,
+    maxQueueLength = 1_000_000,
+    trace = false,
+  }: BatchSchedulerOptions = {}) {
+    const api = 'BatchScheduler'
+    this.budget = checkPositive(api, 'budgetMs', budgetMs)
+    if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
+      throw new TypeError(`${api}: clock must be an object with a now() method, got ${describe(clock)}`)
+    }
+    this.clock = clock
+    if (onError !== undefined) checkFunction(api, 'onError', onError)
+    this.onError = onError
+    this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
+    this.minSliceMs = checkMinSlice(api, minSliceMs)
+    this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
+    this.trace = checkBoolean(api, 'trace', trace, false)
+    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
+      this.queues.push(new RingQueue())
+      this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
+    }
+    if (maxDeferFrames !== undefined) this.applyMaxDefer(api, maxDeferFrames)
+    this.stats.last.budgetMs = this.budget
+
+    const clockRef = this.clock
+    // One deadline object for the scheduler's life: handing it to jobs allocates nothing.
+    this.deadline = {
+      timeRemaining: () => {
+        const left = this.budget - (clockRef.now() - this.frameStart)
+        return left > 0 ? left : 0
+      },
+      shouldYield: () => clockRef.now() - this.frameStart >= this.budget,
+    }
+  }
+
+  /** CPU milliseconds per frame for batch jobs. Must be finite and > 0; takes effect at once. */
+  get budgetMs(): number {
+    return this.budget
+  }
+
+  set budgetMs(value: number) {
+    this.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
+  }
+
+  /** Number of the last frame started (0 before the first). */
+  get frame(): number {
+    return this.frameNumber
+  }
+
+  /** Registered systems, in registration order (a live view: do not modify). */
+  get systems(): readonly SystemHandle[] {
+    return this.systemList
+  }
+
+  /** True once {@link BatchScheduler.dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed
+  }
+
+  /** True while {@link BatchScheduler.runFrame} is running jobs. */
+  get isRunning(): boolean {
+    return this.running
+  }
+
+  /**
+   * Queues a one-shot job. It becomes eligible in the next frame to run (the
+   * current one if called between frames) and runs once, or in slices if it
+   * returns `true`.
+   *
+   * @returns the job's id, for {@link BatchScheduler.cancel}.
+   * @throws RangeError on an unknown type, a non-finite weight, or a full queue; TypeError when `fn` is not a function.
+   */
+  enqueue(type: BatchType, fn: JobFn, options?: EnqueueOptions): number {
+    const api = 'BatchScheduler.enqueue'
+    this.checkAlive(api)
+    checkType(api, type)
+    checkFunction(api, 'fn', fn)
+    let weight = DEFAULT_WEIGHT
+    let name: string | undefined
+    let sliced = false
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`)
+      }
+      if (options.weight !== undefined) weight = checkWeight(api, options.weight)
+      name = checkName(api, options.name)
+      sliced = checkBoolean(api, 'sliced', options.sliced, false)
+    }
+    if ((this.liveCount[type] as number) >= this.maxQueueLength) {
+      throw new RangeError(
+        `${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not queued`,
+      )
+    }
+    const pool = this.pool
+    const slot = pool.alloc()
+    const key = name ?? fn.name
+    pool.fn[slot] = fn
+    pool.name[slot] = key || 'anonymous'
+    pool.type[slot] = type
+    pool.flags[slot] = sliced ? QUEUED | SLICED : QUEUED
+    pool.weight[slot] = weight
+    pool.costIndex[slot] = key ? this.costs.entryFor(key) : -1
+    pool.eligibleFrame[slot] = this.frameNumber + 1
+    pool.lastRunFrame[slot] = -1
+    ;(this.queues[type] as RingQueue).push(slot)
+    this.liveCount[type] = (this.liveCount[type] as number) + 1
+    return pool.idOf(slot)
+  }
+
+  /**
+   * Cancels a queued job (tombstoned, dropped when its queue reaches it).
+   * Cancelling the job that is running stops it from resuming.
+   *
+   * @returns true if the job was waiting and will not run now; false if it
+   * already ran, is running, was cancelled, or the id is unknown.
+   */
+  cancel(id: number): boolean {
+    if (typeof id !== 'number') throw new TypeError(`BatchScheduler.cancel: id must be a number, got ${describe(id)}`)
+    if (this.disposed || !Number.isInteger(id) || id < 0) return false
+    const pool = this.pool
+    const slot = pool.slotOf(id)
+    if (slot < 0) return false
+    const flags = pool.flags[slot] as number
+    if (flags & (SYSTEM | CANCELLED)) return false
+    if (flags & RUNNING) {
+      pool.flags[slot] = flags | CANCELLED
+      return false
+    }
+    pool.flags[slot] = flags | CANCELLED
+    pool.fn[slot] = null
+    this.leaveQueue(slot)
+    this.stats.cancelled++
+    return true
+  }
+
+  /** True while the job is queued (or between slices) and not cancelled. */
+  isPending(id: number): boolean {
+    const slot = this.pool.slotOf(id)
+    if (slot < 0) return false
+    const flags = this.pool.flags[slot] as number
+    return (flags & (SYSTEM | CANCELLED)) === 0 && (flags & QUEUED) !== 0
+  }
+
+  /**
+   * Registers a system: a job re-armed every `interval` frames. It is never
+   * queued twice: a system still waiting (deferred) when it is due again is
+   * not armed again.
+   *
+   * @example
+   * ```ts
+   * const ai = scheduler.addSystem(BatchType.AI, (deadline) => {
+   *   while (agents.hasWork()) { agents.step(); if (deadline.shouldYield()) return true }
+   * }, { name: 'agents', weight: 0.4, interval: 2 })
+   * ai.weight = 0.2   // tune live
+   * ai.remove()
+   * ```
+   */
+  addSystem(type: BatchType, fn: JobFn, options?: SystemOptions): SystemHandle {
+    const api = 'BatchScheduler.addSystem'
+    this.checkAlive(api)
+    checkType(api, type)
+    checkFunction(api, 'fn', fn)
+    let weight = DEFAULT_WEIGHT
+    let name: string | undefined
+    let interval = 1
+    let sliced = false
+    let enabled = true
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`)
+      }
+      if (options.weight !== undefined) weight = checkWeight(api, options.weight)
+      name = checkName(api, options.name)
+      if (options.interval !== undefined) interval = checkInteger(api, 'interval', options.interval, 1)
+      sliced = checkBoolean(api, 'sliced', options.sliced, false)
+      enabled = checkBoolean(api, 'enabled', options.enabled, true)
+    }
+    const pool = this.pool
+    const slot = pool.alloc()
+    const label = name ?? (fn.name || 'anonymous')
+    pool.fn[slot] = fn
+    pool.name[slot] = label
+    pool.type[slot] = type
+    pool.flags[slot] = sliced ? SYSTEM | SLICED : SYSTEM
+    pool.weight[slot] = weight
+    pool.costIndex[slot] = this.costs.create()
+    pool.eligibleFrame[slot] = 0
+    pool.lastRunFrame[slot] = -1
+    const record = new SystemRecord(this, slot, label, type, interval, enabled)
+    this.systemList.push(record)
+    while (this.systemBySlot.length <= slot) this.systemBySlot.push(null)
+    this.systemBySlot[slot] = record
+    return record
+  }
+
+  /**
+   * Runs one frame: arms due systems, runs forced jobs, then runs jobs in
+   * priority order while they fit in the budget. Never throws because of a
+   * job. After {@link BatchScheduler.dispose} it does nothing.
+   *
+   * @returns the frame's stats: the same object every frame (`stats.last`).
+   * @throws Error when called from inside a job (the calling job's error is counted).
+   */
+  runFrame(): FrameStats {
+    const last = this.stats.last
+    if (this.disposed) return last
+    if (this.running) {
+      throw new Error('BatchScheduler.runFrame: called from inside a job; a job cannot run a frame of its own scheduler')
+    }
+    const pool = this.pool
+    const frame = ++this.frameNumber
+    const budgetAtStart = this.budget
+    last.reset(frame, budgetAtStart)
+    this.running = true
+    const t0 = this.clock.now()
+    this.frameStart = t0
+    this.lastNow = t0
+
+    this.armSystems(frame)
+    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
+      this.eligibleLive[t] = this.typeEnabled[t] ? (this.liveCount[t] as number) : 0
+    }
+
+    // Latency bound: at most one forced run per type per frame, before anything else.
+    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+      if (!this.typeEnabled[t]) continue
+      const slot = this.liveHead(t)
+      if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
+      this.runHead(t, slot, !this.fits(slot))
+    }
+
+    // Priority order within the budget; FIFO within a type.
+    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+      if (!this.typeEnabled[t]) continue
+      for (;;) {
+        if (this.lastNow - t0 >= this.budget) break
+        const slot = this.liveHead(t)
+        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !this.fits(slot)) break
+        this.runHead(t, slot, false)
+        if (this.disposed) break
+      }
+      if (this.lastNow - t0 >= this.budget) break
+    }
+
+    this.finishFrame(frame, this.clock.now() - t0)
+    this.running = false
+    this.notify(last)
+    return last
+  }
+
+  /**
+   * Listens to the end of every frame (after stats are recorded). Listeners
+   * run outside the budget; one that throws is reported once and kept.
+   */
+  addFrameListener(listener: FrameListener): void {
+    checkFunction('BatchScheduler.addFrameListener', 'listener', listener)
+    if (this.disposed || this.listeners.includes(listener)) return
+    this.listeners = [...this.listeners, listener]
+  }
+
+  /** Stops a listener added with {@link BatchScheduler.addFrameListener}. */
+  removeFrameListener(listener: FrameListener): void {
+    const i = this.listeners.indexOf(listener)
+    if (i >= 0) this.listeners = this.listeners.filter((l) => l !== listener)
+  }
+
+  /** Enables or disables a whole type: a disabled type's jobs stay queued but do not run or count as deferred. */
+  setTypeEnabled(type: BatchType, enabled: boolean): void {
+    const api = 'BatchScheduler.setTypeEnabled'
+    checkType(api, type)
+    this.typeEnabled[type] = checkBoolean(api, 'enabled', enabled, true) ? 1 : 0
+  }
+
+  /** Whether the type runs (see {@link BatchScheduler.setTypeEnabled}). */
+  isTypeEnabled(type: BatchType): boolean {
+    checkType('BatchScheduler.isTypeEnabled', type)
+    return this.typeEnabled[type] === 1
+  }
+
+  /** The latency bound of a type, in frames. */
+  getMaxDeferFrames(type: BatchType): number {
+    checkType('BatchScheduler.getMaxDeferFrames', type)
+    return this.maxDefer[type] as number
+  }
+
+  /** Sets the latency bound of a type (a non-negative integer, in frames). */
+  setMaxDeferFrames(type: BatchType, frames: number): void {
+    const api = 'BatchScheduler.setMaxDeferFrames'
+    checkType(api, type)
+    this.maxDefer[type] = checkInteger(api, 'frames', frames, 0)
+  }
+
+  /** Live queued jobs of one type (cancelled and skipped ones not counted). */
+  queueDepth(type: BatchType): number {
+    checkType('BatchScheduler.queueDepth', type)
+    return this.liveCount[type] as number
+  }
+
+  /**
+   * Predicted ms of the next run of jobs named `name`: the learned cost, or
+   * NaN before one was measured.
+   */
+  learnedCostMs(name: string): number {
+    const entry = this.costs.find(name)
+    return entry < 0 ? NaN : this.costs.predict(entry)
+  }
+
+  /**
+   * Stops everything: drops every queued job and system, removes listeners.
+   * Later `runFrame` calls do nothing; `enqueue` and `addSystem` throw. Safe to
+   * call twice, and from inside a job (the frame ends after that job).
+   */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    for (const record of this.systemList) record.deactivate()
+    this.systemList.length = 0
+    this.systemBySlot.fill(null)
+    for (const queue of this.queues) queue.clear()
+    this.liveCount.fill(0)
+    this.eligibleLive.fill(0)
+    this.pool.clear()
+    this.costs.clear()
+    this.listeners = []
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  /** @internal */
+  systemWeight(slot: number): number {
+    return this.pool.weight[slot] as number
+  }
+
+  /** @internal */
+  setSystemWeight(slot: number, value: unknown): void {
+    this.pool.weight[slot] = checkWeight('SystemHandle.weight', value)
+  }
+
+  /** @internal */
+  systemEstimate(slot: number): number {
+    const learned = this.costs.predict(this.pool.costIndex[slot] as number)
+    return Number.isNaN(learned) ? (this.pool.weight[slot] as number) * this.budget : learned
+  }
+
+  /** @internal */
+  systemMeasured(slot: number): number {
+    return this.costs.predict(this.pool.costIndex[slot] as number)
+  }
+
+  /** @internal Called when a system's `enabled` changes. */
+  systemEnabledChanged(slot: number, enabled: boolean): void {
+    const pool = this.pool
+    const flags = pool.flags[slot] as number
+    if ((flags & QUEUED) === 0 || flags & RUNNING) return
+    const type = pool.type[slot] as number
+    if (!enabled && (flags & SKIP) === 0) {
+      pool.flags[slot] = flags | SKIP
+      this.countLeave(slot, type)
+    } else if (enabled && flags & SKIP) {
+      pool.flags[slot] = flags & ~SKIP
+      this.liveCount[type] = (this.liveCount[type] as number) + 1
+      if (this.running && (pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) + 1
+    }
+  }
+
+  /** @internal */
+  removeSystem(record: SystemRecord): void {
+    const slot = record.slot
+    const pool = this.pool
+    const flags = pool.flags[slot] as number
+    const i = this.systemList.indexOf(record)
+    if (i >= 0) this.systemList.splice(i, 1)
+    this.systemBySlot[slot] = null
+    this.costs.release(pool.costIndex[slot] as number)
+    pool.costIndex[slot] = -1
+    if (flags & RUNNING) {
+      pool.flags[slot] = flags | CANCELLED
+    } else if (flags & QUEUED) {
+      pool.flags[slot] = flags | CANCELLED
+      pool.fn[slot] = null
+      if ((flags & SKIP) === 0) this.leaveQueue(slot)
+    } else {
+      pool.release(slot)
+    }
+  }
+
+  private applyMaxDefer(api: string, value: MaxDeferFrames): void {
+    if (typeof value === 'number') {
+      const frames = checkInteger(api, 'maxDeferFrames', value, 0)
+      this.maxDefer.fill(frames)
+      return
+    }
+    if (value === null || typeof value !== 'object') {
+      throw new TypeError(`${api}: maxDeferFrames must be a number or an object keyed by BatchType, got ${describe(value)}`)
+    }
+    for (const key of Object.keys(value)) {
+      const type = Number(key)
+      checkType(`${api}: maxDeferFrames key`, type)
+      const frames = (value as Record<number, unknown>)[type]
+      this.maxDefer[type] = checkInteger(api, `maxDeferFrames[${key}]`, frames, 0)
+    }
+  }
+
+  private checkAlive(api: string): void {
+    if (this.disposed) throw new Error(`${api}: the scheduler was disposed`)
+  }
+
+  /** A queued job stops being live (cancelled, removed or skipped). */
+  private leaveQueue(slot: number): void {
+    this.countLeave(slot, this.pool.type[slot] as number)
+  }
+
+  private countLeave(slot: number, type: number): void {
+    this.liveCount[type] = (this.liveCount[type] as number) - 1
+    if (this.running && (this.pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
+  }
+
+  private armSystems(frame: number): void {
+    const pool = this.pool
+    const list = this.systemList
+    for (let i = 0; i < list.length; i++) {
+      const system = list[i] as SystemRecord
+      if (!system.enabled) continue
+      const slot = system.slot
+      const flags = pool.flags[slot] as number
+      if (flags & QUEUED || frame - system.lastArmed < system.interval) continue
+      system.lastArmed = frame
+      pool.flags[slot] = flags | QUEUED
+      pool.eligibleFrame[slot] = frame
+      const type = pool.type[slot] as number
+      ;(this.queues[type] as RingQueue).push(slot)
+      this.liveCount[type] = (this.liveCount[type] as number) + 1
+    }
+  }
+
+  /** The first live job of a type's queue, dropping tombstones on the way; -1 if none. */
+  private liveHead(type: number): number {
+    const queue = this.queues[type] as RingQueue
+    const pool = this.pool
+    while (queue.length > 0) {
+      const slot = queue.peek()
+      const flags = pool.flags[slot] as number
+      if (flags & CANCELLED) {
+        queue.shift()
+        pool.release(slot)
+      } else if (flags & SKIP) {
+        queue.shift()
+        pool.flags[slot] = flags & ~(SKIP | QUEUED)
+      } else {
+        return slot
+      }
+    }
+    return -1
+  }
+
+  /** Whether the job's predicted cost fits in the budget left. */
+  private fits(slot: number): boolean {
+    const pool = this.pool
+    const used = this.lastNow - this.frameStart
+    const left = this.budget - used
+    if (left <= 0) return false
+    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSliceMs, this.budget)
+    const learned = this.costs.predict(pool.costIndex[slot] as number)
+    const predicted = learned === learned ? learned : (pool.weight[slot] as number) * this.budget
+    return predicted <= left
+  }
+
+  /** Pops the head job of `type` (which must be `slot`) and runs it. */
+  private runHead(type: number, slot: number, forced: boolean): void {
+    const pool = this.pool
+    const stats = this.stats
+    const last = stats.last
+    const typeStats = stats.perType[type] as TypeStats
+    ;(this.queues[type] as RingQueue).shift()
+    this.liveCount[type] = (this.liveCount[type] as number) - 1
+    this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
+    if (forced) {
+      last.forced++
+      stats.forced++
+      typeStats.forced++
+    }
+    const fn = pool.fn[slot] as JobFn
+    pool.flags[slot] = (pool.flags[slot] as number) | RUNNING
+    const start = this.lastNow
+    let result: unknown
+    let threw = false
+    try {
+      result = fn(this.deadline)
+    } catch (error) {
+      threw = true
+      this.report(error, slot, type)
+    }
+    const end = this.clock.now()
+    this.lastNow = end
+    const ms = end - start
+    if (this.trace) this.measure(type, slot, start, end)
+
+    const costIndex = pool.costIndex[slot] as number
+    if (costIndex >= 0) this.costs.record(costIndex, ms)
+    last.processed++
+    last.processedByType[type] = (last.processedByType[type] as number) + 1
+    last.msByType[type] = (last.msByType[type] as number) + ms
+    stats.processed++
+    typeStats.processed++
+    typeStats.totalMs += ms
+    if (threw) {
+      last.errors++
+      stats.errors++
+      typeStats.errors++
+    }
+
+    const flags = (pool.flags[slot] as number) & ~RUNNING
+    pool.lastRunFrame[slot] = this.frameNumber
+    if (this.disposed) return
+    if (flags & CANCELLED) {
+      pool.release(slot)
+      return
+    }
+    const system = flags & SYSTEM ? (this.systemBySlot[slot] as SystemRecord) : null
+    if (system !== null) system.runCount++
+    if (result === true && !threw && (system === null || system.enabled)) {
+      pool.flags[slot] = flags | SLICED
+      pool.eligibleFrame[slot] = this.frameNumber + 1
+      ;(this.queues[type] as RingQueue).unshift(slot)
+      this.liveCount[type] = (this.liveCount[type] as number) + 1
+      return
+    }
+    if (result !== undefined && result !== true && result !== false && !threw) this.checkResult(result, slot)
+    if (system !== null) pool.flags[slot] = flags & ~QUEUED
+    else pool.release(slot)
+  }
+
+  private finishFrame(frame: number, usedMs: number): void {
+    const stats = this.stats
+    const last = stats.last
+    const pool = this.pool
+    const budget = this.budget
+    last.usedMs = usedMs
+    last.budgetMs = budget
+    last.utilization = usedMs / budget
+    last.overrunMs = usedMs > budget ? usedMs - budget : 0
+    let total = 0
+    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
+      const depth = this.liveCount[t] as number
+      const deferred = Math.max(0, this.eligibleLive[t] as number)
+      last.queueDepth[t] = depth
+      last.deferredByType[t] = deferred
+      last.deferred += deferred
+      const head = this.disposed ? -1 : this.liveHead(t)
+      const since = head < 0 ? frame + 1 : (pool.eligibleFrame[head] as number)
+      last.oldestWait[t] = since <= frame ? frame - since + 1 : 0
+      const typeStats = stats.perType[t] as TypeStats
+      typeStats.deferred += deferred
+      if (depth > typeStats.peakDepth) typeStats.peakDepth = depth
+      total += depth
+    }
+    stats.frames = frame
+    stats.deferred += last.deferred
+    if (total > stats.peakQueueDepth) stats.peakQueueDepth = total
+    if (last.overrunMs > stats.maxOverrunMs) stats.maxOverrunMs = last.overrunMs
+    stats.history.record(last)
+  }
+
+  private notify(frame: FrameStats): void {
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        ;(listeners[i] as FrameListener)(frame)
+      } catch (error) {
+        this.reportOnce('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
+      }
+    }
+  }
+
+  private report(error: unknown, slot: number, type: number): void {
+    const name = this.pool.name[slot] as string
+    if (this.onError === undefined) {
+      this.reportOnce(
+        `error:${name}`,
+        `BatchScheduler: job "${name}" (${BATCH_TYPE_NAMES[type]}) threw; the frame went on. Later errors of this job are counted in stats.errors, not printed.`,
+        error,
+      )
+      return
+    }
+    try {
+      this.onError(error, { name, type: type as BatchType })
+    } catch (handlerError) {
+      this.reportOnce('onError', 'BatchScheduler: onError threw:', handlerError)
+    }
+  }
+
+  private checkResult(result: unknown, slot: number): void {
+    if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
+      const name = this.pool.name[slot] as string
+      this.reportOnce(
+        `promise:${name}`,
+        `BatchScheduler: job "${name}" returned a Promise; it is not awaited and its time after the first await is not budgeted. Split async work into jobs.`,
+      )
+    }
+  }
+
+  private reportOnce(key: string, message: string, error?: unknown): void {
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    if (error === undefined) console.warn(message)
+    else console.error(message, error)
+  }
+
+  private measure(type: number, slot: number, start: number, end: number): void {
+    try {
+      performance.measure(`batch:${BATCH_TYPE_NAMES[type]}:${this.pool.name[slot]}`, { start, end })
+    } catch {
+      // A clock that is not performance.now() gives times the timeline cannot place.
+    }
+  }
+}
+
+function checkMinSlice(api: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${api}: minSliceMs must be a number, got ${describe(value)}`)
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${api}: minSliceMs must be a finite number >= 0, got ${describe(value)}`)
+  }
+  return value
+}
+
+/** The object behind a {@link SystemHandle}. */
+class SystemRecord implements SystemHandle {
+  /** @internal */
+  lastArmed = -Infinity
+  private live = true
+  private isEnabled: boolean
+  private every: number
+
+  constructor(
+    private readonly scheduler: BatchScheduler,
+    /** @internal */ readonly slot: number,
+    readonly name: string,
+    readonly type: BatchType,
+    interval: number,
+    enabled: boolean,
+  ) {
+    this.every = interval
+    this.isEnabled = enabled
+  }
+
+  get weight(): number {
+    return this.live ? this.scheduler.systemWeight(this.slot) : 0
+  }
+
+  set weight(value: number) {
+    if (this.live) this.scheduler.setSystemWeight(this.slot, value)
+    else checkWeight('SystemHandle.weight', value)
+  }
+
+  get enabled(): boolean {
+    return this.isEnabled
+  }
+
+  set enabled(value: boolean) {
+    const next = checkBoolean('SystemHandle.enabled', 'enabled', value, true)
+    if (next === this.isEnabled) return
+    this.isEnabled = next
+    if (this.live) this.scheduler.systemEnabledChanged(this.slot, next)
+  }
+
+  get interval(): number {
+    return this.every
+  }
+
+  set interval(value: number) {
+    this.every = checkInteger('SystemHandle.interval', 'interval', value, 1)
+  }
+
+  get estimateMs(): number {
+    return this.live ? this.scheduler.systemEstimate(this.slot) : 0
+  }
+
+  get measuredMs(): number {
+    return this.live ? this.scheduler.systemMeasured(this.slot) : NaN
+  }
+
+  get runs(): number {
+    return this.runCount
+  }
+
+  /** @internal */
+  runCount = 0
+
+  get active(): boolean {
+    return this.live
+  }
+
+  remove(): void {
+    if (!this.live) return
+    this.live = false
+    this.scheduler.removeSystem(this)
+  }
+
+  /** @internal */
+  deactivate(): void {
+    this.live = false
+  }
+}

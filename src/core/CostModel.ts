@@ -1,0 +1,83 @@
+/** Weight of a new measurement when it is above the estimate: learn expensive fast. */
+const ALPHA_UP = 0.5
+/** Weight of a new measurement when it is below the estimate: forget slowly. */
+const ALPHA_DOWN = 0.1
+
+/**
+ * Learned cost per job name or system: an asymmetric exponential moving
+ * average of measured milliseconds. It rises quickly when a job gets more
+ * expensive (so the next admission does not overrun) and falls slowly when a
+ * run was cheap (one lucky run does not invite an overrun).
+ * @internal
+ */
+export class CostModel {
+  private estimate = new Float64Array(64)
+  private samples = new Float64Array(64)
+  private size = 0
+  private readonly byName = new Map<string, number>()
+  private readonly freeEntries: number[] = []
+
+  /** The shared entry for a job name, created on first use. */
+  entryFor(name: string): number {
+    let index = this.byName.get(name)
+    if (index === undefined) {
+      index = this.create()
+      this.byName.set(name, index)
+    }
+    return index
+  }
+
+  /** The entry of a job name, or -1 if none was created. */
+  find(name: string): number {
+    return this.byName.get(name) ?? -1
+  }
+
+  /** A private entry (one per system). */
+  create(): number {
+    const reused = this.freeEntries.pop()
+    if (reused !== undefined) return reused
+    if (this.size === this.estimate.length) {
+      const estimate = new Float64Array(this.size * 2)
+      estimate.set(this.estimate)
+      this.estimate = estimate
+      const samples = new Float64Array(this.size * 2)
+      samples.set(this.samples)
+      this.samples = samples
+    }
+    return this.size++
+  }
+
+  /** Gives back a private entry. */
+  release(index: number): void {
+    this.estimate[index] = 0
+    this.samples[index] = 0
+    this.freeEntries.push(index)
+  }
+
+  /** Smoothed ms of the entry, or NaN before it was measured. */
+  predict(index: number): number {
+    return (this.samples[index] as number) > 0 ? (this.estimate[index] as number) : NaN
+  }
+
+  /** Number of measurements taken. */
+  sampleCount(index: number): number {
+    return this.samples[index] as number
+  }
+
+  /** Adds one measurement. */
+  record(index: number, ms: number): void {
+    const n = this.samples[index] as number
+    const old = this.estimate[index] as number
+    this.estimate[index] = n === 0 ? ms : old + (ms > old ? ALPHA_UP : ALPHA_DOWN) * (ms - old)
+    this.samples[index] = n + 1
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.estimate.fill(0)
+    this.samples.fill(0)
+    this.size = 0
+    this.byName.clear()
+    this.freeEntries.length = 0
+  }
+}

@@ -1,0 +1,134 @@
+import type { BatchType } from './BatchType.js'
+import type { Clock } from './Clock.js'
+
+/**
+ * Handed to every job: how much of the frame's budget is left, in the spirit
+ * of `requestIdleCallback`'s `IdleDeadline`. A sliced job does a unit of work,
+ * checks `shouldYield()`, and returns `true` to resume next frame.
+ */
+export interface Deadline {
+  /** Milliseconds of budget left this frame (≥ 0). */
+  timeRemaining(): number
+  /** True when the budget is spent: return `true` from the job now to resume next frame. */
+  shouldYield(): boolean
+}
+
+/**
+ * A unit of batch work. Return `true` for "more to do": the job resumes in a
+ * later frame at the head of its queue. Anything else means done. A returned
+ * Promise is not awaited (a warning is printed once).
+ */
+export type JobFn = (deadline: Deadline) => void | boolean
+
+/** What `onError` is told about the job that threw. */
+export interface JobInfo {
+  /** The job's name: its `name` option, else the function's name, else `'anonymous'`. */
+  readonly name: string
+  /** The job's {@link BatchType}. */
+  readonly type: BatchType
+}
+
+/** Options of {@link BatchScheduler.enqueue}. */
+export interface EnqueueOptions {
+  /**
+   * Expected cost as a fraction of the budget, 0..1; used to predict the cost
+   * until a run of a job with the same name has been measured. Finite values
+   * out of range are clamped.
+   * @default 0.1
+   */
+  weight?: number
+  /**
+   * Name for stats, errors and cost learning: jobs with the same name share
+   * one learned cost. Defaults to the function's own name.
+   */
+  name?: string
+  /**
+   * The job spreads its work over frames: it is admitted whenever at least
+   * `minSliceMs` of budget is left and must stop when `deadline.shouldYield()`.
+   * @default false
+   */
+  sliced?: boolean
+}
+
+/** Options of {@link BatchScheduler.addSystem}. */
+export interface SystemOptions {
+  /** Expected cost as a fraction of the budget, 0..1 (clamped). @default 0.1 */
+  weight?: number
+  /** Name for stats, errors and the devtools. Defaults to the function's own name. */
+  name?: string
+  /** Armed once every `interval` frames (a positive integer). @default 1 */
+  interval?: number
+  /** Treat the system as sliced from the start (see {@link EnqueueOptions.sliced}). @default false */
+  sliced?: boolean
+  /** Start enabled. @default true */
+  enabled?: boolean
+}
+
+/** A system registered with {@link BatchScheduler.addSystem}. */
+export interface SystemHandle {
+  /** Its name. */
+  readonly name: string
+  /** Its {@link BatchType}. */
+  readonly type: BatchType
+  /** Expected cost as a fraction of the budget (0..1); setting clamps finite values and throws on NaN. */
+  weight: number
+  /** A disabled system is not armed, and is skipped if already queued. */
+  enabled: boolean
+  /** Armed once every `interval` frames (positive integer). */
+  interval: number
+  /** Predicted ms of its next run: the learned cost once measured, else `weight × budgetMs`. */
+  readonly estimateMs: number
+  /** Smoothed measured ms per run, or `NaN` before its first run. */
+  readonly measuredMs: number
+  /** Runs so far. */
+  readonly runs: number
+  /** False once removed (or the scheduler disposed). */
+  readonly active: boolean
+  /** Unregisters the system; a queued run is dropped. Safe to call twice. */
+  remove(): void
+}
+
+/** Called at the end of every frame with that frame's stats (the same object each time). */
+export type FrameListener = (frame: import('./BatchStats.js').FrameStats) => void
+
+/** Latency bounds in frames, per {@link BatchType}. */
+export type MaxDeferFrames = number | Partial<Record<BatchType, number>>
+
+/** Options of the {@link BatchScheduler} constructor. */
+export interface BatchSchedulerOptions {
+  /** CPU milliseconds per frame for batch jobs (finite, > 0). @default 2.5 */
+  budgetMs?: number
+  /** Source of time. @default performance.now() */
+  clock?: Clock
+  /**
+   * Latency bound in frames: a job that has waited this many frames runs at
+   * the start of the next frame even past the budget (forced). One number for
+   * every type, or per type. Non-negative integers.
+   * @default { Transform: 2, Visibility: 2, Physics: 4, LOD: 8, AI: 30 }
+   */
+  maxDeferFrames?: MaxDeferFrames
+  /**
+   * Called with every error a job throws. The default prints `console.error`
+   * once per job name.
+   */
+  onError?: (error: unknown, job: JobInfo) => void
+  /** Frames kept in `stats.history` (positive integer). @default 300 */
+  historyLength?: number
+  /**
+   * A sliced job is admitted when at least this many ms of budget are left.
+   * @default 0.1
+   */
+  minSliceMs?: number
+  /**
+   * Most live jobs one type's queue may hold; `enqueue` past it throws a
+   * `RangeError` (nothing is dropped silently). Systems are not counted.
+   * @default 1_000_000
+   */
+  maxQueueLength?: number
+  /**
+   * Record every job run with `performance.measure('batch:<type>:<name>')` so
+   * jobs show in the Chrome DevTools Performance panel. Costs nothing when off.
+   * @default false
+   */
+  trace?: boolean
+}
