@@ -79,6 +79,7 @@ export class BatchScheduler {
   private budget: number
   private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
   private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
+  private readonly typeShare = new Float64Array(BATCH_TYPE_COUNT).fill(1)
   private readonly queues: RingQueue[] = []
   /** Live (not cancelled, not skipped) queued jobs per type, the running job excluded. */
   private readonly liveCount = new Int32Array(BATCH_TYPE_COUNT)
@@ -99,6 +100,8 @@ export class BatchScheduler {
   private running = false
   private disposed = false
   private frameStart = 0
+  /** Clock time at which the running job's share of the budget is spent. */
+  private deadlineEnd = 0
   private lastNow = 0
 
   /**
@@ -113,6 +116,7 @@ export class BatchScheduler {
     minSliceMs = 0.1,
     maxQueueLength = 1_000_000,
     trace = false,
+    typeShare,
   }: BatchSchedulerOptions = {}) {
     const api = 'BatchScheduler'
     this.budget = checkPositive(api, 'budgetMs', budgetMs)
@@ -131,16 +135,26 @@ export class BatchScheduler {
       this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
     }
     if (maxDeferFrames !== undefined) this.applyMaxDefer(api, maxDeferFrames)
+    if (typeShare !== undefined) {
+      if (typeShare === null || typeof typeShare !== 'object') {
+        throw new TypeError(`${api}: typeShare must be an object keyed by BatchType, got ${describe(typeShare)}`)
+      }
+      for (const key of Object.keys(typeShare)) {
+        const type = Number(key)
+        checkType(`${api}: typeShare key`, type)
+        this.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
+      }
+    }
     this.stats.last.budgetMs = this.budget
 
     const clockRef = this.clock
     // One deadline object for the scheduler's life: handing it to jobs allocates nothing.
     this.deadline = {
       timeRemaining: () => {
-        const left = this.budget - (clockRef.now() - this.frameStart)
+        const left = this.deadlineEnd - clockRef.now()
         return left > 0 ? left : 0
       },
-      shouldYield: () => clockRef.now() - this.frameStart >= this.budget,
+      shouldYield: () => clockRef.now() >= this.deadlineEnd,
     }
   }
 
@@ -388,6 +402,23 @@ export class BatchScheduler {
     return this.typeEnabled[type] === 1
   }
 
+  /**
+   * Caps the share of the budget one type may use per frame (0 < share ≤ 1;
+   * 1 = no cap, the default). A capped type leaves the rest to lower types,
+   * which helps them progress without waiting for their latency bound.
+   */
+  setTypeShare(type: BatchType, share: number): void {
+    const api = 'BatchScheduler.setTypeShare'
+    checkType(api, type)
+    this.typeShare[type] = checkShare(api, share)
+  }
+
+  /** The share of the budget a type may use per frame (see {@link BatchScheduler.setTypeShare}). */
+  getTypeShare(type: BatchType): number {
+    checkType('BatchScheduler.getTypeShare', type)
+    return this.typeShare[type] as number
+  }
+
   /** The latency bound of a type, in frames. */
   getMaxDeferFrames(type: BatchType): number {
     checkType('BatchScheduler.getMaxDeferFrames', type)
@@ -564,13 +595,21 @@ export class BatchScheduler {
     return -1
   }
 
-  /** Whether the job's predicted cost fits in the budget left. */
+  /** Ms the job may use now: the frame's budget left, capped by its type's share. */
+  private allowance(type: number): number {
+    const left = this.budget - (this.lastNow - this.frameStart)
+    const share = this.typeShare[type] as number
+    if (share >= 1) return left
+    const typeLeft = share * this.budget - (this.stats.last.msByType[type] as number)
+    return typeLeft < left ? typeLeft : left
+  }
+
+  /** Whether the job's predicted cost fits in the budget left (and its type's share). */
   private fits(slot: number): boolean {
     const pool = this.pool
-    const used = this.lastNow - this.frameStart
-    const left = this.budget - used
+    const left = this.allowance(pool.type[slot] as number)
     if (left <= 0) return false
-    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSliceMs, this.budget)
+    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSliceMs, this.budget * (this.typeShare[pool.type[slot] as number] as number))
     const learned = this.costs.predict(pool.costIndex[slot] as number)
     const predicted = learned === learned ? learned : (pool.weight[slot] as number) * this.budget
     return predicted <= left
@@ -593,6 +632,8 @@ export class BatchScheduler {
     const fn = pool.fn[slot] as JobFn
     pool.flags[slot] = (pool.flags[slot] as number) | RUNNING
     const start = this.lastNow
+    const allowance = this.allowance(type)
+    this.deadlineEnd = start + (allowance > 0 ? allowance : 0)
     let result: unknown
     let threw = false
     try {
@@ -724,6 +765,14 @@ export class BatchScheduler {
       // A clock that is not performance.now() gives times the timeline cannot place.
     }
   }
+}
+
+function checkShare(api: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${api}: share must be a number, got ${describe(value)}`)
+  if (!Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new RangeError(`${api}: share must be a finite number in (0, 1], got ${describe(value)}`)
+  }
+  return value
 }
 
 function checkMinSlice(api: string, value: unknown): number {

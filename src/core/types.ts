@@ -131,4 +131,9 @@ export interface BatchSchedulerOptions {
    * @default false
    */
   trace?: boolean
+  /**
+   * Most of the budget each type may use per frame, 0 < share ≤ 1, per type.
+   * @default 1 for every type (no cap)
+   */
+  typeShare?: Partial<Record<BatchType, number>>
 }
