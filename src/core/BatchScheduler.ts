@@ -97,6 +97,8 @@ export class BatchScheduler {
   private readonly deadline: Deadline
 
   private frameNumber = 0
+  private isPaused = false
+  private stepsPending = 0
   private running = false
   private disposed = false
   private frameStart = 0
@@ -175,6 +177,25 @@ export class BatchScheduler {
   /** Registered systems, in registration order (a live view: do not modify). */
   get systems(): readonly SystemHandle[] {
     return this.systemList
+  }
+
+  /**
+   * While paused, {@link BatchScheduler.runFrame} runs nothing (jobs wait,
+   * nothing ages, no frame is counted) unless a step was requested. For
+   * debugging from the devtools panel.
+   */
+  get paused(): boolean {
+    return this.isPaused
+  }
+
+  set paused(value: boolean) {
+    this.isPaused = checkBoolean('BatchScheduler.paused', 'paused', value, false)
+    if (!this.isPaused) this.stepsPending = 0
+  }
+
+  /** While paused, lets the next `runFrame` call run one frame. */
+  step(): void {
+    if (this.isPaused) this.stepsPending++
   }
 
   /** True once {@link BatchScheduler.dispose} was called. */
@@ -329,6 +350,10 @@ export class BatchScheduler {
   runFrame(): FrameStats {
     const last = this.stats.last
     if (this.disposed) return last
+    if (this.isPaused) {
+      if (this.stepsPending === 0) return last
+      this.stepsPending--
+    }
     if (this.running) {
       throw new Error('BatchScheduler.runFrame: called from inside a job; a job cannot run a frame of its own scheduler')
     }
