@@ -188,6 +188,7 @@ export class BatchScheduler {
     return this.budget
   }
 
+  /** Sets the budget (finite, > 0); throws a RangeError/TypeError otherwise and keeps the old value. */
   set budgetMs(value: number) {
     this.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
   }
@@ -211,6 +212,7 @@ export class BatchScheduler {
     return this.isPaused
   }
 
+  /** Pauses (true) or resumes (false) the scheduler. */
   set paused(value: boolean) {
     this.isPaused = checkBoolean('BatchScheduler.paused', 'paused', value, false)
     if (!this.isPaused) this.stepsPending = 0
