@@ -290,7 +290,6 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
     }
     this.hasLastTime = true
     this.lastTime = time
-    t.deltaMs = delta
 
     const update = this.updateFn
     if (update !== undefined) {
@@ -301,9 +300,8 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
       }
     }
     const t1 = clock.now()
-    t.updateMs = t1 - t0
-    t.jobsMs = 0
-    t.renderMs = 0
+    let jobsMs = 0
+    let renderMs = 0
 
     // `update` may have stopped or disposed the loop, or the context is lost.
     if (!this.disposed && this.isRunning && !this.lost) {
@@ -316,7 +314,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
         this.report(error, 'scheduler')
       }
       const t3 = clock.now()
-      t.jobsMs = t3 - t2
+      jobsMs = t3 - t2
       try {
         const render = this.renderFn
         if (render !== undefined) render(time, xrFrame)
@@ -324,8 +322,14 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
       } catch (error) {
         this.report(error, 'render')
       }
-      t.renderMs = clock.now() - t3
+      renderMs = clock.now() - t3
     }
+    // Written together at the end, so a reader inside the frame (a frame
+    // listener, the devtools panel) sees the last complete frame.
+    t.deltaMs = delta
+    t.updateMs = t1 - t0
+    t.jobsMs = jobsMs
+    t.renderMs = renderMs
     t.frameMs = clock.now() - t0
 
     const adaptive = this.adaptive

@@ -162,6 +162,24 @@ describe('RenderLoop: timings', () => {
     expect(timings.deltaMs).toBeCloseTo(FRAME, 9)
     expect(timings.frameMs).toBe(6)
   })
+
+  it('a reader inside the frame (a frame listener, the devtools) sees the last complete frame', () => {
+    const { clock, scheduler, renderer, loop } = setup({ update: () => clock.advance(1) })
+    scheduler.addSystem(BatchType.Physics, () => clock.advance(2), { weight: 0.5 })
+    renderer.onRender = () => clock.advance(3)
+    const seen: number[][] = []
+    scheduler.addFrameListener(() => {
+      const t = loop.timings
+      seen.push([t.updateMs, t.jobsMs, t.renderMs, t.frameMs])
+    })
+    loop.start()
+    renderer.frame(0)
+    renderer.frame(FRAME)
+    expect(seen).toEqual([
+      [0, 0, 0, 0],
+      [1, 2, 3, 6],
+    ])
+  })
 })
 
 describe('RenderLoop: start, stop, dispose', () => {
