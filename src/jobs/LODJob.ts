@@ -1,0 +1,331 @@
+import type { Camera, LOD, Object3D } from 'three'
+import { BatchScheduler } from '../core/BatchScheduler.js'
+import { BatchType } from '../core/BatchType.js'
+import type { Deadline, SystemHandle } from '../core/types.js'
+import { checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+
+/** Options of {@link LODJob}. */
+export interface LODJobOptions {
+  /** Name of the system in stats, errors and the devtools. @default 'lod' */
+  name?: string
+  /**
+   * Expected cost as a fraction of the budget (0..1), shown and tuned in the
+   * devtools. The system is sliced: it stops itself at the deadline.
+   * @default 0.2
+   */
+  weight?: number
+  /** LODs updated between two `deadline.shouldYield()` checks: the most the job overruns by. @default 16 */
+  chunkSize?: number
+  /**
+   * Staleness bound: the job does not yield while the next LOD in line was
+   * last updated `maxLagFrames` or more frames ago, so after any run at frame
+   * G every managed LOD was updated at a frame > G − maxLagFrames. An integer
+   * ≥ 1, or `Infinity` to stay within the budget whatever the LOD count.
+   * @default 30
+   */
+  maxLagFrames?: number
+  /** Manage every LOD found under this object at install (see {@link LODJob.addAll}). */
+  root?: Object3D
+}
+
+/** Which job manages a LOD: two jobs on one LOD would restore each other's flag wrongly. */
+const _owners = new WeakMap<LOD, LODJob>()
+
+/**
+ * Picks LOD levels as a sliced {@link BatchType.LOD} system instead of the
+ * renderer calling `lod.update(camera)` on every visible LOD in every render.
+ *
+ * Each managed LOD gets `autoUpdate = false` (so the renderer skips it: the
+ * work is never done twice) and is updated by the job with the same
+ * `lod.update(camera)`, round-robin: the LOD updated least recently goes next.
+ * Round-robin, rather than nearest first, gives a hard bound with no sorting
+ * per frame: every LOD is updated once per lap, and a lap may not last longer
+ * than `maxLagFrames` (see {@link LODJobOptions.maxLagFrames}); with a still
+ * camera one lap brings every LOD to the level `lod.update(camera)` picks. A
+ * LOD is also updated once when added, so it never shows all its levels at
+ * once. The job checks the deadline every `chunkSize` LODs and resumes where
+ * it stopped; it updates each LOD at most once per frame.
+ *
+ * **Staleness bound**: each run updates at least `chunkSize` LODs (or all of
+ * them); after a run at frame G every LOD was updated after G − maxLagFrames;
+ * the job runs at least every `maxDeferFrames(LOD) + 1` frames (forced when
+ * starved), so a LOD's level is never older than
+ * maxLagFrames + maxDeferFrames(LOD) frames.
+ *
+ * **Budget**: there is always a next LOD to check, so with many LODs the job
+ * uses whatever budget the higher types leave, every frame, and the AI type
+ * then runs only at its latency bound. To leave room, cap the type's share:
+ * `scheduler.setTypeShare(BatchType.LOD, 0.4)`.
+ *
+ * Unlike the renderer, the job also updates LODs that are hidden or outside
+ * the camera's layers (they are cheap, and then right as soon as they show).
+ * Allocates nothing per frame.
+ *
+ * @example
+ * ```ts
+ * const lods = new LODJob(scheduler, camera, { root: scene })  // every LOD in the scene
+ * lods.add(spawnedTree)     // LODs created later
+ * lods.remove(felledTree)   // restores its autoUpdate
+ * lods.dispose()            // restores every autoUpdate
+ * ```
+ */
+export class LODJob {
+  /** The scheduler system running the job (tune `weight`, toggle `enabled`; while disabled, levels freeze). */
+  readonly system: SystemHandle
+
+  private readonly scheduler: BatchScheduler
+  private cam: Camera
+  private readonly chunkSize: number
+  private readonly maxLag: number
+  /** Managed LODs in round-robin order; `null` marks a removed one until the lap ends. */
+  private lods: (LOD | null)[] = []
+  /** Each LOD's `autoUpdate` before the job took it, restored on remove. */
+  private savedAuto: boolean[] = []
+  /** Frame of each LOD's last update. */
+  private lastFrame: number[] = []
+  private readonly index = new Map<LOD, number>()
+  private cursor = 0
+  private holes = 0
+  private lapCount = 0
+  private updatedLast = 0
+  private updatedTotal = 0
+  private disposed = false
+
+  /**
+   * Installs the job: registers a sliced {@link BatchType.LOD} system and,
+   * with `root`, takes every LOD under it.
+   *
+   * @throws TypeError when `scheduler` is not a BatchScheduler, `camera` not a THREE.Camera, or on a bad option.
+   */
+  constructor(
+    scheduler: BatchScheduler,
+    camera: Camera,
+    { name = 'lod', weight = 0.2, chunkSize = 16, maxLagFrames = 30, root }: LODJobOptions = {},
+  ) {
+    const api = 'LODJob'
+    if (!(scheduler instanceof BatchScheduler)) {
+      throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
+    }
+    checkCamera(api, camera)
+    const label = checkName(api, name) ?? 'lod'
+    const w = checkWeight(api, weight)
+    this.chunkSize = checkInteger(api, 'chunkSize', chunkSize, 1)
+    this.maxLag = maxLagFrames === Infinity ? Infinity : checkInteger(api, 'maxLagFrames', maxLagFrames, 1)
+    if (root !== undefined) checkObject(api, 'root', root)
+    this.scheduler = scheduler
+    this.cam = camera
+    this.system = scheduler.addSystem(BatchType.LOD, this.run, { sliced: true, name: label, weight: w })
+    if (root !== undefined) this.addAll(root)
+  }
+
+  /** The camera levels are chosen for; may be switched at any time. */
+  get camera(): Camera {
+    return this.cam
+  }
+
+  set camera(value: Camera) {
+    checkCamera('LODJob.camera', value)
+    this.cam = value
+  }
+
+  /** Number of managed LODs. */
+  get size(): number {
+    return this.index.size
+  }
+
+  /** LODs updated in the job's last run. */
+  get lastUpdated(): number {
+    return this.updatedLast
+  }
+
+  /** LODs updated by the job's runs since it was installed (updates on `add` not counted). */
+  get totalUpdated(): number {
+    return this.updatedTotal
+  }
+
+  /** Round-robin laps completed: after a lap with a still camera, every LOD shows the level `update` picks. */
+  get laps(): number {
+    return this.lapCount
+  }
+
+  /** True once {@link LODJob.dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed
+  }
+
+  /** Whether the job manages `lod`. */
+  has(lod: LOD): boolean {
+    return this.index.has(lod)
+  }
+
+  /**
+   * Manages `lod`: sets its `autoUpdate` to false (remembering the old value),
+   * updates it once now, and then round-robin. The job keeps it (and updates
+   * it, in the scene or not) until {@link LODJob.remove}: remove LODs you discard.
+   *
+   * @returns false if the job already managed it.
+   * @throws TypeError when `lod` is not a THREE.LOD; Error when another LODJob manages it or this job was disposed.
+   */
+  add(lod: LOD): boolean {
+    const api = 'LODJob.add'
+    checkLOD(api, lod)
+    if (this.disposed) throw new Error(`${api}: the job was disposed`)
+    const owner = _owners.get(lod)
+    if (owner === this) return false
+    if (owner !== undefined) throw new Error(`${api}: this LOD is managed by another LODJob; remove it there first`)
+    const i = this.lods.length
+    this.lods.push(lod)
+    this.savedAuto.push(lod.autoUpdate)
+    this.lastFrame.push(this.scheduler.frame)
+    this.index.set(lod, i)
+    _owners.set(lod, this)
+    lod.autoUpdate = false
+    lod.update(this.cam)
+    return true
+  }
+
+  /**
+   * Stops managing `lod` and restores its `autoUpdate`.
+   *
+   * @returns false if the job did not manage it.
+   */
+  remove(lod: LOD): boolean {
+    const i = this.index.get(lod)
+    if (i === undefined) return false
+    this.lods[i] = null
+    this.holes++
+    this.index.delete(lod)
+    _owners.delete(lod)
+    lod.autoUpdate = this.savedAuto[i] as boolean
+    if (this.index.size === 0) {
+      this.lods.length = 0
+      this.savedAuto.length = 0
+      this.lastFrame.length = 0
+      this.cursor = 0
+      this.holes = 0
+    }
+    return true
+  }
+
+  /**
+   * Manages every LOD under `root` (itself included) that the job does not
+   * manage yet.
+   *
+   * @returns the number of LODs added.
+   */
+  addAll(root: Object3D): number {
+    checkObject('LODJob.addAll', 'root', root)
+    const before = this.index.size
+    root.traverse(this.addVisitor)
+    return this.index.size - before
+  }
+
+  /** Removes the system, restores every managed LOD's `autoUpdate`, forgets them. Safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.system.remove()
+    const lods = this.lods
+    for (let i = 0; i < lods.length; i++) {
+      const lod = lods[i]
+      if (lod === null || lod === undefined) continue
+      lod.autoUpdate = this.savedAuto[i] as boolean
+      _owners.delete(lod)
+    }
+    this.lods = []
+    this.savedAuto = []
+    this.lastFrame = []
+    this.index.clear()
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  private readonly addVisitor = (object: Object3D): void => {
+    if ((object as LOD).isLOD === true && !this.index.has(object as LOD)) this.add(object as LOD)
+  }
+
+  /** The system: one slice of the round-robin, at most one lap per run. */
+  private readonly run = (deadline: Deadline): boolean => {
+    const frame = this.scheduler.frame
+    const camera = this.cam
+    const chunk = this.chunkSize
+    // One lap at most: as many updates as live LODs, so none is updated twice in a frame.
+    let remaining = this.index.size
+    let updated = 0
+    let sinceCheck = 0
+    let more = false
+    while (remaining > 0) {
+      if (this.cursor >= this.lods.length) this.endLap()
+      const i = this.cursor++
+      const lod = this.lods[i]
+      if (lod === null || lod === undefined) continue
+      lod.update(camera)
+      this.lastFrame[i] = frame
+      updated++
+      remaining--
+      if (++sinceCheck >= chunk) {
+        sinceCheck = 0
+        if (deadline.shouldYield() && !this.overdue(frame)) {
+          more = remaining > 0
+          break
+        }
+      }
+    }
+    if (this.cursor >= this.lods.length && this.lods.length > 0) this.endLap()
+    this.updatedLast = updated
+    this.updatedTotal += updated
+    return more
+  }
+
+  /** Whether the next LOD in line was updated too long ago for the job to yield. */
+  private overdue(frame: number): boolean {
+    const n = this.lastFrame.length
+    if (n === 0) return false
+    const next = this.cursor < n ? this.cursor : 0
+    return frame - (this.lastFrame[next] as number) >= this.maxLag
+  }
+
+  /** Wraps the cursor; squeezes out removed LODs, keeping the order. */
+  private endLap(): void {
+    this.cursor = 0
+    this.lapCount++
+    if (this.holes === 0) return
+    const lods = this.lods
+    const saved = this.savedAuto
+    const last = this.lastFrame
+    let k = 0
+    for (let i = 0; i < lods.length; i++) {
+      const lod = lods[i]
+      if (lod === null || lod === undefined) continue
+      if (k !== i) {
+        lods[k] = lod
+        saved[k] = saved[i] as boolean
+        last[k] = last[i] as number
+        this.index.set(lod, k)
+      }
+      k++
+    }
+    lods.length = k
+    saved.length = k
+    last.length = k
+    this.holes = 0
+  }
+}
+
+function checkCamera(api: string, camera: unknown): void {
+  if (camera === null || typeof camera !== 'object' || (camera as { isCamera?: unknown }).isCamera !== true) {
+    throw new TypeError(`${api}: camera must be a THREE.Camera, got ${describe(camera)}`)
+  }
+}
+
+function checkLOD(api: string, lod: unknown): void {
+  if (lod === null || typeof lod !== 'object' || (lod as { isLOD?: unknown }).isLOD !== true) {
+    throw new TypeError(`${api}: lod must be a THREE.LOD, got ${describe(lod)}`)
+  }
+}
+
+function checkObject(api: string, arg: string, object: unknown): void {
+  if (object === null || typeof object !== 'object' || (object as { isObject3D?: unknown }).isObject3D !== true) {
+    throw new TypeError(`${api}: ${arg} must be a THREE.Object3D, got ${describe(object)}`)
+  }
+}

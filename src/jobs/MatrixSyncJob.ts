@@ -1,0 +1,449 @@
+import { Object3D, type Scene } from 'three'
+import { BatchScheduler } from '../core/BatchScheduler.js'
+import { BatchType } from '../core/BatchType.js'
+import type { Deadline, SystemHandle } from '../core/types.js'
+import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
+
+/** Options of {@link MatrixSyncJob}. */
+export interface MatrixSyncJobOptions {
+  /** Name of the system in stats, errors and the devtools. @default 'matrixSync' */
+  name?: string
+  /**
+   * Expected cost as a fraction of the budget (0..1), shown and tuned in the
+   * devtools. The system is sliced, so it is admitted whenever the
+   * scheduler's `minSliceMs` is left and stops itself at the deadline.
+   * @default 0.4
+   */
+  weight?: number
+  /** Objects updated between two `deadline.shouldYield()` checks: the most the job overruns by. @default 16 */
+  chunkSize?: number
+  /**
+   * Staleness bound: a mark made while `scheduler.frame` is F is applied, past
+   * the budget if need be, by the job's first run at a frame ≥ F + maxLagFrames.
+   * An integer ≥ 1 (1 = never defer a mark), or `Infinity` to stay within the
+   * budget whatever the backlog.
+   * @default 8
+   */
+  maxLagFrames?: number
+  /**
+   * Listen to `childadded` / `childremoved` on every object in the scene, so
+   * objects added anywhere in it are brought up to date without a
+   * `markDirty` call. Costs one listener array pair per object. When false,
+   * call `markDirty(object)` after adding an object.
+   * @default true
+   */
+  watchHierarchy?: boolean
+  /**
+   * With `watchHierarchy`: compute an added subtree's world matrices at once,
+   * inside `parent.add()`, so it is never drawn at a stale place (at the
+   * origin for a new object). When false, it is queued like `markDirty`.
+   * @default true
+   */
+  updateOnAdd?: boolean
+}
+
+/** The Object3D update three uses unless a class overrides it (cameras, skinned meshes, helpers, audio). */
+const _baseUpdateMatrixWorld = Object3D.prototype.updateMatrixWorld
+/** Scenes that have a live job: two jobs on one scene would restore each other's flag wrongly. */
+const _scenes = new WeakSet<Scene>()
+/** A deadline that never expires, for {@link MatrixSyncJob.flush}. */
+const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
+
+/**
+ * Keeps world matrices up to date incrementally, as a sliced Transform
+ * system, instead of three recomputing every object's world matrix in every
+ * `renderer.render` (`scene.updateMatrixWorld()`).
+ *
+ * **What it switches off**: `scene.matrixWorldAutoUpdate = false`, so the
+ * renderer no longer traverses the scene. Nothing else: per-object
+ * `matrixAutoUpdate` / `matrixWorldAutoUpdate` flags are left alone and
+ * honoured exactly as three does (a dirty object's local matrix is composed
+ * only if `matrixAutoUpdate`; its world matrix is written only if
+ * `matrixWorldAutoUpdate`). Without the scene-wide traversal those flags cost
+ * nothing per frame, and on-demand APIs (`getWorldPosition`, `attach`, a
+ * manual `scene.updateMatrixWorld()`) keep working. The camera is not the
+ * job's concern: `RenderLoop` updates the camera's world matrix itself.
+ *
+ * **What counts as moved**: objects you mark with {@link MatrixSyncJob.markDirty}
+ * after changing their position, rotation, scale or matrix (mark an animated
+ * root once per frame; its subtree follows). There is no automatic change
+ * detection: reading every object's transform every frame is the O(N) work
+ * this job exists to remove. Objects added under the scene are picked up by
+ * `childadded` listeners (see {@link MatrixSyncJobOptions.watchHierarchy}).
+ *
+ * **Order and cost**: marks are coalesced (an object is queued once until it
+ * is updated) and served oldest first. A dirty object is updated together
+ * with its whole subtree, each node once: if an ancestor is also dirty, the
+ * topmost dirty ancestor's subtree is updated instead, and every node the
+ * sweep reaches has its own mark consumed. The sweep checks the deadline
+ * every `chunkSize` objects and resumes where it stopped, so a 100k-object
+ * sweep spreads over frames. Objects whose class overrides
+ * `updateMatrixWorld` (cameras, skinned meshes, helpers, positional audio) are
+ * updated with their own `updateMatrixWorld(true)`, subtree included.
+ *
+ * **Staleness bound**: each run updates at least `chunkSize` objects; a mark
+ * made at frame F is applied by the job's first run at a frame ≥
+ * F + `maxLagFrames` (it works past the budget for that). The job runs every
+ * frame while budget is left and at least every `maxDeferFrames(Transform) + 1`
+ * frames otherwise (forced), so the mark is applied by frame
+ * F + maxLagFrames + maxDeferFrames(Transform). With `RenderLoop` (app
+ * update, then jobs, then render) a mark made in `update` is normally applied
+ * before that same frame's render.
+ *
+ * **Hierarchy changes**: with `watchHierarchy` (the default) the job keeps a
+ * `childadded` / `childremoved` listener on every object in the scene (three
+ * does not bubble these events, so every possible parent needs one): an
+ * object added anywhere is brought up to date inside `add()` / `attach()`
+ * (or queued, with `updateOnAdd: false`), and a removed subtree loses its
+ * listeners. That costs about 0.5 kB of heap per object and a few µs per
+ * object at install. With `watchHierarchy: false` nothing is listened to:
+ * call `markDirty(object)` after adding it. Marked objects that left the scene
+ * are skipped. Listening relies on three's `add`/`remove`/`attach`/`clear`;
+ * editing `children` arrays by hand bypasses it.
+ *
+ * Allocates nothing per frame once warm (queues grow by doubling, and mark
+ * state lives in an Int32Array indexed by `object.id`, so objects from a
+ * second copy of three in the same scene would clash).
+ *
+ * @example
+ * ```ts
+ * const sync = new MatrixSyncJob(scheduler, scene)
+ * // per frame, after moving things:
+ * player.position.x += 0.1
+ * sync.markDirty(player)      // player and its subtree get new world matrices
+ * // before a raycast that must see this frame's moves:
+ * sync.flush()
+ * // later:
+ * sync.dispose()              // restores scene.matrixWorldAutoUpdate
+ * ```
+ */
+export class MatrixSyncJob {
+  /** The scene whose world matrices the job keeps. */
+  readonly scene: Scene
+  /** The scheduler system running the job (tune `weight`, toggle `enabled`; while disabled, world matrices freeze). */
+  readonly system: SystemHandle
+
+  private readonly scheduler: BatchScheduler
+  private readonly chunkSize: number
+  private readonly maxLag: number
+  private readonly watchHierarchy: boolean
+  private readonly updateOnAdd: boolean
+  private readonly savedAutoUpdate: boolean
+  private readonly queue = new MatrixDirtyQueue()
+  /** Per `object.id`: sequence number of its live mark, 0 when not marked. */
+  private marks = new Int32Array(1024)
+  private seq = 0
+  private live = 0
+  /** Depth-first sweep of the subtree being updated; survives between frames. */
+  private stack: (Object3D | null)[] = []
+  private stackLen = 0
+  /** Mark frame of the entry that started the current subtree sweep. */
+  private rootFrame = 0
+  private updatedLast = 0
+  private updatedTotal = 0
+  private disposed = false
+  private warnedDisposed = false
+
+  /**
+   * Installs the job: registers a sliced {@link BatchType.Transform} system,
+   * sets `scene.matrixWorldAutoUpdate = false`, brings every world matrix up
+   * to date once (`scene.updateMatrixWorld()`) and, with `watchHierarchy`,
+   * listens to hierarchy changes on every object in the scene.
+   *
+   * @throws TypeError when `scheduler` is not a BatchScheduler or `scene` not a THREE.Scene, or on a bad option; Error when the scene already has a live MatrixSyncJob.
+   */
+  constructor(
+    scheduler: BatchScheduler,
+    scene: Scene,
+    {
+      name = 'matrixSync',
+      weight = 0.4,
+      chunkSize = 16,
+      maxLagFrames = 8,
+      watchHierarchy = true,
+      updateOnAdd = true,
+    }: MatrixSyncJobOptions = {},
+  ) {
+    const api = 'MatrixSyncJob'
+    if (!(scheduler instanceof BatchScheduler)) {
+      throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
+    }
+    if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
+      throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
+    }
+    const label = checkName(api, name) ?? 'matrixSync'
+    const w = checkWeight(api, weight)
+    this.chunkSize = checkInteger(api, 'chunkSize', chunkSize, 1)
+    this.maxLag = checkLag(api, maxLagFrames)
+    this.watchHierarchy = checkBoolean(api, 'watchHierarchy', watchHierarchy, true)
+    this.updateOnAdd = checkBoolean(api, 'updateOnAdd', updateOnAdd, true)
+    if (_scenes.has(scene)) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
+
+    this.scheduler = scheduler
+    this.scene = scene
+    this.system = scheduler.addSystem(BatchType.Transform, this.run, { sliced: true, name: label, weight: w })
+    _scenes.add(scene)
+    this.savedAutoUpdate = scene.matrixWorldAutoUpdate
+    scene.matrixWorldAutoUpdate = false
+    scene.updateMatrixWorld()
+    if (this.watchHierarchy) scene.traverse(this.attachVisitor)
+  }
+
+  /** Objects marked and not yet updated. */
+  get pending(): number {
+    return this.live
+  }
+
+  /** True when nothing is marked and no subtree sweep is half done: every world matrix is up to date. */
+  get isIdle(): boolean {
+    return this.live === 0 && this.stackLen === 0
+  }
+
+  /** Objects updated in the job's last run (or the last {@link MatrixSyncJob.flush}). */
+  get lastUpdated(): number {
+    return this.updatedLast
+  }
+
+  /** Objects updated since the job was installed. */
+  get totalUpdated(): number {
+    return this.updatedTotal
+  }
+
+  /** True once {@link MatrixSyncJob.dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed
+  }
+
+  /**
+   * Says that `object` moved: its world matrix and its descendants' are
+   * recomputed in a coming frame (oldest marks first; see the class notes
+   * for the bound). Marking an object already waiting does nothing more.
+   * Also sets `object.matrixWorldNeedsUpdate`, so three's own traversal picks
+   * the change up if the job is disposed first. Objects not in the scene when
+   * their turn comes are skipped. Allocates nothing once warm.
+   *
+   * @throws TypeError when `object` is not a THREE.Object3D. After dispose it warns once and does nothing.
+   */
+  markDirty(object: Object3D): void {
+    if (object === null || typeof object !== 'object' || (object as { isObject3D?: unknown }).isObject3D !== true) {
+      throw new TypeError(`MatrixSyncJob.markDirty: object must be a THREE.Object3D, got ${describe(object)}`)
+    }
+    if (this.disposed) {
+      if (!this.warnedDisposed) {
+        this.warnedDisposed = true
+        console.warn('MatrixSyncJob.markDirty: called after dispose(); ignored')
+      }
+      return
+    }
+    object.matrixWorldNeedsUpdate = true
+    const id = object.id
+    if (id >= this.marks.length) this.growMarks(id)
+    if (this.marks[id] !== 0) return
+    // int32 sequence numbers that skip 0 when they wrap: an entry is compared only with its object's live mark.
+    const seq = (this.seq = (this.seq + 1) | 0 || 1)
+    this.marks[id] = seq
+    this.live++
+    this.queue.push(object, seq, this.scheduler.frame)
+  }
+
+  /**
+   * Applies every pending mark now, outside the budget (for example before
+   * a raycast that must see this frame's moves).
+   *
+   * @returns the number of objects updated.
+   */
+  flush(): number {
+    if (this.disposed) return 0
+    this.work(_never, this.scheduler.frame)
+    return this.updatedLast
+  }
+
+  /**
+   * Removes the system, restores `scene.matrixWorldAutoUpdate` to what it
+   * was, removes the hierarchy listeners and drops pending marks (three's own
+   * traversal then picks them up through `matrixWorldNeedsUpdate`). Safe to
+   * call twice.
+   */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.system.remove()
+    this.scene.matrixWorldAutoUpdate = this.savedAutoUpdate
+    if (this.watchHierarchy) this.scene.traverse(this.detachVisitor)
+    _scenes.delete(this.scene)
+    this.queue.clear()
+    this.stack = []
+    this.stackLen = 0
+    this.marks = new Int32Array(0)
+    this.live = 0
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  /** The system: one slice of the sweep. */
+  private readonly run = (deadline: Deadline): boolean => this.work(deadline, this.scheduler.frame)
+
+  private work(deadline: Deadline, frame: number): boolean {
+    const chunk = this.chunkSize
+    let updated = 0
+    let sinceCheck = 0
+    let more = false
+    for (;;) {
+      if (this.stackLen === 0 && !this.nextRoot()) break
+      updated += this.updateNext()
+      if (++sinceCheck >= chunk) {
+        sinceCheck = 0
+        if (deadline.shouldYield() && !this.overdue(frame)) {
+          more = this.stackLen > 0 || this.queue.length > 0
+          break
+        }
+      }
+    }
+    this.updatedLast = updated
+    this.updatedTotal += updated
+    return more
+  }
+
+  /**
+   * Pops queue entries until a live one whose object is in the scene, and
+   * starts a sweep at its topmost marked ancestor (or itself).
+   */
+  private nextRoot(): boolean {
+    const queue = this.queue
+    const marks = this.marks
+    const scene = this.scene
+    while (queue.length > 0) {
+      const object = queue.peekObject()
+      const seq = queue.peekSeq()
+      const frame = queue.peekFrame()
+      queue.shift()
+      const id = object.id
+      if (marks[id] !== seq) continue
+      let top = object
+      let root = object
+      let p = object.parent
+      while (p !== null) {
+        const pid = p.id
+        if (pid < marks.length && marks[pid] !== 0) top = p
+        root = p
+        p = p.parent
+      }
+      if (root !== scene) {
+        // Detached: it is not drawn; re-adding it brings it up to date.
+        marks[id] = 0
+        this.live--
+        continue
+      }
+      if (top !== object) {
+        // The ancestor's sweep covers it; its mark is settled now, so an object
+        // removed before the sweep reaches it leaves no mark behind.
+        marks[id] = 0
+        this.live--
+      }
+      this.rootFrame = frame
+      this.stack[0] = top
+      this.stackLen = 1
+      return true
+    }
+    return false
+  }
+
+  /** Whether the work left is older than the staleness bound (so the job must not yield). */
+  private overdue(frame: number): boolean {
+    const maxLag = this.maxLag
+    if (this.stackLen > 0) return frame - this.rootFrame >= maxLag
+    const queue = this.queue
+    const marks = this.marks
+    while (queue.length > 0 && marks[queue.peekObject().id] !== queue.peekSeq()) queue.shift()
+    return queue.length > 0 && frame - queue.peekFrame() >= maxLag
+  }
+
+  /** Updates the next object of the sweep and queues its children; returns objects updated. */
+  private updateNext(): number {
+    const stack = this.stack
+    const node = stack[--this.stackLen] as Object3D
+    stack[this.stackLen] = null
+    const marks = this.marks
+    const id = node.id
+    if (id < marks.length && marks[id] !== 0) {
+      marks[id] = 0
+      this.live--
+    }
+    if (node.updateMatrixWorld !== _baseUpdateMatrixWorld) {
+      node.updateMatrixWorld(true)
+      return 1 + this.consumeBelow(node)
+    }
+    if (node.matrixAutoUpdate) node.updateMatrix()
+    if (node.matrixWorldAutoUpdate === true) {
+      const parent = node.parent
+      if (parent === null) node.matrixWorld.copy(node.matrix)
+      else node.matrixWorld.multiplyMatrices(parent.matrixWorld, node.matrix)
+    }
+    node.matrixWorldNeedsUpdate = false
+    const children = node.children
+    for (let i = children.length - 1; i >= 0; i--) stack[this.stackLen++] = children[i] as Object3D
+    return 1
+  }
+
+  /** Clears the marks of a subtree updated in one go; returns its size below `node`. */
+  private consumeBelow(node: Object3D): number {
+    const children = node.children
+    let count = children.length
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as Object3D
+      const id = child.id
+      if (id < this.marks.length && this.marks[id] !== 0) {
+        this.marks[id] = 0
+        this.live--
+      }
+      count += this.consumeBelow(child)
+    }
+    return count
+  }
+
+  private growMarks(id: number): void {
+    let length = this.marks.length || 1024
+    while (length <= id) length *= 2
+    const next = new Int32Array(length)
+    next.set(this.marks)
+    this.marks = next
+  }
+
+  private readonly onChildAdded = (event: { child: Object3D }): void => {
+    if (this.disposed) return
+    const child = event.child
+    child.traverse(this.attachVisitor)
+    if (this.updateOnAdd) {
+      child.updateMatrixWorld(true)
+      const id = child.id
+      if (id < this.marks.length && this.marks[id] !== 0) {
+        this.marks[id] = 0
+        this.live--
+      }
+      this.consumeBelow(child)
+    } else {
+      this.markDirty(child)
+    }
+  }
+
+  private readonly onChildRemoved = (event: { child: Object3D }): void => {
+    if (this.disposed) return
+    event.child.traverse(this.detachVisitor)
+  }
+
+  private readonly attachVisitor = (object: Object3D): void => {
+    object.addEventListener('childadded', this.onChildAdded)
+    object.addEventListener('childremoved', this.onChildRemoved)
+  }
+
+  private readonly detachVisitor = (object: Object3D): void => {
+    object.removeEventListener('childadded', this.onChildAdded)
+    object.removeEventListener('childremoved', this.onChildRemoved)
+  }
+}
+
+function checkLag(api: string, value: unknown): number {
+  if (value === Infinity) return Infinity
+  return checkInteger(api, 'maxLagFrames', value, 1)
+}
