@@ -52,10 +52,13 @@ const _owners = new WeakMap<LOD, LODJob>()
  * starved), so a LOD's level is never older than
  * maxLagFrames + maxDeferFrames(LOD) frames.
  *
- * **Budget**: there is always a next LOD to check, so with many LODs the job
- * uses whatever budget the higher types leave, every frame, and the AI type
- * then runs only at its latency bound. To leave room, cap the type's share:
- * `scheduler.setTypeShare(BatchType.LOD, 0.4)`.
+ * **Budget and rest**: while the camera moves there is always a next LOD
+ * to check, so the job uses whatever budget the higher types leave (cap it
+ * with `scheduler.setTypeShare(BatchType.LOD, 0.4)` to leave room for AI).
+ * Once a whole lap ran with the camera's position and zoom unchanged, every
+ * level is right and the job rests: its runs do nothing until the camera
+ * moves, the camera is switched, or {@link LODJob.invalidate} is called
+ * (after moving LODs themselves).
  *
  * Unlike the renderer, the job also updates LODs that are hidden or outside
  * the camera's layers (they are cheap, and then right as soon as they show).
@@ -90,6 +93,14 @@ export class LODJob {
   private updatedLast = 0
   private updatedTotal = 0
   private disposed = false
+  /** Camera x, y, z and zoom at the start of the current lap. */
+  private readonly lapPose = new Float64Array(4)
+  /** Camera x, y, z and zoom of this run. */
+  private readonly pose = new Float64Array(4)
+  /** The camera has not moved since the current lap began. */
+  private lapClean = false
+  /** A clean lap finished and the camera has not moved since: runs do nothing. */
+  private resting = false
 
   /**
    * Installs the job: registers a sliced {@link BatchType.LOD} system and,
@@ -126,6 +137,27 @@ export class LODJob {
   set camera(value: Camera) {
     checkCamera('LODJob.camera', value)
     this.cam = value
+    this.invalidate()
+  }
+
+  /**
+   * True while the job rests: it finished a lap during which the camera did
+   * not move, so every LOD shows the level `lod.update(camera)` picks, and
+   * the camera has not moved since. A resting run costs a few loads and
+   * leaves the budget to other types.
+   */
+  get isResting(): boolean {
+    return this.resting
+  }
+
+  /**
+   * Starts a new lap even if the camera is still: call it after moving LODs
+   * themselves (the job watches only the camera's position and zoom) or
+   * changing their level distances.
+   */
+  invalidate(): void {
+    this.resting = false
+    this.lapClean = false
   }
 
   /** Number of managed LODs. */
@@ -181,6 +213,7 @@ export class LODJob {
     _owners.set(lod, this)
     lod.autoUpdate = false
     lod.update(this.cam)
+    // It joins the round-robin; a resting job stays at rest (the LOD was just updated).
     return true
   }
 
@@ -244,10 +277,22 @@ export class LODJob {
     if ((object as LOD).isLOD === true && !this.index.has(object as LOD)) this.add(object as LOD)
   }
 
-  /** The system: one slice of the round-robin, at most one lap per run. */
+  /** The system: one slice of the round-robin, at most one lap per run; nothing while resting. */
   private readonly run = (deadline: Deadline): boolean => {
     const frame = this.scheduler.frame
     const camera = this.cam
+    readPose(camera, this.pose)
+    if (this.resting) {
+      if (samePose(this.pose, this.lapPose)) {
+        this.updatedLast = 0
+        return false
+      }
+      this.resting = false
+      this.lapClean = false
+      // Every level was right until now: the staleness clock restarts here.
+      this.lastFrame.fill(frame)
+    }
+    if (!samePose(this.pose, this.lapPose)) this.lapClean = false
     const chunk = this.chunkSize
     // One lap at most: as many updates as live LODs, so none is updated twice in a frame.
     let remaining = this.index.size
@@ -255,7 +300,10 @@ export class LODJob {
     let sinceCheck = 0
     let more = false
     while (remaining > 0) {
-      if (this.cursor >= this.lods.length) this.endLap()
+      if (this.cursor >= this.lods.length) {
+        this.endLap()
+        if (this.resting) break
+      }
       const i = this.cursor++
       const lod = this.lods[i]
       if (lod === null || lod === undefined) continue
@@ -285,10 +333,16 @@ export class LODJob {
     return frame - (this.lastFrame[next] as number) >= this.maxLag
   }
 
-  /** Wraps the cursor; squeezes out removed LODs, keeping the order. */
+  /**
+   * Wraps the cursor; squeezes out removed LODs, keeping the order. A lap
+   * during which the camera stayed put leaves every level right: rest.
+   */
   private endLap(): void {
     this.cursor = 0
     this.lapCount++
+    if (this.lapClean) this.resting = true
+    this.lapClean = true
+    this.lapPose.set(this.pose)
     if (this.holes === 0) return
     const lods = this.lods
     const saved = this.savedAuto
@@ -310,6 +364,19 @@ export class LODJob {
     last.length = k
     this.holes = 0
   }
+}
+
+/** What `LOD.update` reads of the camera: its world position and zoom. */
+function readPose(camera: Camera, out: Float64Array): void {
+  const e = camera.matrixWorld.elements
+  out[0] = e[12] as number
+  out[1] = e[13] as number
+  out[2] = e[14] as number
+  out[3] = (camera as { zoom?: number }).zoom ?? 1
+}
+
+function samePose(a: Float64Array, b: Float64Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
 }
 
 function checkCamera(api: string, camera: unknown): void {

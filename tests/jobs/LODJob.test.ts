@@ -47,6 +47,12 @@ function fresh(lod: LOD, camera: Camera): { level: number; visible: boolean[] } 
   return { level: copy.getCurrentLevel(), visible: copy.levels.map((l) => l.object.visible) }
 }
 
+/** Moves the camera a hair, so the job does not rest (tests of the round-robin itself). */
+function nudge(camera: Camera): void {
+  camera.position.x += 1e-6
+  camera.updateMatrixWorld()
+}
+
 function shown(lod: LOD): { level: number; visible: boolean[] } {
   return { level: lod.getCurrentLevel(), visible: lod.levels.map((l) => l.object.visible) }
 }
@@ -124,6 +130,7 @@ describe('LODJob: install, add, remove, dispose', () => {
     const all = [0, 1, 2, 3, 4].map((i) => makeLOD(i * 3))
     all.forEach((l) => lods.add(l))
     log = []
+    nudge(camera)
     scheduler.runFrame()
     expect(log).toEqual(all)
     lods.remove(all[1] as LOD)
@@ -131,18 +138,22 @@ describe('LODJob: install, add, remove, dispose', () => {
     const late = makeLOD(30)
     lods.add(late)
     log = []
+    nudge(camera)
     scheduler.runFrame()
+    nudge(camera)
     scheduler.runFrame()
     expect(log).toEqual([all[0], all[2], all[4], late, all[0], all[2], all[4], late])
     // After the lap squeezed out the removed ones, remove() still finds the right LOD.
     lods.remove(late)
     expect(late.autoUpdate).toBe(true)
     log = []
+    nudge(camera)
     scheduler.runFrame()
     expect(log).toEqual([all[0], all[2], all[4]])
     for (const l of all) lods.remove(l)
     lods.remove(late)
     log = []
+    nudge(camera)
     scheduler.runFrame()
     expect(log).toEqual([])
   })
@@ -198,6 +209,7 @@ describe('LODJob: budget and staleness', () => {
     log = []
     const perFrame: number[] = []
     for (let f = 0; f < 4; f++) {
+      nudge(camera)
       const stats = scheduler.runFrame()
       perFrame.push(lods.lastUpdated)
       expect(stats.usedMs).toBeLessThanOrEqual(0.1 + 4 * 0.01 + 1e-9)
@@ -210,6 +222,7 @@ describe('LODJob: budget and staleness', () => {
     // A budget larger than a lap: each LOD once per frame, no more.
     scheduler.budgetMs = 10
     log = []
+    nudge(camera)
     scheduler.runFrame()
     expect(log.length).toBe(30)
     expect(new Set(log).size).toBe(30)
@@ -244,6 +257,76 @@ describe('LODJob: budget and staleness', () => {
 })
 
 // ---- property test --------------------------------------------------------
+
+describe('LODJob: rest while the camera is still', () => {
+  function world(count: number) {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 1 })
+    const scene = new Scene()
+    const lods: CostlyLOD[] = []
+    for (let i = 0; i < count; i++) {
+      const lod = makeLOD(i * 3)
+      scene.add(lod)
+      lods.push(lod)
+    }
+    const camera = cameraAt(0)
+    const job = new LODJob(scheduler, camera, { root: scene, chunkSize: 4 })
+    charge = () => clock.advance(0.05) // 20 LODs fit in a 1 ms frame
+    return { clock, scheduler, camera, job, lods }
+  }
+
+  it('after a lap with a still camera, runs do no work and leave the budget', () => {
+    const { scheduler, job } = world(50)
+    log = []
+    for (let f = 0; f < 6; f++) scheduler.runFrame()
+    // lap 1 (from install) and lap 2 (clean, camera still): then rest
+    expect(job.isResting).toBe(true)
+    const updatesSoFar = log.length
+    expect(updatesSoFar).toBeGreaterThanOrEqual(50)
+    for (let f = 0; f < 10; f++) scheduler.runFrame()
+    expect(log.length).toBe(updatesSoFar)
+    expect(job.lastUpdated).toBe(0)
+    expect(scheduler.stats.last.usedMs).toBe(0)
+  })
+
+  it('wakes when the camera moves, and the levels follow within the usual bound, within the budget', () => {
+    const { scheduler, job, camera, lods } = world(50)
+    for (let f = 0; f < 8; f++) scheduler.runFrame()
+    expect(job.isResting).toBe(true)
+    camera.position.x = 100
+    camera.updateMatrixWorld()
+    scheduler.runFrame()
+    expect(job.isResting).toBe(false)
+    // no catch-up burst after the rest: still about one frame's budget of LODs
+    expect(job.lastUpdated).toBeLessThanOrEqual(24)
+    for (let f = 0; f < 8; f++) scheduler.runFrame()
+    for (const lod of lods) expect(shown(lod)).toEqual(fresh(lod, camera))
+  })
+
+  it('does not rest while the camera keeps moving', () => {
+    const { scheduler, job, camera } = world(30)
+    for (let f = 0; f < 20; f++) {
+      camera.position.x += 0.5
+      camera.updateMatrixWorld()
+      scheduler.runFrame()
+      expect(job.isResting).toBe(false)
+    }
+  })
+
+  it('invalidate() and a camera switch start a new lap', () => {
+    const { scheduler, job } = world(20)
+    for (let f = 0; f < 6; f++) scheduler.runFrame()
+    expect(job.isResting).toBe(true)
+    job.invalidate()
+    log = []
+    scheduler.runFrame()
+    expect(log.length).toBeGreaterThan(0)
+    for (let f = 0; f < 4; f++) scheduler.runFrame()
+    expect(job.isResting).toBe(true)
+    job.camera = cameraAt(40)
+    expect(job.isResting).toBe(false)
+  })
+})
 
 describe('LODJob: property', () => {
   it('with a still camera, after maxLagFrames every LOD shows the level a fresh copy updated directly picks', () => {
