@@ -1,4 +1,5 @@
 import js from '@eslint/js'
+import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
@@ -7,15 +8,8 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: {
-        performance: 'readonly',
-        console: 'readonly',
-        window: 'readonly',
-        document: 'readonly',
-        process: 'readonly',
-        requestAnimationFrame: 'readonly',
-        globalThis: 'readonly',
-      },
+      // Browser code (src/devtools, demo, e2e page functions) and Node code (bench, tests, scripts) share this config.
+      globals: { ...globals.browser, ...globals.node },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

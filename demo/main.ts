@@ -1,51 +1,184 @@
-// Minimal page until the demo scene exists: runs the scheduler on a synthetic
-// workload and prints its stats a few times a second.
-import { BATCH_TYPE_NAMES, BatchScheduler, BatchType } from '../src/index.js'
+/**
+ * The three-batch-scheduler demo: a procedural city with N objects (LOD
+ * buildings, trees, cars driven by AI and physics), run either through the
+ * scheduler (RenderLoop + built-in jobs) or the plain three.js way, with the
+ * devtools panel open. See README.md for the URL parameters.
+ */
+import GUI from 'lil-gui'
+import { PerspectiveCamera, WebGLRenderer } from 'three'
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js'
+import { BatchScheduler } from '../src/index.js'
+import { SchedulerPanel } from '../src/devtools/index.js'
+import { runBenchmark } from './bench.js'
+import { FlyThrough } from './FlyThrough.js'
+import { Hud } from './Hud.js'
+import { type Mode, type ModeContext, PlainMode, ScheduledMode, type Timings } from './modes.js'
+import { type DemoParams, readParams, SIZES, writeParams } from './params.js'
+import { Traffic } from './traffic.js'
+import { buildCity, createRandom } from './world.js'
+
+const params: DemoParams = readParams(location.search)
+
+const renderer = new WebGLRenderer({
+  antialias: true,
+  powerPreference: 'high-performance',
+  preserveDrawingBuffer: params.shot,
+})
+renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2))
+renderer.setSize(window.innerWidth, window.innerHeight)
+document.body.appendChild(renderer.domElement)
+
+const city = buildCity({ n: params.n, seed: params.seed })
+const camera = new PerspectiveCamera(60, window.innerWidth / window.innerHeight, 0.5, city.radius * 3 + 400)
+const center = city.radius
+const fly = new FlyThrough(center, city.radius)
+const controls = new OrbitControls(camera, renderer.domElement)
+controls.target.set(center, 0, center)
+controls.enableDamping = true
+
+const state = {
+  /** Position along the fly-through loop, 0..1. */
+  t: 0.08,
+  flying: params.autoplay,
+}
+if (params.autoplay) fly.apply(camera, state.t)
+else {
+  // A fixed, known view for screenshots and comparisons.
+  camera.position.set(center - city.radius * 0.55, Math.max(40, city.radius * 0.35), center - city.radius * 0.55)
+  camera.lookAt(center, 0, center)
+  controls.target.set(center, 0, center)
+}
+controls.enabled = !state.flying
+controls.addEventListener('start', () => {
+  state.flying = false
+  demoControls.flying = false
+  gui.controllersRecursive().forEach((c) => c.updateDisplay())
+})
 
 const scheduler = new BatchScheduler({ budgetMs: 2.5 })
-const out = document.getElementById('stats') as HTMLElement
+const traffic = new Traffic(city.cars, city.streets, createRandom(params.seed + 1), () => performance.now())
+traffic.moving = params.autoplay
 
-function busy(ms: number): void {
-  const end = performance.now() + ms
-  while (performance.now() < end) {
-    // burn CPU to stand for real work
+function update(deltaMs: number): void {
+  if (state.flying) {
+    state.t = (state.t + deltaMs / 1000 / fly.period) % 1
+    fly.apply(camera, state.t)
+  } else {
+    controls.update(deltaMs / 1000)
   }
 }
 
-scheduler.addSystem(BatchType.Transform, () => busy(0.3), { name: 'matrices', weight: 0.15 })
-scheduler.addSystem(BatchType.Physics, () => busy(0.6), { name: 'physics', weight: 0.25 })
-let backlog = 0
-scheduler.addSystem(
-  BatchType.AI,
-  (deadline) => {
-    while (backlog > 0) {
-      busy(0.05)
-      backlog--
-      if (deadline.shouldYield()) return true
-    }
-    return false
+const ctx: ModeContext = { renderer, camera, city, scheduler, traffic, update }
+let mode: Mode = params.scheduler ? new ScheduledMode(ctx) : new PlainMode(ctx)
+
+/** What the panel shows as frame / update / jobs / render ms: the current mode's timings. */
+const timingsSource = {
+  get timings(): Timings {
+    return mode.timings
   },
-  { name: 'agents', sliced: true },
-)
-
-let lastText = 0
-function frame(now: number): void {
-  if (Math.random() < 0.1) backlog += 40
-  for (let i = 0; i < 20; i++) scheduler.enqueue(BatchType.LOD, () => busy(0.02), { name: 'lod-swap', weight: 0.01 })
-  const f = scheduler.runFrame()
-  if (now - lastText > 250) {
-    lastText = now
-    const s = scheduler.stats
-    const depth = BATCH_TYPE_NAMES.map((n, t) => `${n}: ${f.queueDepth[t]}`).join('  ')
-    out.textContent = [
-      `frame ${f.frame}   crossOriginIsolated: ${String(globalThis.crossOriginIsolated)}`,
-      `used ${f.usedMs.toFixed(2)} ms of ${f.budgetMs} ms  (${(f.utilization * 100).toFixed(0)} %)`,
-      `processed ${f.processed}  deferred ${f.deferred}  forced ${f.forced}  errors ${f.errors}`,
-      `queue depth  ${depth}`,
-      `used ms p50 ${s.p50.toFixed(2)}  p95 ${s.p95.toFixed(2)}  p99 ${s.p99.toFixed(2)}`,
-      `totals: processed ${s.processed}  deferred ${s.deferred}  forced ${s.forced}`,
-    ].join('\n')
-  }
-  requestAnimationFrame(frame)
 }
-requestAnimationFrame(frame)
+
+const gui = new GUI({ title: 'three-batch-scheduler demo', width: 320 })
+const demoControls = {
+  scheduler: params.scheduler,
+  objects: params.n,
+  flying: state.flying,
+  cars: params.autoplay,
+  seed: params.seed,
+  benchmark: () => {
+    location.search = writeParams({ ...params, bench: true })
+  },
+}
+const demoFolder = gui.addFolder('Demo')
+demoFolder
+  .add(demoControls, 'scheduler')
+  .name('scheduler on')
+  .onChange((on: boolean) => setScheduler(on))
+demoFolder
+  .add(demoControls, 'objects', [...SIZES])
+  .name('objects (N)')
+  .onFinishChange((n: number) => {
+    location.search = writeParams({ ...params, n: Number(n), scheduler: demoControls.scheduler })
+  })
+demoFolder
+  .add(demoControls, 'flying')
+  .name('fly-through')
+  .onChange((on: boolean) => {
+    state.flying = on
+    controls.enabled = !on
+  })
+demoFolder
+  .add(demoControls, 'cars')
+  .name('cars moving')
+  .onChange((on: boolean) => {
+    traffic.moving = on
+  })
+demoFolder
+  .add(demoControls, 'seed', 0, 999, 1)
+  .onFinishChange((seed: number) => {
+    location.search = writeParams({ ...params, seed, scheduler: demoControls.scheduler })
+  })
+demoFolder.add(demoControls, 'benchmark').name('run benchmark (both modes)')
+
+const panel = params.panel ? new SchedulerPanel(scheduler, { gui, loop: timingsSource }) : null
+const hud = new Hud(document.body, params)
+
+function setScheduler(on: boolean): void {
+  if (on === mode.scheduled) return
+  mode.dispose()
+  mode = on ? new ScheduledMode(ctx) : new PlainMode(ctx)
+  mode.start()
+  history.replaceState(null, '', writeParams({ ...params, scheduler: on }))
+  hud.setMode(on)
+}
+
+window.addEventListener('resize', () => {
+  camera.aspect = window.innerWidth / window.innerHeight
+  camera.updateProjectionMatrix()
+  renderer.setSize(window.innerWidth, window.innerHeight)
+})
+
+// The HUD reads the current mode's timings a few times a second (no loop of its own).
+scheduler.addFrameListener(() => hud.sample(mode, city.objects))
+hud.setMode(mode.scheduled)
+
+/** For the console and the browser tests. */
+const demo = {
+  scene: city.scene,
+  camera,
+  renderer,
+  scheduler,
+  get loop() {
+    return mode instanceof ScheduledMode ? mode.loop : null
+  },
+  get mode() {
+    return mode
+  },
+  panel,
+  gui,
+  city,
+  traffic,
+  params,
+  setScheduler,
+  benchResults: null as unknown,
+}
+;(window as unknown as { demo: typeof demo }).demo = demo
+
+if (params.bench) {
+  void runBenchmark({
+    ctx,
+    params,
+    fly,
+    state,
+    hud,
+    getMode: () => mode,
+    setMode: (next) => {
+      mode = next
+      hud.setMode(next.scheduled)
+    },
+  }).then((results) => {
+    demo.benchResults = results
+  })
+} else {
+  mode.start()
+}

@@ -1,7 +1,9 @@
 // Browser tests: serves the project with Vite (vite.config.ts: COOP/COEP headers),
-// drives Debian's /usr/bin/chromium through playwright-core, and runs every
-// tests/e2e/*.e2e.mjs. Each file's default export is
-// `async ({ browser, baseUrl, artifactsDir }) => void`; throwing fails it.
+// builds the demo (dist-demo/) and serves the build with `vite preview` (the
+// same headers), drives Debian's /usr/bin/chromium through playwright-core, and
+// runs every tests/e2e/*.e2e.mjs. Each file's default export is
+// `async ({ browser, baseUrl, demoUrl, artifactsDir }) => void`; throwing fails it.
+// baseUrl serves the source tree (fixture pages), demoUrl the built demo.
 // Usage: node tests/e2e/run.mjs [name-filter ...]
 import { existsSync } from 'node:fs'
 import { mkdir, readdir } from 'node:fs/promises'
@@ -9,7 +11,7 @@ import path from 'node:path'
 import { clearTimeout, setTimeout } from 'node:timers'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
-import { createServer } from 'vite'
+import { build, createServer, preview } from 'vite'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -46,6 +48,7 @@ async function main() {
   let passed = 0
   let failed = 0
   let server
+  let demoServer
   let browser
   try {
     if (!existsSync(executablePath)) {
@@ -68,8 +71,16 @@ async function main() {
     const address = server.httpServer?.address()
     if (address === null || typeof address !== 'object') throw new Error('run.mjs: the Vite server has no address')
     const baseUrl = `http://127.0.0.1:${address.port}`
+    // The demo as users deploy it: a static build, served with the isolation headers.
+    const configFile = path.join(root, 'vite.config.ts')
+    await build({ root, configFile, logLevel: 'warn' })
+    demoServer = await preview({ root, configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false } })
+    const demoAddress = demoServer.httpServer?.address()
+    if (demoAddress === null || typeof demoAddress !== 'object') throw new Error('run.mjs: the preview server has no address')
+    const demoUrl = `http://127.0.0.1:${demoAddress.port}`
+
     browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS })
-    console.log(`e2e: ${browser.version()} at ${baseUrl}, ${files.length} file(s)`)
+    console.log(`e2e: ${browser.version()}, source at ${baseUrl}, demo build at ${demoUrl}, ${files.length} file(s)`)
 
     for (const file of files) {
       const name = file.replace(/\.e2e\.mjs$/, '')
@@ -78,7 +89,7 @@ async function main() {
         const mod = await import(pathToFileURL(path.join(here, file)).href)
         const run = mod.default ?? mod.run
         if (typeof run !== 'function') throw new Error(`${file} exports no default async function`)
-        await withTimeout(run({ browser, baseUrl, artifactsDir }), TEST_TIMEOUT_MS, name)
+        await withTimeout(run({ browser, baseUrl, demoUrl, artifactsDir }), TEST_TIMEOUT_MS, name)
         passed++
         console.log(`ok   ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`)
       } catch (error) {
@@ -98,6 +109,7 @@ async function main() {
   } finally {
     await browser?.close().catch(() => {})
     await server?.close().catch(() => {})
+    await demoServer?.close().catch(() => {})
   }
   console.log(`${passed} passed, ${failed} failed`)
   process.exitCode = failed > 0 ? 1 : 0

@@ -1,0 +1,63 @@
+/** URL parameters that open the demo in a known state: `?n=50000&scheduler=off&autoplay=0&seed=7&bench=1`. */
+
+/** Scene sizes offered in the panel. */
+export const SIZES = [1000, 10000, 50000, 100000] as const
+
+export interface DemoParams {
+  /** Objects in the city (buildings + trees + cars). */
+  n: number
+  /** Run through the scheduler (true) or the plain three.js way (false). */
+  scheduler: boolean
+  /** Fly the camera and drive the cars; false holds both still. */
+  autoplay: boolean
+  /** Seed of the city generator. */
+  seed: number
+  /** Run the fixed benchmark in both modes and print a table. */
+  bench: boolean
+  /** Benchmark frames per mode (after warm-up). */
+  benchFrames: number
+  /** Show the devtools panel. */
+  panel: boolean
+  /**
+   * Keep the drawing buffer after each frame (`preserveDrawingBuffer`), so a
+   * screenshot taken at any moment shows the last frame: for browser tests.
+   */
+  shot: boolean
+}
+
+function int(value: string | null, fallback: number, min: number, max: number): number {
+  if (value === null) return fallback
+  const n = Math.round(Number(value))
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback
+}
+
+function flag(value: string | null, fallback: boolean): boolean {
+  if (value === null) return fallback
+  return !(value === '0' || value === 'off' || value === 'false' || value === 'no')
+}
+
+export function readParams(search: string): DemoParams {
+  const p = new URLSearchParams(search)
+  return {
+    n: int(p.get('n'), 10000, 100, 200000),
+    scheduler: flag(p.get('scheduler'), true),
+    autoplay: flag(p.get('autoplay'), true),
+    seed: int(p.get('seed'), 1, 0, 2 ** 31 - 1),
+    bench: flag(p.get('bench'), false),
+    benchFrames: int(p.get('frames'), 300, 10, 5000),
+    panel: flag(p.get('panel'), true),
+    shot: flag(p.get('shot'), false),
+  }
+}
+
+export function writeParams(params: DemoParams): string {
+  const p = new URLSearchParams()
+  p.set('n', String(params.n))
+  p.set('scheduler', params.scheduler ? 'on' : 'off')
+  if (!params.autoplay) p.set('autoplay', '0')
+  p.set('seed', String(params.seed))
+  if (params.bench) p.set('bench', '1')
+  if (!params.panel) p.set('panel', '0')
+  if (params.shot) p.set('shot', '1')
+  return `?${p.toString()}`
+}
