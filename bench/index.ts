@@ -3,7 +3,7 @@
  * JSON to bench/results/latest.json. Never part of `npm test`.
  *
  *   npm run bench                          all sections
- *   npm run bench -- overhead budget       some sections (overhead, budget, allocation)
+ *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling)
  *   npm run bench -- --check               exit 1 when a threshold in bench/check.ts fails
  *   npm run bench -- --quick               fewer frames (a smoke run; figures are rougher)
  *
@@ -19,8 +19,9 @@ import type { AllocationResult } from './allocation.js'
 import type { BudgetResult } from './budget.js'
 import { type BenchResults, checksTable, runChecks } from './check.js'
 import type { OverheadResult } from './overhead.js'
+import type { ScalingRow } from './scaling.js'
 
-const SECTIONS = ['overhead', 'budget', 'allocation'] as const
+const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling'] as const
 type Section = (typeof SECTIONS)[number]
 
 const args = process.argv.slice(2)
@@ -36,6 +37,8 @@ async function runSection(section: Section): Promise<unknown> {
       return (await import('./budget.js')).runBudget(quick ? 500 : undefined)
     case 'allocation':
       return (await import('./allocation.js')).runAllocation(quick ? 2_000 : undefined)
+    case 'scaling':
+      return (await import('./scaling.js')).runScaling(quick ? [1_000, 10_000] : undefined, quick ? 100 : 300)
   }
 }
 
@@ -90,10 +93,14 @@ async function main(): Promise<void> {
       results.budget = data as BudgetResult[]
       console.log('\n## 2. Budget precision and utilization (real clock, 2.5 ms budget)\n')
       console.log((await import('./budget.js')).budgetTable(results.budget))
-    } else {
+    } else if (section === 'allocation') {
       results.allocation = data as AllocationResult[]
       console.log('\n## 3. Allocation in steady state\n')
       console.log((await import('./allocation.js')).allocationTable(results.allocation))
+    } else {
+      results.scaling = data as ScalingRow[]
+      console.log('\n## 4. Scaling: renderer CPU before drawing, plain three.js vs the built-in jobs\n')
+      console.log((await import('./scaling.js')).scalingTable(results.scaling))
     }
   }
   const checks = runChecks(results)

@@ -1,0 +1,291 @@
+/**
+ * Scaling: the per-frame CPU that `renderer.render` spends before its first
+ * draw call, plain three.js vs through the built-in jobs, at N = 1k, 10k, 100k.
+ *
+ * The scene: N objects in nested groups (districts → blocks → objects), a
+ * quarter of them THREE.LOD with three levels, spread over a plane; 1 % of the
+ * meshes move every frame; the camera circles and turns. No WebGL: the
+ * renderer's CPU work is reproduced exactly as `WebGLRenderer.render` does it
+ * (three 0.187, `projectObject`): `scene.updateMatrixWorld()` when
+ * `scene.matrixWorldAutoUpdate`, then a walk over visible objects that calls
+ * `lod.update(camera)` on auto-updating LODs and `frustum.intersectsObject` on
+ * frustum-culled meshes.
+ *
+ * - plain: that work, every frame, for everything.
+ * - scheduled: `scheduler.runFrame()` (MatrixSyncJob, FrustumCullingJob,
+ *   LODJob under a 2.5 ms budget), then the same walk, which the jobs' flags
+ *   make cheaper (no matrix pass, no LOD updates, no frustum tests on managed
+ *   meshes, hidden objects skipped).
+ *
+ * Reported per N, over ≥ 300 frames after a warm-up: jobs ms (the budgeted
+ * part; target p99 ≤ budget + 0.5 ms), walk ms (the residual the renderer
+ * still does), total; the same for plain; frames a full sweep takes for each
+ * job; and how much of what is out of view the culling job hides.
+ */
+import {
+  BoxGeometry,
+  Frustum,
+  Group,
+  LOD,
+  Matrix4,
+  Mesh,
+  MeshBasicMaterial,
+  type Object3D,
+  PerspectiveCamera,
+  Scene,
+} from 'three'
+import { BatchScheduler } from '../src/index.js'
+import { FrustumCullingJob, LODJob, MatrixSyncJob } from '../src/jobs/index.js'
+import { percentileOf, Random } from './lib.js'
+
+export interface ScalingRow {
+  n: number
+  frames: number
+  plain: { p50: number; p99: number; max: number }
+  scheduled: {
+    jobs: { p50: number; p99: number; max: number }
+    walk: { p50: number; p99: number; max: number }
+    total: { p50: number; p99: number; max: number }
+  }
+  budgetMs: number
+  /** Frames for the matrix job to bring a fully dirty scene up to date. */
+  matrixSweepFrames: number
+  /** Frames of the culling job's last complete sweeps (mean). */
+  cullingSweepFrames: number
+  /** Frames per LOD lap while the camera moves (mean). */
+  lodLapFrames: number
+  /** Of the meshes outside the true frustum, the share the culling job had hidden (mean over frames). */
+  hiddenShareOfOutOfView: number
+  /** Meshes inside the true frustum that were hidden: must be 0. */
+  falseNegatives: number
+}
+
+const BUDGET_MS = 2.5
+const _frustum = new Frustum()
+const _projection = new Matrix4()
+
+interface World {
+  scene: Scene
+  meshes: Mesh[]
+  camera: PerspectiveCamera
+  extent: number
+}
+
+function buildWorld(n: number, random: Random): World {
+  const scene = new Scene()
+  const geometry = new BoxGeometry(1, 1, 1)
+  const material = new MeshBasicMaterial()
+  const meshes: Mesh[] = []
+  const extent = Math.sqrt(n) * 6
+  const blocks = Math.max(1, Math.ceil(n / 100))
+  const perDistrict = 10
+  let placed = 0
+  let district: Group | null = null
+  for (let b = 0; b < blocks && placed < n; b++) {
+    if (b % perDistrict === 0) {
+      district = new Group()
+      scene.add(district)
+    }
+    const block = new Group()
+    block.position.set((random.next() - 0.5) * extent, 0, (random.next() - 0.5) * extent)
+    district!.add(block)
+    for (let i = 0; i < 100 && placed < n; i++, placed++) {
+      const x = (random.next() - 0.5) * 40
+      const z = (random.next() - 0.5) * 40
+      if (placed % 4 === 0) {
+        const lod = new LOD()
+        for (const distance of [0, 60, 150]) {
+          const level = new Mesh(geometry, material)
+          meshes.push(level)
+          lod.addLevel(level, distance)
+        }
+        lod.position.set(x, 0, z)
+        block.add(lod)
+      } else {
+        const mesh = new Mesh(geometry, material)
+        mesh.position.set(x, 0, z)
+        block.add(mesh)
+        meshes.push(mesh)
+      }
+    }
+  }
+  const camera = new PerspectiveCamera(60, 16 / 9, 0.5, extent * 2)
+  scene.updateMatrixWorld(true)
+  return { scene, meshes, camera, extent }
+}
+
+function moveCamera(world: World, frame: number): void {
+  const { camera, extent } = world
+  const a = frame * 0.01
+  camera.position.set(Math.cos(a) * extent * 0.3, 30 + 10 * Math.sin(a * 3), Math.sin(a) * extent * 0.3)
+  camera.lookAt(Math.cos(a + 0.6) * extent * 0.3, 0, Math.sin(a + 0.6) * extent * 0.3)
+  camera.updateMatrixWorld()
+}
+
+/** The renderer's CPU work before drawing: what `WebGLRenderer.render` does in `projectObject`. */
+function renderWalk(scene: Scene, camera: PerspectiveCamera): number {
+  if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
+  if (camera.parent === null && camera.matrixWorldAutoUpdate) camera.updateMatrixWorld()
+  _projection.multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse)
+  _frustum.setFromProjectionMatrix(_projection)
+  return project(scene, camera)
+}
+
+function project(object: Object3D, camera: PerspectiveCamera): number {
+  if (object.visible === false) return 0
+  let drawn = 0
+  if ((object as LOD).isLOD === true) {
+    if ((object as LOD).autoUpdate === true) (object as LOD).update(camera)
+  } else if ((object as Mesh).isMesh === true) {
+    if (object.frustumCulled === false || _frustum.intersectsObject(object)) drawn++
+  }
+  const children = object.children
+  for (let i = 0, l = children.length; i < l; i++) drawn += project(children[i] as Object3D, camera)
+  return drawn
+}
+
+function moveSome(world: World, random: Random, count: number, onMoved: ((o: Object3D) => void) | null): void {
+  const meshes = world.meshes
+  for (let i = 0; i < count; i++) {
+    const mesh = meshes[Math.floor(random.next() * meshes.length)] as Mesh
+    const target = (mesh.parent as LOD).isLOD === true ? (mesh.parent as Object3D) : mesh
+    target.position.x += (random.next() - 0.5) * 0.5
+    target.position.z += (random.next() - 0.5) * 0.5
+    if (onMoved !== null) onMoved(target)
+  }
+}
+
+const summary = (values: number[]): { p50: number; p99: number; max: number } => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return { p50: percentileOf(sorted, 50), p99: percentileOf(sorted, 99), max: sorted[sorted.length - 1] ?? NaN }
+}
+
+function runPlain(n: number, frames: number, warmup: number): number[] {
+  const random = new Random(n)
+  const world = buildWorld(n, random)
+  const moving = Math.max(1, Math.round(n * 0.01))
+  const out: number[] = []
+  for (let f = 0; f < warmup + frames; f++) {
+    moveSome(world, random, moving, null)
+    moveCamera(world, f)
+    const t0 = performance.now()
+    renderWalk(world.scene, world.camera)
+    const ms = performance.now() - t0
+    if (f >= warmup) out.push(ms)
+  }
+  return out
+}
+
+function runScheduled(n: number, frames: number, warmup: number): Omit<ScalingRow, 'plain' | 'n' | 'frames' | 'budgetMs'> {
+  const random = new Random(n)
+  const world = buildWorld(n, random)
+  const scheduler = new BatchScheduler({ budgetMs: BUDGET_MS })
+  const matrices = new MatrixSyncJob(scheduler, world.scene, { watchHierarchy: false })
+  const culling = new FrustumCullingJob(scheduler, world.camera, world.scene)
+  const lods = new LODJob(scheduler, world.camera, { root: world.scene })
+  const moving = Math.max(1, Math.round(n * 0.01))
+  const onMoved = (o: Object3D): void => {
+    matrices.markDirty(o)
+    culling.markMoved(o)
+  }
+  const jobs: number[] = []
+  const walk: number[] = []
+  const total: number[] = []
+  let hiddenShare = 0
+  let shareSamples = 0
+  let falseNegatives = 0
+  const lapsStart = { laps: 0, frame: 0 }
+  const sweepsStart = { sweeps: 0, frame: 0 }
+  for (let f = 0; f < warmup + frames; f++) {
+    moveSome(world, random, moving, onMoved)
+    moveCamera(world, f)
+    const t0 = performance.now()
+    scheduler.runFrame()
+    const t1 = performance.now()
+    renderWalk(world.scene, world.camera)
+    const t2 = performance.now()
+    if (f === warmup) {
+      lapsStart.laps = lods.laps
+      lapsStart.frame = f
+      sweepsStart.sweeps = culling.stats.sweeps
+      sweepsStart.frame = f
+    }
+    if (f >= warmup) {
+      jobs.push(t1 - t0)
+      walk.push(t2 - t1)
+      total.push(t2 - t0)
+      // Every 10th frame (outside the timings): hidden share and false negatives against the true frustum.
+      if (f % 10 === 0) {
+        let outOfView = 0
+        let hiddenOut = 0
+        for (const mesh of world.meshes) {
+          if ((mesh.parent as LOD).isLOD === true && !mesh.visible && culling.isCulled(mesh) === false) continue
+          const inView = _frustum.intersectsObject(mesh)
+          const hiddenByJob = culling.isCulled(mesh)
+          if (inView && hiddenByJob) falseNegatives++
+          if (!inView) {
+            outOfView++
+            if (hiddenByJob) hiddenOut++
+          }
+        }
+        if (outOfView > 0) {
+          hiddenShare += hiddenOut / outOfView
+          shareSamples++
+        }
+      }
+    }
+  }
+  const measured = warmup + frames - 1 - lapsStart.frame
+  const lodLapFrames = lods.laps > lapsStart.laps ? measured / (lods.laps - lapsStart.laps) : Infinity
+  const cullingSweepFrames = culling.stats.sweeps > sweepsStart.sweeps ? measured / (culling.stats.sweeps - sweepsStart.sweeps) : Infinity
+
+  // Full matrix sweep: mark every top-level group and count frames until idle.
+  for (const child of world.scene.children) matrices.markDirty(child)
+  let matrixSweepFrames = 0
+  while (!matrices.isIdle && matrixSweepFrames < 10_000) {
+    scheduler.runFrame()
+    matrixSweepFrames++
+  }
+  lods.dispose()
+  culling.dispose()
+  matrices.dispose()
+  scheduler.dispose()
+  return {
+    scheduled: { jobs: summary(jobs), walk: summary(walk), total: summary(total) },
+    matrixSweepFrames,
+    cullingSweepFrames,
+    lodLapFrames,
+    hiddenShareOfOutOfView: shareSamples > 0 ? hiddenShare / shareSamples : 0,
+    falseNegatives,
+  }
+}
+
+export function runScaling(sizes: readonly number[] = [1_000, 10_000, 100_000], frames = 300, warmup = 30): ScalingRow[] {
+  const rows: ScalingRow[] = []
+  for (const n of sizes) {
+    const plain = summary(runPlain(n, frames, warmup))
+    const scheduled = runScheduled(n, frames, warmup)
+    rows.push({ n, frames, plain, budgetMs: BUDGET_MS, ...scheduled })
+  }
+  return rows
+}
+
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x))
+
+export function scalingTable(rows: ScalingRow[]): string {
+  const lines = [
+    '| N | plain p50 / p99 / max | scheduled jobs p50 / p99 / max (budget 2.5) | renderer walk left p50 / p99 | scheduled total p50 / p99 | plain ÷ scheduled (p50) | sweep frames: matrix / culling / LOD lap | out-of-view hidden | in-view hidden |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ]
+  for (const r of rows) {
+    const s = r.scheduled
+    lines.push(
+      `| ${r.n.toLocaleString('en')} | ${f2(r.plain.p50)} / ${f2(r.plain.p99)} / ${f2(r.plain.max)} | ` +
+        `${f2(s.jobs.p50)} / ${f2(s.jobs.p99)} / ${f2(s.jobs.max)} | ${f2(s.walk.p50)} / ${f2(s.walk.p99)} | ` +
+        `${f2(s.total.p50)} / ${f2(s.total.p99)} | ${f2(r.plain.p50 / s.total.p50)}× | ` +
+        `${r.matrixSweepFrames} / ${f2(r.cullingSweepFrames)} / ${f2(r.lodLapFrames)} | ${(r.hiddenShareOfOutOfView * 100).toFixed(0)} % | ${r.falseNegatives} |`,
+    )
+  }
+  lines.push('', 'ms per frame over the measured frames. Target: scheduled jobs p99 ≤ budget + 0.5 ms at every N; in-view hidden = 0.')
+  return lines.join('\n')
+}
