@@ -98,9 +98,10 @@ async function main(): Promise<void> {
       console.log('\n## 3. Allocation in steady state\n')
       console.log((await import('./allocation.js')).allocationTable(results.allocation))
     } else {
-      results.scaling = data as ScalingRow[]
+      const scaling = data as ScalingRow[]
+      results.scaling = scaling
       console.log('\n## 4. Scaling: renderer CPU before drawing, plain three.js vs the built-in jobs\n')
-      console.log((await import('./scaling.js')).scalingTable(results.scaling))
+      console.log((await import('./scaling.js')).scalingTable(scaling))
     }
   }
   const checks = runChecks(results)

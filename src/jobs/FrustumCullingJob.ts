@@ -1,0 +1,790 @@
+import { Line, Mesh, Points, Sprite, type BufferGeometry, type Camera, type Object3D, type Scene, type Sphere, type Vector2 } from 'three'
+import type { BatchScheduler } from '../core/BatchScheduler.js'
+import { BatchType } from '../core/BatchType.js'
+import type { Deadline, SystemHandle } from '../core/types.js'
+import { describe } from '../core/validate.js'
+import { CameraMotion } from './culling/CameraMotion.js'
+import { CameraView } from './culling/CameraView.js'
+import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
+import { GuardFrustum } from './culling/GuardFrustum.js'
+import { GuardRing } from './culling/GuardRing.js'
+
+/** Options of {@link FrustumCullingJob}. */
+export interface FrustumCullingJobOptions {
+  /** Name of the system, for stats, errors and the devtools. @default 'frustum-culling' */
+  name?: string
+  /** Expected cost as a fraction of the budget (0..1), shown and tuned in the devtools. @default 0.3 */
+  weight?: number
+  /**
+   * Safety margin of the guard band: decisions allow the camera and each
+   * object to move `1 + guardMargin` times as far as their recent peak speed
+   * predicts before the decision is revisited. Larger hides less and trips the
+   * guard (show everything, start over) less often. Correctness does not depend
+   * on it for the camera (the guard is checked before every render); for
+   * objects it is the slack on their observed speed. A finite number ≥ 0.
+   * @default 0.5
+   */
+  guardMargin?: number
+  /**
+   * Also hide objects with `castShadow = true`. Off by default: a hidden
+   * object casts no shadow, and a caster out of view can shade what is in view.
+   * Casters are then left to three.js's own culling (per camera and per light).
+   * @default false
+   */
+  cullShadowCasters?: boolean
+}
+
+/** Per-object state bits. */
+const HIDDEN = 1 // the job set visible = false and owns that false
+const MANAGED = 2 // the job set frustumCulled = false (it was true)
+const SEEN = 4 // visited before: a world sphere and a speed are known
+
+/** Where an object's local bounding sphere comes from, as in three's `intersectsFrustum`. */
+const FROM_GEOMETRY = 0 // Mesh, Line, Points: geometry.boundingSphere
+const FROM_OBJECT = 1 // InstancedMesh, BatchedMesh, SkinnedMesh: object.boundingSphere
+const FROM_SPRITE = 2 // Sprite: unit quad around its center
+
+/**
+ * Visits between two deadline checks: the first batch, and the bounds of the
+ * next ones, each sized to half the time left at the cost per visit just seen.
+ * Reading the clock is not free (`performance.now()` even allocates in Node),
+ * so a slice reads it about log₂(budget / visit) times, not once per visit.
+ */
+const FIRST_BATCH = 32
+const MIN_BATCH = 16
+const MAX_BATCH = 4096
+/** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
+const MAX_ANGLE = Math.PI / 4
+/** Per visit, an object's speed estimate keeps this fraction of itself when it slows down. */
+const SPEED_DECAY = 0.5
+
+/** Center, radius and pad handed to `GuardFrustum.rejects`. */
+const _sphere = /*@__PURE__*/ new Float64Array(5)
+
+/** The fields of the renderable kinds the job reads. */
+interface Cullable extends Object3D {
+  isMesh?: boolean
+  isLine?: boolean
+  isPoints?: boolean
+  isSprite?: boolean
+  geometry?: BufferGeometry
+  boundingSphere?: Sphere | null
+  computeBoundingSphere?: () => void
+  center?: Vector2
+}
+
+type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
+
+/**
+ * Frustum culling as a budgeted, sliced system of the {@link BatchScheduler}
+ * (type Visibility): a sweep over flat arrays of world bounding spheres that
+ * spans as many frames as the budget needs, and hides what is out of view so
+ * the renderer skips it. Installed in one call; `dispose()` undoes it.
+ *
+ * **What it changes.** For every object it manages (meshes, lines, points and
+ * sprites under `root` with `frustumCulled = true` and three's own
+ * `intersectsFrustum`) it sets `frustumCulled = false`, so `renderer.render`
+ * no longer repeats the test, and toggles `visible` itself. `visible`, not
+ * `layers`: three's `Raycaster` tests layers, so hiding through layers would
+ * make culled objects unpickable for game logic, while `visible` only affects
+ * drawing. The app's own `visible` is respected: the job hides only an object
+ * it sees visible, shows only one it hid itself, and drops its claim when the
+ * app shows one it hid. One case it cannot see: `visible = false` written by
+ * the app over the job's own `false`; use {@link FrustumCullingJob.setVisible}
+ * for managed objects (or {@link FrustumCullingJob.isCulled} to read the
+ * app's view). Never hidden, and left to three's own culling: objects with
+ * children (hiding would hide the children too), levels of a `THREE.LOD`
+ * (the LOD writes their `visible` on every update), and shadow casters unless
+ * {@link FrustumCullingJobOptions.cullShadowCasters}. `dispose()` restores
+ * both flags exactly.
+ *
+ * **Why nothing visible vanishes.** Each slice decides against a *guard*: the
+ * camera's frustum widened by a band sized from the camera's recent speed and
+ * turn rate × the frames a decision must last (a sweep, plus the frame the
+ * camera moves before the render, × `1 + guardMargin`), and each object's
+ * sphere is grown by its own recent motion. An object is hidden only from its
+ * second visit on (its motion is then known). When `root` is a `THREE.Scene`,
+ * the job chains `root.onBeforeRender` (called by `WebGLRenderer` and
+ * `WebGPURenderer` after they update the camera, before they cull) and checks
+ * there, in a few dozen multiplications, that the frusta being rendered
+ * (every sub-camera of an XR `ArrayCamera`) lie inside every guard that still
+ * backs a hidden object. If not (teleport, fast turn, zoom out, projection
+ * change, or the scheduler paused while the camera moves), it shows every
+ * object it hid before that render, and the sweep starts over. What it hides
+ * is then always a subset of what three's own `Frustum.intersectsObject` /
+ * `intersectsSprite` would reject for that render (see `GuardFrustum` for the
+ * proof), provided objects move no faster than they were seen moving: report
+ * jumps with {@link FrustumCullingJob.markMoved}. With a root that is not a
+ * Scene the check runs after each scheduler frame instead, one frame late for
+ * a jump made in the app's update.
+ *
+ * **Data.** Per object: world sphere and speed in `Float64Array`s (doubles,
+ * so the sphere is bit for bit the one three tests), flags, last visit. Each
+ * visit refreshes the sphere from `matrixWorld` and the bounding sphere three
+ * uses (computed once if missing), so moving objects need no hook. Nothing is
+ * allocated per frame by the job.
+ *
+ * **Limits.** Hiding is global: another camera rendering the same scene
+ * (minimap, `CubeCamera`) sees the same hidden objects (warned once). Objects
+ * removed from the scene stay managed until {@link FrustumCullingJob.remove}
+ * or {@link FrustumCullingJob.refresh}.
+ *
+ * @example
+ * ```ts
+ * const culling = new FrustumCullingJob(scheduler, camera, scene)
+ * scene.add(newMesh); culling.add(newMesh)        // or culling.refresh() after big edits
+ * teleport(player); culling.markMoved(player.mesh)
+ * culling.setVisible(enemy, false)                // instead of enemy.visible = false
+ * console.log(culling.stats.hidden, culling.stats.sweepFrames)
+ * culling.dispose()                               // visible / frustumCulled restored
+ * ```
+ */
+export class FrustumCullingJob {
+  /** Live numbers, updated in place. */
+  readonly stats = new FrustumCullingStats()
+  /** The subtree whose renderable objects are managed. */
+  readonly root: Object3D
+
+  private readonly scheduler: BatchScheduler
+  private readonly handle: SystemHandle
+  private readonly margin: number
+  private readonly cullShadowCasters: boolean
+  private cam: Camera
+  /** The camera the slices cull for: `cam`, or the XR/array camera it was last rendered through. */
+  private viewCamera: Camera
+
+  private objects: Cullable[] = []
+  private flags = new Uint8Array(0)
+  private kinds = new Uint8Array(0)
+  /** World bounding spheres: x, y, z, radius per object. */
+  private spheres = new Float64Array(0)
+  /** Peak world-space motion per frame, per object. */
+  private speeds = new Float64Array(0)
+  /** Frame of the last visit, per object. */
+  private visits = new Int32Array(0)
+  private marks = new Int32Array(0)
+  private markEpoch = 0
+  private count = 0
+  private readonly index = new Map<Object3D, number>()
+
+  private cursor = 0
+  private sweep = 0
+  /** Frame of the current sweep's first slice, or -1 before it. */
+  private sweepStart = -1
+  /** Frames a decision must survive (sweep frames + lag, with margin), from the last slice. */
+  private horizon = 0
+  /** Objects visited per frame by slices that ran out of time (fast down, slow up); 0 before one did. */
+  private rate = 0
+  private lastSliceFrame = -1
+  private readonly ring = new GuardRing()
+  /** The guard `visit` decides against (a field, not an argument: V8 boxes doubles passed to calls). */
+  private guard = new GuardFrustum()
+  private readonly sliceView = new CameraView()
+  private readonly renderView = new CameraView()
+  private readonly motion = new CameraMotion()
+
+  private readonly hookScene: Scene | null = null
+  private readonly hook: RenderHook | null = null
+  private readonly previousHook: RenderHook | null = null
+  private readonly hadOwnHook: boolean = false
+  private readonly listener: (() => void) | null = null
+  private readonly warned = new Set<string>()
+  private isDisposed = false
+
+  /**
+   * Tracks every cullable object under `root` and registers the sliced
+   * Visibility system.
+   *
+   * @param scheduler the scheduler that runs the sweep.
+   * @param camera the camera the app renders with.
+   * @param root usually the `THREE.Scene` rendered: its renderable descendants are managed, and
+   *   (if it is a Scene) its `onBeforeRender` is chained to guard every render.
+   * @param options see {@link FrustumCullingJobOptions}.
+   * @throws TypeError on a wrong scheduler, camera, root or option.
+   */
+  constructor(
+    scheduler: BatchScheduler,
+    camera: Camera,
+    root: Object3D,
+    { name = 'frustum-culling', weight = 0.3, guardMargin = 0.5, cullShadowCasters = false }: FrustumCullingJobOptions = {},
+  ) {
+    const api = 'FrustumCullingJob'
+    if (scheduler === null || typeof scheduler !== 'object' || typeof (scheduler as { addSystem?: unknown }).addSystem !== 'function') {
+      throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
+    }
+    checkCamera(api, camera)
+    if (root === null || typeof root !== 'object' || (root as { isObject3D?: unknown }).isObject3D !== true) {
+      throw new TypeError(`${api}: root must be a THREE.Object3D, got ${describe(root)}`)
+    }
+    if (typeof guardMargin !== 'number' || !Number.isFinite(guardMargin) || guardMargin < 0) {
+      throw new TypeError(`${api}: guardMargin must be a finite number >= 0, got ${describe(guardMargin)}`)
+    }
+    if (typeof cullShadowCasters !== 'boolean') {
+      throw new TypeError(`${api}: cullShadowCasters must be a boolean, got ${describe(cullShadowCasters)}`)
+    }
+    this.scheduler = scheduler
+    this.cam = camera
+    this.viewCamera = camera
+    this.root = root
+    this.margin = guardMargin
+    this.cullShadowCasters = cullShadowCasters
+    this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
+
+    if ((root as Scene).isScene === true) {
+      const scene = root as Scene
+      const previous = scene.onBeforeRender as unknown as RenderHook
+      this.hookScene = scene
+      this.previousHook = previous
+      this.hadOwnHook = Object.prototype.hasOwnProperty.call(scene, 'onBeforeRender')
+      const hook: RenderHook = (a, b, cam, d, e, f) => {
+        previous.call(scene, a, b, cam, d, e, f)
+        this.observe(cam)
+      }
+      this.hook = hook
+      ;(scene as unknown as { onBeforeRender: RenderHook }).onBeforeRender = hook
+    } else {
+      // No render hook without a Scene: check once per frame, after the scheduler's frame.
+      this.listener = () => this.observe(this.viewCamera)
+      scheduler.addFrameListener(this.listener)
+    }
+    this.add(root)
+  }
+
+  /** The camera culled for. Setting another shows everything and starts a new sweep. */
+  get camera(): Camera {
+    return this.cam
+  }
+
+  set camera(value: Camera) {
+    checkCamera('FrustumCullingJob.camera', value)
+    if (value === this.cam) return
+    this.cam = value
+    this.viewCamera = value
+    this.motion.reset()
+    this.reset(false)
+  }
+
+  /** The scheduler system running the sweep (weight, enabled, measured cost). */
+  get system(): SystemHandle {
+    return this.handle
+  }
+
+  /** True once {@link FrustumCullingJob.dispose} was called. */
+  get disposed(): boolean {
+    return this.isDisposed
+  }
+
+  /**
+   * Manages `object` and its renderable descendants not managed yet: meshes,
+   * lines, points and sprites with `frustumCulled = true` whose
+   * `intersectsFrustum` is three's own (an override means custom bounds: left
+   * to three). Until its first visit an object keeps three's own culling.
+   *
+   * @returns how many objects were added.
+   */
+  add(object: Object3D): number {
+    this.checkAlive('add')
+    checkObject('FrustumCullingJob.add', object)
+    let added = 0
+    object.traverse((o) => {
+      if (this.track(o)) added++
+    })
+    return added
+  }
+
+  /**
+   * Stops managing `object` and its managed descendants, restoring their
+   * `visible` (if the job hid them) and `frustumCulled`.
+   *
+   * @returns how many objects were released.
+   */
+  remove(object: Object3D): number {
+    this.checkAlive('remove')
+    checkObject('FrustumCullingJob.remove', object)
+    let removed = 0
+    object.traverse((o) => {
+      const i = this.index.get(o)
+      if (i !== undefined) {
+        this.removeSlot(i)
+        removed++
+      }
+    })
+    return removed
+  }
+
+  /**
+   * Re-reads `root`: manages the renderable objects added under it, releases
+   * (and restores) the managed objects no longer under it — including those
+   * passed to `add` from outside `root`. Call it after editing the scene graph.
+   */
+  refresh(): void {
+    this.checkAlive('refresh')
+    const epoch = ++this.markEpoch
+    this.root.traverse((o) => {
+      const i = this.index.get(o)
+      if (i !== undefined) this.marks[i] = epoch
+      else if (this.track(o)) this.marks[this.count - 1] = epoch
+    })
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (this.marks[i] !== epoch) this.removeSlot(i)
+    }
+  }
+
+  /**
+   * Re-tests a managed object now against the newest guard: call it when an
+   * object jumps or starts moving faster than before (the sweep only sees it
+   * once per sweep). Unmanaged objects are ignored. Allocates nothing.
+   */
+  markMoved(object: Object3D): void {
+    const i = this.index.get(object)
+    if (i === undefined || this.isDisposed) return
+    // The newest guard backs any slot: a slot before the cursor is revisited next
+    // sweep before the guard retires, a slot after it is revisited this sweep.
+    const guard = this.ring.last()
+    if (guard === null) {
+      this.show(i)
+      return
+    }
+    this.guard = guard
+    this.visit(i, this.scheduler.frame)
+  }
+
+  /**
+   * Sets the app's own visibility of an object. For a managed object the job
+   * may hold `visible = false` itself; writing `object.visible = false` then
+   * cannot be told apart from the job's, and the job would show the object
+   * when it comes into view. This records the app's intent.
+   */
+  setVisible(object: Object3D, visible: boolean): void {
+    if (typeof visible !== 'boolean') {
+      throw new TypeError(`FrustumCullingJob.setVisible: visible must be a boolean, got ${describe(visible)}`)
+    }
+    const i = this.index.get(object)
+    if (i !== undefined && ((this.flags[i] as number) & HIDDEN) !== 0) {
+      this.flags[i] = (this.flags[i] as number) & ~HIDDEN
+      this.stats.hidden--
+    }
+    object.visible = visible
+  }
+
+  /** True when the job, not the app, is what keeps `object` hidden right now. */
+  isCulled(object: Object3D): boolean {
+    const i = this.index.get(object)
+    return i !== undefined && ((this.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
+  }
+
+  /** Shows every object the job hid and starts a new sweep (e.g. on a camera cut). */
+  showAll(): void {
+    if (!this.isDisposed) this.reset(false)
+  }
+
+  /**
+   * Removes the system and the render hook, shows what the job hid and gives
+   * `frustumCulled` back to every managed object. Safe to call twice.
+   */
+  dispose(): void {
+    if (this.isDisposed) return
+    this.isDisposed = true
+    this.handle.remove()
+    if (this.listener !== null) this.scheduler.removeFrameListener(this.listener)
+    const scene = this.hookScene
+    if (scene !== null && (scene as unknown as { onBeforeRender: unknown }).onBeforeRender === this.hook) {
+      if (this.hadOwnHook) (scene as unknown as { onBeforeRender: unknown }).onBeforeRender = this.previousHook
+      else delete (scene as unknown as { onBeforeRender?: unknown }).onBeforeRender
+    }
+    // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
+    for (let i = 0; i < this.count; i++) this.restore(i)
+    this.objects.length = 0
+    this.index.clear()
+    this.count = 0
+    this.ring.clear()
+    this.stats.tracked = 0
+    this.stats.hidden = 0
+  }
+
+  // ---- the sweep ------------------------------------------------------------
+
+  /** One slice: visit objects from the cursor until the deadline; true while the sweep is unfinished. */
+  private run(deadline: Deadline): boolean {
+    const stats = this.stats
+    stats.visited = 0
+    if (this.isDisposed || this.count === 0) return false
+    const frame = this.scheduler.frame
+    const view = this.sliceView
+    if (!view.setFromCamera(this.viewCamera)) {
+      this.warnOnce('view', 'FrustumCullingJob: the camera has a degenerate frustum (non-finite projection?); nothing is hidden until it is valid.')
+      if (stats.hidden > 0) this.reset(true)
+      return false
+    }
+    this.checkGuards(view)
+    if (this.sweepStart < 0) this.sweepStart = frame
+    const gap = this.lastSliceFrame < 0 ? 1 : Math.max(frame - this.lastSliceFrame, 1)
+    this.lastSliceFrame = frame
+
+    // A guard backs its decisions until the next sweep revisits their slots (about
+    // one sweep), and the camera moves once more between this slice and the render.
+    const projected = this.rate > 0 ? Math.ceil(this.count / this.rate) : 1
+    const sweepFrames = Math.max(stats.sweepFrames, projected, frame - this.sweepStart + 1)
+    const horizon = (sweepFrames + 2) * (1 + this.margin)
+    this.horizon = horizon
+    const motion = this.motion
+    const band = motion.speed * horizon
+    const angle = Math.min(motion.angularSpeed * horizon, MAX_ANGLE)
+    stats.guardBand = band
+    stats.guardAngle = angle
+
+    const guard = this.ring.push()
+    guard.translation = band
+    guard.angle = angle
+    guard.build(view)
+    guard.sweep = this.sweep
+    guard.start = this.cursor
+    this.guard = guard
+    const start = this.cursor
+    let i = start
+    let batch = FIRST_BATCH
+    let before = deadline.timeRemaining()
+    while (i < this.count) {
+      const end = Math.min(i + batch, this.count)
+      for (; i < end; i++) this.visit(i, frame)
+      if (i >= this.count) break
+      const left = deadline.timeRemaining()
+      if (left <= 0) break
+      const spent = before - left
+      const next = spent > 0 ? Math.floor((left * 0.5 * batch) / spent) : batch * 2
+      batch = next < MIN_BATCH ? MIN_BATCH : next > MAX_BATCH ? MAX_BATCH : next
+      before = left
+    }
+    const visited = i - start
+    this.cursor = i
+    guard.end = i
+    stats.visited = visited
+    this.ring.retire(this.sweep, i)
+    if (i < this.count) {
+      const r = visited / gap
+      this.rate = this.rate === 0 || r < this.rate ? r : this.rate + (r - this.rate) * 0.1
+      return true
+    }
+
+    stats.sweepFrames = frame - this.sweepStart + 1
+    stats.sweeps++
+    this.ring.retireSweepsBefore(this.sweep)
+    this.sweep++
+    this.cursor = 0
+    this.sweepStart = -1
+    return false
+  }
+
+  /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
+  private visit(i: number, frame: number): void {
+    const k = this.guard.maxFactor
+    const o = this.objects[i] as Cullable
+    let f = this.flags[i] as number
+    const parent = o.parent as { isLOD?: boolean } | null
+    if (
+      o.children.length !== 0 ||
+      (o.castShadow && !this.cullShadowCasters) ||
+      (parent !== null && parent.isLOD === true) ||
+      ((f & MANAGED) === 0 && o.frustumCulled !== true)
+    ) {
+      // Not ours to hide now: give it back to three's own culling.
+      this.restore(i)
+      return
+    }
+    if ((f & MANAGED) === 0) {
+      o.frustumCulled = false
+      f |= MANAGED
+    }
+    if ((f & HIDDEN) !== 0 && o.visible !== false) {
+      f &= ~HIDDEN // the app showed it: its `visible` again
+      this.stats.hidden--
+    }
+
+    // World bounding sphere, computed as three's Frustum.intersectsObject / intersectsSprite do.
+    let lx = 0, ly = 0, lz = 0, lr: number
+    const kind = this.kinds[i] as number
+    if (kind === FROM_SPRITE) {
+      const c = o.center as Vector2
+      const dx = 0.5 - c.x, dy = 0.5 - c.y
+      lr = 0.7071067811865476 + Math.sqrt(dx * dx + dy * dy)
+    } else {
+      let bs: Sphere | null | undefined
+      if (kind === FROM_OBJECT) {
+        bs = o.boundingSphere
+        if (bs === null) {
+          ;(o.computeBoundingSphere as () => void)()
+          bs = o.boundingSphere
+        }
+      } else {
+        const g = o.geometry as BufferGeometry
+        bs = g.boundingSphere
+        if (bs === null) {
+          g.computeBoundingSphere()
+          bs = g.boundingSphere
+        }
+      }
+      if (bs === null || bs === undefined) {
+        // No bounds to test (a custom subclass?): three's own culling decides.
+        this.restore(i)
+        return
+      }
+      // (Not `lr = NaN` in the branch above: a NaN constant merged with the field
+      // load makes V8 box the radius on every visit.)
+      lx = bs.center.x
+      ly = bs.center.y
+      lz = bs.center.z
+      lr = bs.radius
+    }
+    const e = o.matrixWorld.elements
+    const e0 = e[0] as number, e1 = e[1] as number, e2 = e[2] as number, e3 = e[3] as number
+    const e4 = e[4] as number, e5 = e[5] as number, e6 = e[6] as number, e7 = e[7] as number
+    const e8 = e[8] as number, e9 = e[9] as number, e10 = e[10] as number, e11 = e[11] as number
+    const w = 1 / (e3 * lx + e7 * ly + e11 * lz + (e[15] as number))
+    const cx = (e0 * lx + e4 * ly + e8 * lz + (e[12] as number)) * w
+    const cy = (e1 * lx + e5 * ly + e9 * lz + (e[13] as number)) * w
+    const cz = (e2 * lx + e6 * ly + e10 * lz + (e[14] as number)) * w
+    const r = lr * Math.sqrt(Math.max(e0 * e0 + e1 * e1 + e2 * e2, e4 * e4 + e5 * e5 + e6 * e6, e8 * e8 + e9 * e9 + e10 * e10))
+
+    const s = i * 4
+    const spheres = this.spheres
+    let speed = this.speeds[i] as number
+    let seen = (f & SEEN) !== 0
+    if (seen) {
+      const frames = Math.max(frame - (this.visits[i] as number), 1)
+      const dx = cx - (spheres[s] as number), dy = cy - (spheres[s + 1] as number), dz = cz - (spheres[s + 2] as number)
+      const grown = r - (spheres[s + 3] as number)
+      const moved = (Math.sqrt(dx * dx + dy * dy + dz * dz) + (grown > 0 ? k * grown : 0)) / frames
+      speed = Math.max(moved, speed * SPEED_DECAY)
+    }
+    spheres[s] = cx
+    spheres[s + 1] = cy
+    spheres[s + 2] = cz
+    spheres[s + 3] = r
+    this.visits[i] = frame
+    if (!(speed < Infinity && r < Infinity && Math.abs(cx) + Math.abs(cy) + Math.abs(cz) < Infinity)) {
+      // NaN or infinite bounds: three would draw it; start over once they are finite.
+      speed = 0
+      seen = false
+      f &= ~SEEN
+    } else {
+      f |= SEEN
+    }
+    this.speeds[i] = speed
+
+    if ((f & HIDDEN) === 0 && o.visible === false) {
+      this.flags[i] = f // hidden by the app: never touched
+      return
+    }
+    // Hidden only on a second sighting (speed known), and only when wholly outside one plane.
+    let outside = false
+    if (seen) {
+      const test = _sphere
+      test[0] = cx
+      test[1] = cy
+      test[2] = cz
+      test[3] = r
+      test[4] = speed * this.horizon
+      outside = this.guard.rejects(test)
+    }
+    if (outside) {
+      if ((f & HIDDEN) === 0) {
+        o.visible = false
+        f |= HIDDEN
+        this.stats.hidden++
+      }
+    } else if ((f & HIDDEN) !== 0) {
+      o.visible = true
+      f &= ~HIDDEN
+      this.stats.hidden--
+    }
+    this.flags[i] = f
+  }
+
+  // ---- the guard ------------------------------------------------------------
+
+  /** Called before each render of the scene (or after each frame without a Scene root). */
+  private observe(camera: Camera): void {
+    if (this.isDisposed) return
+    if (camera !== this.cam && (camera as { isArrayCamera?: boolean }).isArrayCamera !== true) {
+      this.warnOnce(
+        'camera',
+        'FrustumCullingJob: the scene is also rendered with another camera; objects culled for the job\'s camera are hidden for every camera. Use one job per scene and camera, or dispose it around other renders.',
+      )
+      return
+    }
+    this.viewCamera = camera
+    const view = this.renderView
+    view.setFromCamera(camera)
+    const broke = !this.guardsContain(view)
+    if (view.valid) this.motion.sample(view, this.scheduler.frame, broke)
+    this.stats.cameraSpeed = this.motion.speed
+    this.stats.cameraAngularSpeed = this.motion.angularSpeed
+    if (broke) this.reset(true)
+  }
+
+  /** Shows everything when `view` is not inside every live guard. */
+  private checkGuards(view: CameraView): void {
+    if (!this.guardsContain(view)) this.reset(true)
+  }
+
+  private guardsContain(view: CameraView): boolean {
+    const ring = this.ring
+    for (let j = 0; j < ring.length; j++) {
+      if (!ring.at(j).contains(view)) return false
+    }
+    return true
+  }
+
+  /**
+   * Shows every object the job hid, forgets every guard, restarts the sweep.
+   * With nothing hidden, no decision is at stake: the guards are dropped and
+   * the sweep goes on.
+   */
+  private reset(trip: boolean): void {
+    if (this.stats.hidden === 0) {
+      this.ring.clear()
+      return
+    }
+    const flags = this.flags
+    const objects = this.objects
+    for (let i = 0; i < this.count; i++) {
+      const f = flags[i] as number
+      if ((f & HIDDEN) === 0) continue
+      const o = objects[i] as Cullable
+      if (o.visible === false) o.visible = true
+      flags[i] = f & ~HIDDEN
+    }
+    this.stats.hidden = 0
+    this.ring.clear()
+    this.cursor = 0
+    this.sweep++
+    this.sweepStart = -1
+    if (trip) this.stats.guardTrips++
+  }
+
+  // ---- bookkeeping ----------------------------------------------------------
+
+  private track(o: Object3D): boolean {
+    if (this.index.has(o)) return false
+    const kind = kindOf(o as Cullable)
+    if (kind < 0) return false
+    const i = this.count
+    this.reserve(i + 1)
+    this.objects[i] = o as Cullable
+    this.kinds[i] = kind
+    this.flags[i] = 0
+    this.speeds[i] = 0
+    this.visits[i] = 0
+    this.marks[i] = 0
+    this.index.set(o, i)
+    this.count = i + 1
+    this.stats.tracked = this.count
+    return true
+  }
+
+  /** Shows object `i` if the job hid it (outside a sweep: it is revisited later). */
+  private show(i: number): void {
+    const f = this.flags[i] as number
+    if ((f & HIDDEN) === 0) return
+    const o = this.objects[i] as Cullable
+    if (o.visible === false) o.visible = true
+    this.flags[i] = f & ~HIDDEN
+    this.stats.hidden--
+  }
+
+  /** Gives object `i` back: shows it if the job hid it, restores `frustumCulled`, forgets its motion. */
+  private restore(i: number): void {
+    const f = this.flags[i] as number
+    const o = this.objects[i] as Cullable
+    if ((f & HIDDEN) !== 0) {
+      if (o.visible === false) o.visible = true
+      this.stats.hidden--
+    }
+    if ((f & MANAGED) !== 0) o.frustumCulled = true
+    this.flags[i] = 0
+  }
+
+  /**
+   * Restores and forgets object `i`, keeping the slots `[0, cursor)` visited
+   * and `[cursor, count)` not: a decision never moves to a slot the sweep has
+   * passed without being revisited.
+   */
+  private removeSlot(i: number): void {
+    this.restore(i)
+    this.index.delete(this.objects[i] as Cullable)
+    const last = this.count - 1
+    if (i < this.cursor) {
+      const lastVisited = this.cursor - 1
+      this.move(lastVisited, i)
+      this.move(last, lastVisited)
+      this.cursor--
+    } else {
+      this.move(last, i)
+    }
+    this.objects.pop()
+    this.count = last
+    this.stats.tracked = last
+  }
+
+  private move(from: number, to: number): void {
+    if (from === to) return
+    const o = this.objects[from] as Cullable
+    this.objects[to] = o
+    this.index.set(o, to)
+    this.flags[to] = this.flags[from] as number
+    this.kinds[to] = this.kinds[from] as number
+    this.speeds[to] = this.speeds[from] as number
+    this.visits[to] = this.visits[from] as number
+    this.marks[to] = this.marks[from] as number
+    this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.flags.length) return
+    const capacity = Math.max(64, size, this.flags.length * 2)
+    this.flags = grow(new Uint8Array(capacity), this.flags)
+    this.kinds = grow(new Uint8Array(capacity), this.kinds)
+    this.speeds = grow(new Float64Array(capacity), this.speeds)
+    this.visits = grow(new Int32Array(capacity), this.visits)
+    this.marks = grow(new Int32Array(capacity), this.marks)
+    this.spheres = grow(new Float64Array(capacity * 4), this.spheres)
+  }
+
+  private checkAlive(method: string): void {
+    if (this.isDisposed) throw new Error(`FrustumCullingJob.${method}: the job was disposed`)
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.warned.has(key)) return
+    this.warned.add(key)
+    console.warn(message)
+  }
+}
+
+/** How three culls `o`, or -1 when the job must leave it alone. */
+function kindOf(o: Cullable): number {
+  if (o.frustumCulled !== true) return -1
+  if (o.isSprite === true) return o.intersectsFrustum === Sprite.prototype.intersectsFrustum ? FROM_SPRITE : -1
+  if (o.isMesh !== true && o.isLine !== true && o.isPoints !== true) return -1
+  const test = o.intersectsFrustum
+  if (test !== Mesh.prototype.intersectsFrustum && test !== Line.prototype.intersectsFrustum && test !== Points.prototype.intersectsFrustum) return -1
+  if (o.boundingSphere !== undefined) return typeof o.computeBoundingSphere === 'function' ? FROM_OBJECT : -1
+  return o.geometry !== undefined && o.geometry !== null ? FROM_GEOMETRY : -1
+}
+
+function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: T): T {
+  next.set(previous)
+  return next
+}
+
+function checkCamera(api: string, camera: unknown): void {
+  if (camera === null || typeof camera !== 'object' || (camera as { isCamera?: unknown }).isCamera !== true) {
+    throw new TypeError(`${api}: camera must be a THREE.Camera, got ${describe(camera)}`)
+  }
+}
+
+function checkObject(api: string, object: unknown): void {
+  if (object === null || typeof object !== 'object' || (object as { isObject3D?: unknown }).isObject3D !== true) {
+    throw new TypeError(`${api}: object must be a THREE.Object3D, got ${describe(object)}`)
+  }
+}

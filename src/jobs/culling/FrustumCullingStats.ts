@@ -1,0 +1,32 @@
+/**
+ * Live numbers of a {@link FrustumCullingJob}, updated in place (reading them
+ * allocates nothing). Plot them or show them in a panel.
+ *
+ * @example
+ * ```ts
+ * const { hidden, tracked, sweepFrames } = culling.stats
+ * label.textContent = `${hidden}/${tracked} hidden, sweep ${sweepFrames} frames`
+ * ```
+ */
+export class FrustumCullingStats {
+  /** Objects the job manages (cullable meshes, lines, points and sprites under the root or added). */
+  tracked = 0
+  /** Objects the job has hidden right now (`visible = false` set by the job). */
+  hidden = 0
+  /** Full sweeps completed. */
+  sweeps = 0
+  /** Frames the last full sweep took, from its first slice to its last (the latency of a hide or show decision). */
+  sweepFrames = 0
+  /** Objects visited in the last slice. */
+  visited = 0
+  /** Times the guard failed (camera jump, zoom, projection change…) and every hidden object was shown again. */
+  guardTrips = 0
+  /** Translation band of the last slice's guard, in world units. */
+  guardBand = 0
+  /** Rotation band of the last slice's guard, in radians. */
+  guardAngle = 0
+  /** Estimated camera speed, world units per frame (peak, decaying). */
+  cameraSpeed = 0
+  /** Estimated camera turn rate, radians per frame (peak, decaying). */
+  cameraAngularSpeed = 0
+}
