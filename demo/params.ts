@@ -16,6 +16,8 @@ export interface DemoParams {
   bench: boolean
   /** Benchmark frames per mode (after warm-up). */
   benchFrames: number
+  /** Benchmark warm-up frames per mode. */
+  benchWarmup: number
   /** Show the devtools panel. */
   panel: boolean
   /**
@@ -45,6 +47,7 @@ export function readParams(search: string): DemoParams {
     seed: int(p.get('seed'), 1, 0, 2 ** 31 - 1),
     bench: flag(p.get('bench'), false),
     benchFrames: int(p.get('frames'), 300, 10, 5000),
+    benchWarmup: int(p.get('warmup'), 60, 0, 1000),
     panel: flag(p.get('panel'), true),
     shot: flag(p.get('shot'), false),
   }
