@@ -23,6 +23,7 @@ export type {
   JobFn,
   JobInfo,
   MaxDeferFrames,
+  SchedulerDiagnostics,
   SystemHandle,
   SystemOptions,
 } from './core/types.js'

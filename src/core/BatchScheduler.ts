@@ -1,7 +1,7 @@
 import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
 import { BatchStats, type FrameStats, type TypeStats } from './BatchStats.js'
 import { type Clock, performanceClock } from './Clock.js'
-import { CostModel } from './CostModel.js'
+import { CostModel, MAX_LEARNED_NAMES } from './CostModel.js'
 import { CANCELLED, JobPool, QUEUED, RUNNING, SKIP, SLICED, SYSTEM } from './JobPool.js'
 import { RingQueue } from './RingQueue.js'
 import type {
@@ -12,6 +12,7 @@ import type {
   JobFn,
   JobInfo,
   MaxDeferFrames,
+  SchedulerDiagnostics,
   SystemHandle,
   SystemOptions,
 } from './types.js'
@@ -38,6 +39,18 @@ export const CHEAP_MS = 0.002
 
 /** Most cheap jobs run between two clock reads. */
 export const CHEAP_GROUP = 8
+
+/**
+ * A queue is compacted (its cancelled and skipped entries dropped, their slots
+ * freed) once it holds more than this many of them and more of them than live
+ * jobs. Without it, enqueue + cancel churn while a type is disabled, the
+ * scheduler is paused or the tab is hidden (no frames pop the queue) would
+ * grow the queue and the job pool without bound.
+ */
+const COMPACT_MIN = 64
+
+/** Most distinct job names whose problems are printed once each (see `reportOnce`); later ones are counted, not printed. */
+const MAX_REPORTED = 256
 
 /** Weight of a job or system that gives none: 10 % of the budget. */
 export const DEFAULT_WEIGHT = 0.1
@@ -84,12 +97,11 @@ export class BatchScheduler {
   readonly clock: Clock
   /** Everything counted since the start; reading it allocates nothing. */
   readonly stats: BatchStats
-  /** A sliced job is admitted when at least this many ms of budget are left. */
-  minSliceMs: number
   /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
   trace: boolean
 
   private budget: number
+  private minSlice: number
   private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
   private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
   private readonly typeShare = new Float64Array(BATCH_TYPE_COUNT).fill(1)
@@ -113,6 +125,8 @@ export class BatchScheduler {
   private isPaused = false
   private stepsPending = 0
   private running = false
+  /** True while frame listeners are being called. */
+  private notifying = false
   private disposed = false
   private frameStart = 0
   /** Predicted ms of the cheap jobs run since the last clock read (`lastNow`). */
@@ -128,6 +142,18 @@ export class BatchScheduler {
   /** Clock time at which the running job's share of the budget is spent. */
   private deadlineEnd = 0
   private lastNow = 0
+  /** Keeps a queue entry in {@link BatchScheduler.compact}; frees the slot of a dropped one. */
+  private readonly keepEntry: (slot: number) => boolean
+  private readonly diag = {
+    poolCapacity: 0,
+    poolUsed: 0,
+    queueEntries: 0,
+    queueCapacity: 0,
+    frameListeners: 0,
+    costEntries: 0,
+    learnedNames: 0,
+    reportedKeys: 0,
+  }
 
   /**
    * @param options see {@link BatchSchedulerOptions}; every field is optional.
@@ -152,7 +178,7 @@ export class BatchScheduler {
     if (onError !== undefined) checkFunction(api, 'onError', onError)
     this.onError = onError
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
-    this.minSliceMs = checkMinSlice(api, minSliceMs)
+    this.minSlice = checkMinSlice(api, minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
     this.trace = checkBoolean(api, 'trace', trace, false)
     for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
@@ -181,6 +207,19 @@ export class BatchScheduler {
       },
       shouldYield: () => clockRef.now() >= this.deadlineEnd,
     }
+    const pool = this.pool
+    this.keepEntry = (slot) => {
+      const flags = pool.flags[slot] as number
+      if (flags & CANCELLED) {
+        pool.release(slot)
+        return false
+      }
+      if (flags & SKIP) {
+        pool.flags[slot] = flags & ~(SKIP | QUEUED)
+        return false
+      }
+      return true
+    }
   }
 
   /** CPU milliseconds per frame for batch jobs. Must be finite and > 0; takes effect at once. */
@@ -191,6 +230,16 @@ export class BatchScheduler {
   /** Sets the budget (finite, > 0); throws a RangeError/TypeError otherwise and keeps the old value. */
   set budgetMs(value: number) {
     this.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
+  }
+
+  /** A sliced job is admitted when at least this many ms of budget are left (finite, ≥ 0). */
+  get minSliceMs(): number {
+    return this.minSlice
+  }
+
+  /** Sets {@link BatchScheduler.minSliceMs}; throws a RangeError/TypeError on NaN, a negative or non-finite value, and keeps the old one. */
+  set minSliceMs(value: number) {
+    this.minSlice = checkMinSlice('BatchScheduler.minSliceMs', value)
   }
 
   /** Number of the last frame started (0 before the first). */
@@ -234,6 +283,30 @@ export class BatchScheduler {
   }
 
   /**
+   * Sizes of the internal structures (job pool, queues, listeners, learned
+   * costs), for diagnostics and leak tests. Read-only; the same object every
+   * time, refreshed on each read (allocates nothing).
+   */
+  get diagnostics(): SchedulerDiagnostics {
+    const d = this.diag
+    let entries = 0
+    let capacity = 0
+    for (const queue of this.queues) {
+      entries += queue.length
+      capacity += queue.capacity
+    }
+    d.poolCapacity = this.pool.capacity
+    d.poolUsed = this.pool.used
+    d.queueEntries = entries
+    d.queueCapacity = capacity
+    d.frameListeners = this.listeners.length
+    d.costEntries = this.costs.used
+    d.learnedNames = this.costs.names
+    d.reportedKeys = this.reported.size
+    return d
+  }
+
+  /**
    * Queues a one-shot job. It becomes eligible in the next frame to run (the
    * current one if called between frames) and runs once, or in slices if it
    * returns `true`.
@@ -268,14 +341,14 @@ export class BatchScheduler {
     let entry: number
     if (name !== undefined) {
       label = name || 'anonymous'
-      entry = name ? this.costs.entryFor(name) : -1
+      entry = name ? this.learnedEntry(name) : -1
     } else if (fn === this.memoFn) {
       label = this.memoName
       entry = this.memoEntry
     } else {
       const key = fn.name
       label = key || 'anonymous'
-      entry = key ? this.costs.entryFor(key) : -1
+      entry = key ? this.learnedEntry(key) : -1
       this.memoFn = fn
       this.memoName = label
       this.memoEntry = entry
@@ -316,6 +389,7 @@ export class BatchScheduler {
     pool.fn[slot] = null
     this.leaveQueue(slot)
     this.stats.cancelled++
+    this.compactIfNeeded(pool.type[slot] as number)
     return true
   }
 
@@ -385,17 +459,22 @@ export class BatchScheduler {
    * job. After {@link BatchScheduler.dispose} it does nothing.
    *
    * @returns the frame's stats: the same object every frame (`stats.last`).
-   * @throws Error when called from inside a job (the calling job's error is counted).
+   * @throws Error when called from inside a job (the calling job's error is
+   * counted) or from a frame listener (reported like any listener error).
    */
   runFrame(): FrameStats {
     const last = this.stats.last
     if (this.disposed) return last
+    // Checked before the pause, so a re-entrant call does not use up a pending step.
+    if (this.running) {
+      throw new Error('BatchScheduler.runFrame: called from inside a job; a job cannot run a frame of its own scheduler')
+    }
+    if (this.notifying) {
+      throw new Error('BatchScheduler.runFrame: called from a frame listener; a frame cannot start inside the end of another')
+    }
     if (this.isPaused) {
       if (this.stepsPending === 0) return last
       this.stepsPending--
-    }
-    if (this.running) {
-      throw new Error('BatchScheduler.runFrame: called from inside a job; a job cannot run a frame of its own scheduler')
     }
     const pool = this.pool
     const frame = ++this.frameNumber
@@ -435,6 +514,7 @@ export class BatchScheduler {
     this.flushGroup()
     this.finishFrame(frame, this.clock.now() - t0)
     this.running = false
+    if (!this.disposed) for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.compactIfNeeded(t)
     this.notify(last)
     return last
   }
@@ -530,6 +610,8 @@ export class BatchScheduler {
     this.pool.clear()
     this.costs.clear()
     this.listeners = []
+    // Drop the last job function too: its closure may hold app objects.
+    this.memoFn = null
   }
 
   // ---- internals ---------------------------------------------------------
@@ -564,6 +646,7 @@ export class BatchScheduler {
     if (!enabled && (flags & SKIP) === 0) {
       pool.flags[slot] = flags | SKIP
       this.countLeave(slot, type)
+      this.compactIfNeeded(type)
     } else if (enabled && flags & SKIP) {
       pool.flags[slot] = flags & ~SKIP
       this.liveCount[type] = (this.liveCount[type] as number) + 1
@@ -587,6 +670,7 @@ export class BatchScheduler {
       pool.flags[slot] = flags | CANCELLED
       pool.fn[slot] = null
       if ((flags & SKIP) === 0) this.leaveQueue(slot)
+      this.compactIfNeeded(pool.type[slot] as number)
     } else {
       pool.release(slot)
     }
@@ -621,6 +705,42 @@ export class BatchScheduler {
   private countLeave(slot: number, type: number): void {
     this.liveCount[type] = (this.liveCount[type] as number) - 1
     if (this.running && (this.pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
+  }
+
+  /**
+   * Compacts a queue whose dead entries (cancelled, skipped) outnumber its
+   * live ones, past {@link COMPACT_MIN}. Not while a frame walks the queues:
+   * the frame's end does it then.
+   */
+  private compactIfNeeded(type: number): void {
+    if (this.running) return
+    const dead = (this.queues[type] as RingQueue).length - (this.liveCount[type] as number)
+    if (dead > COMPACT_MIN && dead > (this.liveCount[type] as number)) this.compact(type)
+  }
+
+  /** Drops a queue's cancelled and skipped entries, keeping the order of the rest. */
+  private compact(type: number): void {
+    const queue = this.queues[type] as RingQueue
+    const keep = this.keepEntry
+    const n = queue.length
+    let kept = 0
+    for (let i = 0; i < n; i++) {
+      const slot = queue.at(i)
+      if (keep(slot)) queue.set(kept++, slot)
+    }
+    queue.truncate(kept)
+  }
+
+  /** The learned-cost entry of a job name; -1 (and a warning, once) past {@link MAX_LEARNED_NAMES} names. */
+  private learnedEntry(name: string): number {
+    const entry = this.costs.entryFor(name)
+    if (entry < 0) {
+      this.reportOnce(
+        'names',
+        `BatchScheduler.enqueue: more than ${MAX_LEARNED_NAMES} distinct job names; jobs with new names are not learned (predicted from their weight). Give jobs of one kind one name.`,
+      )
+    }
+    return entry
   }
 
   private armSystems(frame: number): void {
@@ -675,7 +795,7 @@ export class BatchScheduler {
     const pool = this.pool
     const left = this.allowance(pool.type[slot] as number)
     if (left <= 0) return false
-    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSliceMs, this.budget * (this.typeShare[pool.type[slot] as number] as number))
+    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSlice, this.budget * (this.typeShare[pool.type[slot] as number] as number))
     const learned = this.costs.predict(pool.costIndex[slot] as number)
     const predicted = learned === learned ? learned : (pool.weight[slot] as number) * this.budget
     return predicted <= left
@@ -718,6 +838,8 @@ export class BatchScheduler {
       threw = true
       this.report(error, slot, type)
     }
+    // Before the cancel / dispose exits below: a Promise's rejection is always handled.
+    if (result !== undefined && result !== true && result !== false && !threw) this.checkResult(result, slot, type)
 
     const costIndex = pool.costIndex[slot] as number
     if (cheap) {
@@ -756,13 +878,21 @@ export class BatchScheduler {
     const system = flags & SYSTEM ? (this.systemBySlot[slot] as SystemRecord) : null
     if (system !== null) system.runCount++
     if (result === true && !threw && (system === null || system.enabled)) {
+      const next = this.frameNumber + 1
       pool.flags[slot] = flags | SLICED
-      pool.eligibleFrame[slot] = this.frameNumber + 1
-      ;(this.queues[type] as RingQueue).unshift(slot)
+      pool.eligibleFrame[slot] = next
+      const queue = this.queues[type] as RingQueue
       this.liveCount[type] = (this.liveCount[type] as number) + 1
+      // A one-shot job keeps the head until it is done (FIFO). A system may
+      // say "more" every frame: at the head for good it would starve every
+      // job behind it, so its next slice is queued at the tail, like its next run.
+      if (system !== null) {
+        queue.push(slot)
+        return
+      }
+      queue.unshift(slot)
       return
     }
-    if (result !== undefined && result !== true && result !== false && !threw) this.checkResult(result, slot)
     if (system !== null) pool.flags[slot] = flags & ~QUEUED
     else pool.release(slot)
   }
@@ -824,22 +954,31 @@ export class BatchScheduler {
 
   private notify(frame: FrameStats): void {
     const listeners = this.listeners
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        ;(listeners[i] as FrameListener)(frame)
-      } catch (error) {
-        this.reportOnce('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
+    this.notifying = true
+    try {
+      for (let i = 0; i < listeners.length; i++) {
+        try {
+          ;(listeners[i] as FrameListener)(frame)
+        } catch (error) {
+          this.reportOnce('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
+        }
       }
+    } finally {
+      this.notifying = false
     }
   }
 
   private report(error: unknown, slot: number, type: number): void {
-    const name = this.pool.name[slot] as string
+    this.reportError(error, this.pool.name[slot] as string, type)
+  }
+
+  private reportError(error: unknown, name: string, type: number): void {
     if (this.onError === undefined) {
       this.reportOnce(
         `error:${name}`,
         `BatchScheduler: job "${name}" (${BATCH_TYPE_NAMES[type]}) threw; the frame went on. Later errors of this job are counted in stats.errors, not printed.`,
         error,
+        true,
       )
       return
     }
@@ -850,18 +989,44 @@ export class BatchScheduler {
     }
   }
 
-  private checkResult(result: unknown, slot: number): void {
+  /**
+   * Warns (once per name) about a job that returned a Promise, and reports its
+   * rejection like a job error (to `onError`, or printed once per name) so an
+   * async job cannot cause an unhandled rejection. The rejection is not
+   * counted in the stats: its frame is over.
+   */
+  private checkResult(result: unknown, slot: number, type: number): void {
     if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
       const name = this.pool.name[slot] as string
       this.reportOnce(
         `promise:${name}`,
         `BatchScheduler: job "${name}" returned a Promise; it is not awaited and its time after the first await is not budgeted. Split async work into jobs.`,
+        undefined,
+        true,
       )
+      try {
+        ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
+          if (!this.disposed) this.reportError(error, name, type)
+        })
+      } catch {
+        // A thenable whose then() throws: nothing to listen to.
+      }
     }
   }
 
-  private reportOnce(key: string, message: string, error?: unknown): void {
+  /**
+   * Prints a problem the first time its key is seen. Keys made from job names
+   * (`perName`) are capped at {@link MAX_REPORTED}: a name per job would grow
+   * the set for the page's life. Fixed keys are always printed once.
+   */
+  private reportOnce(key: string, message: string, error?: unknown, perName = false): void {
     if (this.reported.has(key)) return
+    if (perName && this.reported.size >= MAX_REPORTED) {
+      if (this.reported.has('')) return
+      key = ''
+      message = `BatchScheduler: more than ${MAX_REPORTED} distinct problems reported; later ones are counted in stats (and passed to onError), not printed.`
+      error = undefined
+    }
     this.reported.add(key)
     if (error === undefined) console.warn(message)
     else console.error(message, error)

@@ -4,6 +4,13 @@ const ALPHA_UP = 0.5
 const ALPHA_DOWN = 0.1
 
 /**
+ * Most distinct job names given a learned cost. Past it, jobs with a new name
+ * are not learned (predicted from their weight): a name per job (`'load ' +
+ * url`) would otherwise grow the name map for the life of the page.
+ */
+export const MAX_LEARNED_NAMES = 4096
+
+/**
  * Learned cost per job name or system: an asymmetric exponential moving
  * average of measured milliseconds. It rises quickly when a job gets more
  * expensive (so the next admission does not overrun) and falls slowly when a
@@ -17,10 +24,11 @@ export class CostModel {
   private readonly byName = new Map<string, number>()
   private readonly freeEntries: number[] = []
 
-  /** The shared entry for a job name, created on first use. */
+  /** The shared entry for a job name, created on first use; -1 once {@link MAX_LEARNED_NAMES} names have entries. */
   entryFor(name: string): number {
     let index = this.byName.get(name)
     if (index === undefined) {
+      if (this.byName.size >= MAX_LEARNED_NAMES) return -1
       index = this.create()
       this.byName.set(name, index)
     }
@@ -52,6 +60,16 @@ export class CostModel {
     this.estimate[index] = 0
     this.samples[index] = 0
     this.freeEntries.push(index)
+  }
+
+  /** Entries in use (named and private). */
+  get used(): number {
+    return this.size - this.freeEntries.length
+  }
+
+  /** Job names with an entry. */
+  get names(): number {
+    return this.byName.size
   }
 
   /** Smoothed ms of the entry, or NaN before it was measured. */

@@ -51,6 +51,21 @@ export class RingQueue {
     return this.buffer[(this.head + i) & this.mask] as number
   }
 
+  /** Overwrites the value `i` places from the head; `i` must be below `length`. */
+  set(i: number, value: number): void {
+    this.buffer[(this.head + i) & this.mask] = value
+  }
+
+  /** Keeps the first `length` entries and drops the rest (keeps its memory). */
+  truncate(length: number): void {
+    if (length < this.length) this.length = length
+  }
+
+  /** Slots allocated (the ring grows by doubling and never shrinks). */
+  get capacity(): number {
+    return this.buffer.length
+  }
+
   /** Empties the queue (keeps its memory). */
   clear(): void {
     this.head = 0

@@ -14,9 +14,13 @@ export interface Deadline {
 }
 
 /**
- * A unit of batch work. Return `true` for "more to do": the job resumes in a
- * later frame at the head of its queue. Anything else means done. A returned
- * Promise is not awaited (a warning is printed once).
+ * A unit of batch work. Return `true` for "more to do": a one-shot job
+ * resumes in a later frame at the head of its queue (jobs behind it wait
+ * until it is done); a system's next slice is queued at the tail, like its
+ * next run, so a system that always has more to do cannot starve the jobs
+ * behind it. Anything else means done. A returned Promise is not awaited (a
+ * warning is printed once per name) and its rejection is reported like a
+ * job error.
  */
 export type JobFn = (deadline: Deadline) => void | boolean
 
@@ -58,7 +62,11 @@ export interface SystemOptions {
   name?: string
   /** Armed once every `interval` frames (a positive integer). @default 1 */
   interval?: number
-  /** Treat the system as sliced from the start (see {@link EnqueueOptions.sliced}). @default false */
+  /**
+   * Treat the system as sliced from the start (see {@link EnqueueOptions.sliced}).
+   * A slice that returns `true` queues the next one at the tail of its type's queue.
+   * @default false
+   */
   sliced?: boolean
   /** Start enabled. @default true */
   enabled?: boolean
@@ -136,4 +144,28 @@ export interface BatchSchedulerOptions {
    * @default 1 for every type (no cap)
    */
   typeShare?: Partial<Record<BatchType, number>>
+}
+
+/**
+ * Sizes of a scheduler's internal structures ({@link BatchScheduler.diagnostics}),
+ * for diagnostics and leak tests: in a long-running app each stays bounded by
+ * the peak number of live jobs, not by the number of jobs ever queued.
+ */
+export interface SchedulerDiagnostics {
+  /** Job slots allocated. Grows by doubling and never shrinks: the high-water mark of live jobs + systems. */
+  readonly poolCapacity: number
+  /** Slots in use: queued and running jobs, systems, and tombstones not dropped yet. */
+  readonly poolUsed: number
+  /** Queue entries over all types, tombstones (cancelled jobs, skipped systems) included. */
+  readonly queueEntries: number
+  /** Ring-buffer slots allocated over all types' queues (grow by doubling, never shrink). */
+  readonly queueCapacity: number
+  /** Registered frame listeners. */
+  readonly frameListeners: number
+  /** Learned-cost entries in use: one per job name, one per system. */
+  readonly costEntries: number
+  /** Distinct job names with a learned cost (at most `MAX_LEARNED_NAMES`, 4096). */
+  readonly learnedNames: number
+  /** Distinct problems printed once (errors and Promise warnings per job name: at most 256, plus a few fixed ones). */
+  readonly reportedKeys: number
 }

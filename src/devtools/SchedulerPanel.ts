@@ -32,7 +32,8 @@ export interface SchedulerPanelOptions {
   /**
    * Turn on `scheduler.trace` (each job run recorded with
    * `performance.measure`) while the panel lives; `dispose()` restores the
-   * previous value. A checkbox toggles it too.
+   * previous value if this panel changed it (by this option or its checkbox,
+   * which toggles it too).
    * @default false
    */
   trace?: boolean
@@ -139,6 +140,8 @@ export class SchedulerPanel {
 
   private readonly refreshMs: number
   private readonly previousTrace: boolean
+  /** This panel changed `scheduler.trace` (its option or its checkbox): only then does dispose restore it. */
+  private ownsTrace = false
   private lastRefresh: number
   private disposed = false
 
@@ -223,7 +226,12 @@ export class SchedulerPanel {
       resetStats: (): void => this.resetStats(),
     }
     const step = folder.add(actions, 'step').name('step one frame (paused)')
-    const traceController = folder.add(scheduler, 'trace').name('trace (Performance panel)')
+    const traceController = folder
+      .add(scheduler, 'trace')
+      .name('trace (Performance panel)')
+      .onChange(() => {
+        this.ownsTrace = true
+      })
     const resetStats = folder.add(actions, 'resetStats').name('reset stats')
 
     // Graphs and text.
@@ -282,7 +290,10 @@ export class SchedulerPanel {
     this.stats = statsPanels
 
     this.previousTrace = scheduler.trace
-    if (trace) scheduler.trace = true
+    if (trace && !scheduler.trace) {
+      scheduler.trace = true
+      this.ownsTrace = true
+    }
 
     for (const graph of this.graphList()) graph.redraw(scheduler.stats.history)
     this.lastRefresh = scheduler.clock.now()
@@ -331,7 +342,7 @@ export class SchedulerPanel {
 
   /**
    * Removes everything the panel added: its frame listener, its folder (or
-   * its own GUI), the stats.js panels; restores `scheduler.trace`. The
+   * its own GUI), the stats.js panels; restores `scheduler.trace` if it changed it. The
    * stylesheet stays (it is shared, like lil-gui's). Safe to call twice.
    */
   dispose(): void {
@@ -342,7 +353,9 @@ export class SchedulerPanel {
     this.stats?.dispose()
     this.gui.destroy()
     this.domElement.remove()
-    this.scheduler.trace = this.previousTrace
+    // Two panels on one scheduler may be disposed in any order: one that did
+    // not touch trace must not "restore" another's setting.
+    if (this.ownsTrace) this.scheduler.trace = this.previousTrace
   }
 
   private readonly onFrame = (frame: FrameStats): void => {

@@ -28,6 +28,9 @@ export interface LODJobOptions {
   root?: Object3D
 }
 
+/** Removed LODs (holes) tolerated before the arrays are squeezed outside a lap's end. */
+const SQUEEZE_MIN = 64
+
 /** Which job manages a LOD: two jobs on one LOD would restore each other's flag wrongly. */
 const _owners = new WeakMap<LOD, LODJob>()
 
@@ -93,6 +96,8 @@ export class LODJob {
   private updatedLast = 0
   private updatedTotal = 0
   private disposed = false
+  /** True while the system runs (the round-robin arrays are being walked). */
+  private running = false
   /** Camera x, y, z and zoom at the start of the current lap. */
   private readonly lapPose = new Float64Array(4)
   /** Camera x, y, z and zoom of this run. */
@@ -236,6 +241,10 @@ export class LODJob {
       this.lastFrame.length = 0
       this.cursor = 0
       this.holes = 0
+    } else if (!this.running && this.holes > SQUEEZE_MIN && this.holes > this.index.size) {
+      // Laps squeeze holes out, but a resting job runs no laps: without this,
+      // add/remove churn under a still camera would grow the arrays for ever.
+      this.squeeze()
     }
     return true
   }
@@ -279,6 +288,15 @@ export class LODJob {
 
   /** The system: one slice of the round-robin, at most one lap per run; nothing while resting. */
   private readonly run = (deadline: Deadline): boolean => {
+    this.running = true
+    try {
+      return this.step(deadline)
+    } finally {
+      this.running = false
+    }
+  }
+
+  private step(deadline: Deadline): boolean {
     const frame = this.scheduler.frame
     const camera = this.cam
     readPose(camera, this.pose)
@@ -299,6 +317,8 @@ export class LODJob {
     let updated = 0
     let sinceCheck = 0
     let more = false
+    let failed = false
+    let failure: unknown
     while (remaining > 0) {
       if (this.cursor >= this.lods.length) {
         this.endLap()
@@ -307,7 +327,16 @@ export class LODJob {
       const i = this.cursor++
       const lod = this.lods[i]
       if (lod === null || lod === undefined) continue
-      lod.update(camera)
+      // A LOD whose update throws costs its own update, not the rest of the
+      // slice: the first error is rethrown at the end (counted and reported).
+      try {
+        lod.update(camera)
+      } catch (error) {
+        if (!failed) {
+          failed = true
+          failure = error
+        }
+      }
       this.lastFrame[i] = frame
       updated++
       remaining--
@@ -322,6 +351,7 @@ export class LODJob {
     if (this.cursor >= this.lods.length && this.lods.length > 0) this.endLap()
     this.updatedLast = updated
     this.updatedTotal += updated
+    if (failed) throw failure
     return more
   }
 
@@ -343,12 +373,19 @@ export class LODJob {
     if (this.lapClean) this.resting = true
     this.lapClean = true
     this.lapPose.set(this.pose)
-    if (this.holes === 0) return
+    if (this.holes > 0) this.squeeze()
+  }
+
+  /** Squeezes out removed LODs, keeping the order; the cursor keeps its place in the lap. */
+  private squeeze(): void {
     const lods = this.lods
     const saved = this.savedAuto
     const last = this.lastFrame
+    const cursor = this.cursor
+    let next = -1
     let k = 0
     for (let i = 0; i < lods.length; i++) {
+      if (i === cursor) next = k
       const lod = lods[i]
       if (lod === null || lod === undefined) continue
       if (k !== i) {
@@ -362,6 +399,7 @@ export class LODJob {
     lods.length = k
     saved.length = k
     last.length = k
+    this.cursor = next < 0 ? k : next
     this.holes = 0
   }
 }

@@ -289,9 +289,21 @@ export class MatrixSyncJob {
     let updated = 0
     let sinceCheck = 0
     let more = false
+    let failed = false
+    let failure: unknown
     for (;;) {
       if (this.stackLen === 0 && !this.nextRoot()) break
-      updated += this.updateNext()
+      // One object whose update throws (a custom updateMatrixWorld) costs its
+      // own update, not the sweep: the rest goes on and the first error is
+      // rethrown at the end, so the scheduler still counts and reports it.
+      try {
+        updated += this.updateNext()
+      } catch (error) {
+        if (!failed) {
+          failed = true
+          failure = error
+        }
+      }
       if (++sinceCheck >= chunk) {
         sinceCheck = 0
         if (deadline.shouldYield() && !this.overdue(frame)) {
@@ -302,6 +314,7 @@ export class MatrixSyncJob {
     }
     this.updatedLast = updated
     this.updatedTotal += updated
+    if (failed) throw failure
     return more
   }
 

@@ -283,13 +283,22 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
 
     let interval = 0
     let delta = 0
-    if (this.hasLastTime) {
+    // A non-finite timestamp would poison every later delta: treat it as none.
+    const timed = time - time === 0
+    if (this.hasLastTime && timed) {
       interval = time - this.lastTime
       delta = interval > 0 ? interval : 0
-      if (delta > this.maxDeltaMs) delta = this.maxDeltaMs
+      if (delta > this.maxDeltaMs) {
+        delta = this.maxDeltaMs
+        // A gap (hidden tab, breakpoint, XR session start) is not a frame
+        // interval: the adaptive budget gets no sample from it.
+        interval = 0
+      }
     }
-    this.hasLastTime = true
-    this.lastTime = time
+    if (timed) {
+      this.hasLastTime = true
+      this.lastTime = time
+    }
 
     const update = this.updateFn
     if (update !== undefined) {

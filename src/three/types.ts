@@ -57,8 +57,9 @@ export interface RenderLoopOptions {
   update?: (deltaMs: number, time: number, xrFrame?: XRFrame) => void
   /**
    * Largest `deltaMs` handed to `update`: after a hidden tab or a breakpoint
-   * the app advances by this much instead of by the whole gap. `Infinity`
-   * disables the clamp.
+   * the app advances by this much instead of by the whole gap. A longer gap
+   * is not a frame interval either: with `budget: 'auto'` it is not sampled,
+   * so a hidden tab does not move the budget. `Infinity` disables both.
    * @default 250
    */
   maxDeltaMs?: number

@@ -179,6 +179,8 @@ function runScenario(ops: Op[]): void {
         if (ok) {
           job.cancelled = true
           totalCancelled++
+          // The bound is per head job: a new head starts its own count.
+          idle[job.type] = 0
         }
         break
       }
@@ -198,12 +200,14 @@ function runScenario(ops: Op[]): void {
         if (systems.length === 0) break
         const [removed] = systems.splice(op.pick % systems.length, 1)
         removed!.handle.remove()
+        idle[removed!.type] = 0
         break
       }
       case 'toggleSystem': {
         if (systems.length === 0) break
         const s = systems[op.pick % systems.length]!
         s.handle.enabled = !s.handle.enabled
+        idle[s.type] = 0
         break
       }
       case 'frames':
@@ -216,7 +220,10 @@ function runScenario(ops: Op[]): void {
   }
 
   // Drain: remove the systems, then every waiting job must finish within a bounded number of frames.
-  for (const s of systems) s.handle.remove()
+  for (const s of systems) {
+    s.handle.remove()
+    idle[s.type] = 0
+  }
   systems.length = 0
   let guard = 0
   while (jobs.some((j) => !j.done && !j.cancelled)) {
@@ -247,5 +254,17 @@ describe('BatchScheduler against a reference model (fast-check)', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('regression (seed 1678672417): a cancelled head restarts its type\'s progress count', () => {
+    // Frame 1 defers job A (Visibility); A is cancelled; B, queued after, waits its own bound.
+    runScenario([
+      { kind: 'addSystem', type: 0, cost: 0.2, interval: 1 },
+      { kind: 'enqueue', type: 1, cost: 0, weight: 2, named: false, slices: 1, throws: true, child: false },
+      { kind: 'frames', count: 1 },
+      { kind: 'cancel', pick: 0 },
+      { kind: 'enqueue', type: 1, cost: 0, weight: 2, named: false, slices: 1, throws: true, child: false },
+      { kind: 'enqueue', type: 0, cost: 0.2, weight: 0, named: false, slices: 2, throws: false, child: false },
+    ])
   })
 })
