@@ -129,6 +129,10 @@ export class BatchScheduler {
   private notifying = false
   private disposed = false
   private frameStart = 0
+  /** The frame's used ms, handed to finishFrame. */
+  private usedNow = 0
+  /** Ms the job being admitted may use (see computeAllowance). */
+  private allowed = 0
   /** Predicted ms of the cheap jobs run since the last clock read (`lastNow`). */
   private pendingMs = 0
   private groupCount = 0
@@ -136,9 +140,10 @@ export class BatchScheduler {
   private readonly groupType = new Uint8Array(CHEAP_GROUP)
   private readonly groupPredicted = new Float64Array(CHEAP_GROUP)
   /** Memo of the last function enqueued without a name, to skip reading `fn.name` and the name map. */
-  private memoFn: JobFn | null = null
-  private memoName = ''
-  private memoEntry = -1
+  /** Per type, the last function enqueued without a name (and its label and cost entry): skips `fn.name` and the name map. */
+  private readonly memoFn: (JobFn | null)[] = [null, null, null, null, null]
+  private readonly memoName: string[] = ['', '', '', '', '']
+  private readonly memoEntry = new Int32Array(BATCH_TYPE_COUNT).fill(-1)
   /** Clock time at which the running job's share of the budget is spent. */
   private deadlineEnd = 0
   private lastNow = 0
@@ -319,7 +324,7 @@ export class BatchScheduler {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    let weight = DEFAULT_WEIGHT
+    let weight = 0.1 // DEFAULT_WEIGHT, as a literal: an imported constant is boxed on every call
     let name: string | undefined
     let sliced = false
     if (options !== undefined) {
@@ -342,16 +347,16 @@ export class BatchScheduler {
     if (name !== undefined) {
       label = name || 'anonymous'
       entry = name ? this.learnedEntry(name) : -1
-    } else if (fn === this.memoFn) {
-      label = this.memoName
-      entry = this.memoEntry
+    } else if (fn === this.memoFn[type]) {
+      label = this.memoName[type] as string
+      entry = this.memoEntry[type] as number
     } else {
       const key = fn.name
       label = key || 'anonymous'
       entry = key ? this.learnedEntry(key) : -1
-      this.memoFn = fn
-      this.memoName = label
-      this.memoEntry = entry
+      this.memoFn[type] = fn
+      this.memoName[type] = label
+      this.memoEntry[type] = entry
     }
     pool.fn[slot] = fn
     pool.name[slot] = label
@@ -420,7 +425,7 @@ export class BatchScheduler {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    let weight = DEFAULT_WEIGHT
+    let weight = 0.1 // DEFAULT_WEIGHT, as a literal: an imported constant is boxed on every call
     let name: string | undefined
     let interval = 1
     let sliced = false
@@ -512,7 +517,9 @@ export class BatchScheduler {
     }
 
     this.flushGroup()
-    this.finishFrame(frame, this.clock.now() - t0)
+    // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
+    this.usedNow = this.clock.now() - t0
+    this.finishFrame(frame)
     this.running = false
     if (!this.disposed) for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.compactIfNeeded(t)
     this.notify(last)
@@ -611,7 +618,7 @@ export class BatchScheduler {
     this.costs.clear()
     this.listeners = []
     // Drop the last job function too: its closure may hold app objects.
-    this.memoFn = null
+    this.memoFn.fill(null)
   }
 
   // ---- internals ---------------------------------------------------------
@@ -782,22 +789,28 @@ export class BatchScheduler {
   }
 
   /** Ms the job may use now: the frame's budget left, capped by its type's share. */
-  private allowance(type: number): number {
+  private computeAllowance(type: number): void {
     const left = this.budget - (this.lastNow + this.pendingMs - this.frameStart)
     const share = this.typeShare[type] as number
-    if (share >= 1) return left
+    if (share >= 1) {
+      this.allowed = left
+      return
+    }
     const typeLeft = share * this.budget - (this.stats.last.msByType[type] as number)
-    return typeLeft < left ? typeLeft : left
+    this.allowed = typeLeft < left ? typeLeft : left
   }
 
   /** Whether the job's predicted cost fits in the budget left (and its type's share). */
   private fits(slot: number): boolean {
     const pool = this.pool
-    const left = this.allowance(pool.type[slot] as number)
+    this.computeAllowance(pool.type[slot] as number)
+    const left = this.allowed
     if (left <= 0) return false
     if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSlice, this.budget * (this.typeShare[pool.type[slot] as number] as number))
-    const learned = this.costs.predict(pool.costIndex[slot] as number)
-    const predicted = learned === learned ? learned : (pool.weight[slot] as number) * this.budget
+    const entry = pool.costIndex[slot] as number
+    const costs = this.costs
+    const predicted =
+      entry >= 0 && (costs.samples[entry] as number) > 0 ? (costs.estimate[entry] as number) : (pool.weight[slot] as number) * this.budget
     return predicted <= left
   }
 
@@ -820,15 +833,19 @@ export class BatchScheduler {
       typeStats.forced++
     }
     let flags = pool.flags[slot] as number
-    let predicted = NaN
-    if ((flags & SLICED) === 0 && !this.trace) predicted = this.costs.predict(pool.costIndex[slot] as number)
-    const cheap = predicted < CHEAP_MS // false for NaN (not measured yet)
+    let predicted = -1
+    if ((flags & SLICED) === 0 && !this.trace) {
+      const entry = pool.costIndex[slot] as number
+      if (entry >= 0 && (this.costs.samples[entry] as number) > 0) predicted = this.costs.estimate[entry] as number
+    }
+    const cheap = predicted >= 0 && predicted < CHEAP_MS // false for NaN (not measured yet)
     if (!cheap) this.flushGroup()
 
     const fn = pool.fn[slot] as JobFn
     pool.flags[slot] = flags | RUNNING
     const start = this.lastNow + this.pendingMs
-    const allowance = this.allowance(type)
+    this.computeAllowance(type)
+    const allowance = this.allowed
     this.deadlineEnd = start + (allowance > 0 ? allowance : 0)
     let result: unknown
     let threw = false
@@ -854,7 +871,10 @@ export class BatchScheduler {
       this.lastNow = end
       const ms = end - start
       if (this.trace) this.measure(type, slot, start, end)
-      if (costIndex >= 0) this.costs.record(costIndex, ms)
+      if (costIndex >= 0) {
+        this.costs.sample = ms
+        this.costs.commit(costIndex)
+      }
       last.msByType[type] = (last.msByType[type] as number) + ms
       typeStats.totalMs += ms
     }
@@ -912,7 +932,10 @@ export class BatchScheduler {
       const share = predicted > 0 ? ((this.groupPredicted[g] as number) / predicted) * measured : measured / n
       const costIndex = this.groupCost[g] as number
       const type = this.groupType[g] as number
-      if (costIndex >= 0 && !this.disposed) this.costs.record(costIndex, share)
+      if (costIndex >= 0 && !this.disposed) {
+        this.costs.sample = share
+        this.costs.commit(costIndex)
+      }
       last.msByType[type] = (last.msByType[type] as number) + share
       ;(this.stats.perType[type] as TypeStats).totalMs += share
     }
@@ -921,7 +944,8 @@ export class BatchScheduler {
     this.groupCount = 0
   }
 
-  private finishFrame(frame: number, usedMs: number): void {
+  private finishFrame(frame: number): void {
+    const usedMs = this.usedNow
     const stats = this.stats
     const last = stats.last
     const pool = this.pool

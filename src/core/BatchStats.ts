@@ -199,9 +199,12 @@ export class BatchStats {
     const n = this.history.count
     if (n === 0) return 0
     if (this.sortedFrame !== this.frames) {
-      const view = this.sorted.subarray(0, n)
-      view.set(this.history.usedMs.subarray(0, n))
-      view.sort()
+      // Copy and sort in place: no subarray views, so nothing is allocated.
+      const sorted = this.sorted
+      const used = this.history.usedMs
+      for (let i = 0; i < n; i++) sorted[i] = used[i] as number
+      for (let i = n; i < sorted.length; i++) sorted[i] = Infinity
+      sorted.sort()
       this.sortedFrame = this.frames
     }
     const clamped = p <= 0 ? 0 : p >= 100 ? 100 : p

@@ -2,6 +2,17 @@
 const ALPHA_UP = 0.5
 /** Weight of a new measurement when it is below the estimate: forget slowly. */
 const ALPHA_DOWN = 0.1
+/**
+ * Once an entry has this many measurements, a sample is capped at
+ * {@link SPIKE_CAP} × the estimate: one run stretched by the OS or a GC pause
+ * must not make a cheap job look expensive for many runs (it would stop
+ * fitting and block its queue until forced). A real, lasting increase still
+ * gets through: the estimate can grow 2.5× per run.
+ */
+const SPIKE_MIN_SAMPLES = 3
+const SPIKE_CAP = 4
+/** Not a measurement; `0 / 0` rather than the global NaN, which V8 boxes on every return. */
+const NONE = 0 / 0
 
 /**
  * Most distinct job names given a learned cost. Past it, jobs with a new name
@@ -18,8 +29,16 @@ export const MAX_LEARNED_NAMES = 4096
  * @internal
  */
 export class CostModel {
-  private estimate = new Float64Array(64)
-  private samples = new Float64Array(64)
+  /** Smoothed ms per entry (valid where `samples` > 0). Read directly on the hot path. */
+  estimate = new Float64Array(64)
+  /** Measurements taken per entry. */
+  samples = new Float64Array(64)
+  /**
+   * The measurement {@link CostModel.commit} adds: set it, then commit. A
+   * field rather than an argument, because a double passed to a call V8 does
+   * not inline is boxed (16 bytes per job).
+   */
+  sample = 0
   private size = 0
   private readonly byName = new Map<string, number>()
   private readonly freeEntries: number[] = []
@@ -74,7 +93,7 @@ export class CostModel {
 
   /** Smoothed ms of the entry, or NaN before it was measured. */
   predict(index: number): number {
-    return (this.samples[index] as number) > 0 ? (this.estimate[index] as number) : NaN
+    return (this.samples[index] as number) > 0 ? (this.estimate[index] as number) : NONE
   }
 
   /** Number of measurements taken. */
@@ -84,9 +103,17 @@ export class CostModel {
 
   /** Adds one measurement. */
   record(index: number, ms: number): void {
+    this.sample = ms
+    this.commit(index)
+  }
+
+  /** Adds the measurement in {@link CostModel.sample}. */
+  commit(index: number): void {
     const n = this.samples[index] as number
     const old = this.estimate[index] as number
-    this.estimate[index] = n === 0 ? ms : old + (ms > old ? ALPHA_UP : ALPHA_DOWN) * (ms - old)
+    let sample = this.sample
+    if (n >= SPIKE_MIN_SAMPLES && old > 0 && sample > old * SPIKE_CAP) sample = old * SPIKE_CAP
+    this.estimate[index] = n === 0 ? sample : old + (sample > old ? ALPHA_UP : ALPHA_DOWN) * (sample - old)
     this.samples[index] = n + 1
   }
 
