@@ -2,7 +2,8 @@ import type { BatchScheduler } from '../core/BatchScheduler.js'
 import type { LoopTimingsSource } from './LoopTimingsSource.js'
 import { formatCount, formatMs } from './utils/format.js'
 
-const COUNTERS = ['processed', 'deferred', 'forced', 'errors'] as const
+/** The per-frame counters shown in the readout table. */
+export const COUNTERS = ['processed', 'deferred', 'forced', 'errors'] as const
 const COLUMNS = ['last', 'avg', 'total'] as const
 const LOOP_COLUMNS = [
   ['frame', 'loop.frameMs'],

@@ -15,7 +15,7 @@ function legend(): readonly GraphSeries[] {
 }
 
 /**
- * Live queued jobs per {@link BatchType} at each frame end, stacked bottom-up
+ * Live queued jobs per `BatchType` at each frame end, stacked bottom-up
  * in priority order (Transform at the bottom), one colour per type.
  * {@link ScrollingGraph.values} holds the depth per type, indexed by BatchType.
  *

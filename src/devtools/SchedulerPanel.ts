@@ -64,7 +64,7 @@ export interface SchedulerPanelOptions {
   maxBudgetMs?: number
 }
 
-/** The controllers of one {@link BatchType}. */
+/** The controllers of one `BatchType`. */
 export interface TypeControllers {
   /** Checkbox: the type runs. */
   readonly enabled: Controller
@@ -86,7 +86,7 @@ export interface PanelControllers {
   readonly trace: Controller
   /** Button: `scheduler.stats.reset()`. */
   readonly resetStats: Controller
-  /** Per {@link BatchType}, indexed by its value. */
+  /** Per `BatchType`, indexed by its value. */
   readonly types: readonly TypeControllers[]
 }
 
@@ -103,7 +103,7 @@ export interface PanelGraphs {
 let warnedNo2D = false
 
 /**
- * A lil-gui devtools panel for a {@link BatchScheduler}: tune the budget,
+ * A lil-gui devtools panel for a `BatchScheduler`: tune the budget,
  * types and systems live, watch queue depth, deferrals and budget use in
  * scrolling graphs, read counts and percentiles, and (optionally) stats.js
  * panels. It is driven by the scheduler's frames through

@@ -20,7 +20,7 @@ export class TypeControls {
 
   /**
    * @param scheduler the scheduler to read and write.
-   * @param type the {@link BatchType}.
+   * @param type the `BatchType`.
    */
   constructor(scheduler: BatchScheduler, type: BatchType) {
     this.scheduler = scheduler
@@ -32,6 +32,7 @@ export class TypeControls {
     return this.scheduler.isTypeEnabled(this.type)
   }
 
+  /** Enables or disables the type on the scheduler. */
   set enabled(value: boolean) {
     this.scheduler.setTypeEnabled(this.type, value)
   }
@@ -41,6 +42,7 @@ export class TypeControls {
     return this.scheduler.getMaxDeferFrames(this.type)
   }
 
+  /** Sets the type's latency bound on the scheduler. */
   set maxDeferFrames(value: number) {
     this.scheduler.setMaxDeferFrames(this.type, value)
   }
@@ -50,6 +52,7 @@ export class TypeControls {
     return this.scheduler.getTypeShare(this.type)
   }
 
+  /** Sets the type's share of the budget on the scheduler. */
   set share(value: number) {
     this.scheduler.setTypeShare(this.type, value)
   }

@@ -1,5 +1,5 @@
 /**
- * Graph colours, one per {@link BatchType} (indexed by its value): the queue
+ * Graph colours, one per `BatchType` (indexed by its value): the queue
  * depth graph, its legend and the type folders use the same ones.
  */
 export const BATCH_TYPE_COLORS: readonly string[] = ['#4fc3f7', '#81c784', '#ffb74d', '#ba68c8', '#f06292']

@@ -1,6 +1,6 @@
 /**
  * three-batch-scheduler devtools: a lil-gui panel with live graphs and
- * stats.js panels for a {@link BatchScheduler}. Needs `lil-gui` (an optional
+ * stats.js panels for a `BatchScheduler`. Needs `lil-gui` (an optional
  * peer dependency of the package) and `three` (for stats.js). Importing has
  * no side effects; styles are added when a panel is made.
  *
@@ -22,7 +22,7 @@ export { ScrollingGraph, type GraphSeries, type ScrollingGraphOptions } from './
 export { QueueDepthGraph } from './QueueDepthGraph.js'
 export { DeferralGraph } from './DeferralGraph.js'
 export { UtilizationGraph } from './UtilizationGraph.js'
-export { PanelReadouts, type ReadoutCounter } from './PanelReadouts.js'
+export { COUNTERS, PanelReadouts, type ReadoutCounter } from './PanelReadouts.js'
 export { SystemControls, type SystemRow } from './SystemControls.js'
 export { TypeControls } from './TypeControls.js'
 export { StatsPanels } from './StatsPanels.js'

@@ -139,6 +139,7 @@ export class LODJob {
     return this.cam
   }
 
+  /** Switches the camera levels are chosen for; starts a new lap. */
   set camera(value: Camera) {
     checkCamera('LODJob.camera', value)
     this.cam = value

@@ -225,6 +225,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
     return this.auto
   }
 
+  /** Turns the adaptive budget on or off (see the getter). */
   set autoBudget(value: boolean) {
     if (typeof value !== 'boolean') throw new TypeError(`RenderLoop.autoBudget: must be a boolean, got ${describe(value)}`)
     if (value === this.auto) return

@@ -25,7 +25,10 @@ export interface RenderLoopXR {
   /** True while an XR session renders. */
   readonly isPresenting: boolean
   /** The XR session, or null outside one. */
-  getSession(): { readonly frameRate?: number | undefined } | null
+  getSession(): {
+    /** The display's frame rate in Hz, when the XR runtime reports it. */
+    readonly frameRate?: number | undefined
+  } | null
 }
 
 /** Where an error caught by {@link RenderLoop} came from. */
