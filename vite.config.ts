@@ -15,6 +15,8 @@ export default defineConfig({
   build: {
     outDir: 'dist-demo',
     emptyOutDir: true,
+    // The demo bundles three.js and lil-gui into one file on purpose (a static site, one request).
+    chunkSizeWarningLimit: 1500,
   },
   base: './',
 })
