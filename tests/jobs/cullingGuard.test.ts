@@ -1,11 +1,26 @@
+import fc from 'fast-check'
 import {
   ArrayCamera,
+  BoxGeometry,
+  BufferGeometry,
   Frustum,
+  Group,
+  InstancedMesh,
+  LOD,
+  Line,
   Matrix4,
+  Mesh,
+  MeshBasicMaterial,
+  Object3D,
   OrthographicCamera,
   PerspectiveCamera,
+  PointLight,
+  Points,
   Quaternion,
+  SphereGeometry,
   Sphere,
+  Sprite,
+  SpriteMaterial,
   Vector3,
   WebGLCoordinateSystem,
   WebGPUCoordinateSystem,
@@ -13,7 +28,10 @@ import {
 } from 'three'
 import { describe, expect, it } from 'vitest'
 import { CameraView } from '../../src/jobs/culling/CameraView.js'
+import { CullKind, cullKind } from '../../src/jobs/culling/CullKind.js'
 import { GuardFrustum } from '../../src/jobs/culling/GuardFrustum.js'
+import { subtreeSphere } from '../../src/jobs/culling/subtreeSphere.js'
+import { worldSphere } from '../../src/jobs/culling/worldSphere.js'
 import { rng } from './cullingWorld.js'
 
 const _m = new Matrix4()
@@ -232,5 +250,182 @@ describe('GuardFrustum', () => {
     expect(rejects(0, 0, -50, 1, 0)).toBe(false)
     expect(rejects(NaN, 0, 9, 1, 0)).toBe(false)
     expect(rejects(0, 0, 9, NaN, 0)).toBe(false)
+  })
+})
+
+/** The world sphere three's Frustum.intersectsObject / intersectsSprite tests for `o`, by three's own code. */
+function threeSphere(o: Object3D): Sphere {
+  if ((o as Sprite).isSprite === true) {
+    const sphere = new Sphere(new Vector3(), 0.7071067811865476 + new Vector3(0.5, 0.5, 0).distanceTo(new Vector3((o as Sprite).center.x, (o as Sprite).center.y, 0)))
+    return sphere.applyMatrix4(o.matrixWorld)
+  }
+  const withSphere = o as InstancedMesh
+  if (withSphere.boundingSphere !== undefined) {
+    if (withSphere.boundingSphere === null) withSphere.computeBoundingSphere()
+    return (withSphere.boundingSphere as Sphere).clone().applyMatrix4(o.matrixWorld)
+  }
+  const geometry = (o as Mesh).geometry
+  if (geometry.boundingSphere === null) geometry.computeBoundingSphere()
+  return (geometry.boundingSphere as Sphere).clone().applyMatrix4(o.matrixWorld)
+}
+
+const material = new MeshBasicMaterial()
+const shapes = [new BoxGeometry(1, 2, 3), new SphereGeometry(0.7, 6, 4), new BoxGeometry(10, 0.2, 0.2).translate(4, 1, -2)]
+
+/** A renderable of kind `k` (0 mesh, 1 line, 2 points, 3 sprite, 4 instanced mesh). */
+function renderable(k: number, random: () => number): Object3D {
+  const shape = shapes[Math.floor(random() * shapes.length)] as BufferGeometry
+  switch (k) {
+    case 1:
+      return new Line(shape, undefined)
+    case 2:
+      return new Points(shape, undefined)
+    case 3: {
+      const sprite = new Sprite(new SpriteMaterial())
+      sprite.center.set(random(), random())
+      return sprite
+    }
+    case 4: {
+      const inst = new InstancedMesh(shape, material, 3)
+      const m = new Matrix4()
+      for (let i = 0; i < 3; i++) inst.setMatrixAt(i, m.makeTranslation(random() * 20 - 10, random() * 4, random() * 20 - 10))
+      return inst
+    }
+    default:
+      return new Mesh(shape, material)
+  }
+}
+
+function place(o: Object3D, random: () => number, reach: number): void {
+  o.position.set((random() * 2 - 1) * reach, (random() * 2 - 1) * reach, (random() * 2 - 1) * reach)
+  o.rotation.set(random() * 6, random() * 6, random() * 6)
+  if (random() < 0.5) o.scale.setScalar(0.1 + random() * 4)
+  else o.scale.set(0.1 + random() * 4, 0.1 + random() * 4, 0.1 + random() * 4)
+}
+
+describe('worldSphere', () => {
+  it('is bit for bit the sphere three tests, for every kind', () => {
+    const random = rng(21)
+    const out = new Float64Array(4)
+    for (let n = 0; n < 500; n++) {
+      const parent = new Group()
+      place(parent, random, 1e4 * random())
+      const o = renderable(n % 5, random)
+      place(o, random, 50)
+      parent.add(o)
+      parent.updateMatrixWorld(true)
+      const kind = cullKind(o)
+      expect(kind).toBe(n % 5 === 3 ? CullKind.Sprite : n % 5 === 4 ? CullKind.Object : CullKind.Geometry)
+      expect(worldSphere(o, kind, out)).toBe(true)
+      const sphere = threeSphere(o)
+      expect([out[0], out[1], out[2], out[3]]).toEqual([sphere.center.x, sphere.center.y, sphere.center.z, sphere.radius])
+    }
+  })
+
+  it('reports no bounds when a renderable has none', () => {
+    const o = new InstancedMesh(new BoxGeometry(), material, 1)
+    o.computeBoundingSphere = () => {} // a subclass that never computes it
+    expect(worldSphere(o, CullKind.Object, new Float64Array(4))).toBe(false)
+  })
+})
+
+/** A random LOD subtree: levels are renderables, or groups nesting groups and renderables (depth ≤ 3). */
+interface Spec {
+  kind: number
+  children: Spec[]
+}
+const kindArb = fc.integer({ min: -1, max: 4 }) // -1: a Group
+const nodeOf = (children: fc.Arbitrary<Spec>): fc.Arbitrary<Spec> => fc.record({ kind: kindArb, children: fc.array(children, { maxLength: 3 }) })
+const specArb: fc.Arbitrary<Spec> = nodeOf(nodeOf(nodeOf(fc.record({ kind: kindArb, children: fc.constant([]) }))))
+
+function build(spec: Spec, random: () => number, reach: number): Object3D {
+  const o = spec.kind < 0 ? new Group() : renderable(spec.kind, random)
+  place(o, random, reach)
+  for (const child of spec.children) o.add(build(child, random, reach / 2))
+  return o
+}
+
+describe('subtreeSphere', () => {
+  it('contains the world sphere three tests for every renderable below a LOD, at any depth (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(specArb, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 100, 1e5),
+        (levels, seed, far) => {
+          const random = rng(seed)
+          const lod = new LOD()
+          for (const level of levels) lod.addLevel(build(level, random, 20), random() * 100, random() * 0.3)
+          place(lod, random, far)
+          const root = new Group()
+          place(root, random, far)
+          root.add(lod)
+          root.updateMatrixWorld(true)
+          const parts: Sphere[] = []
+          lod.traverse((o) => {
+            if (o !== lod && cullKind(o) >= 0 && cullKind(o) !== CullKind.LOD) parts.push(threeSphere(o))
+          })
+          const out = new Float64Array(5)
+          const fit = subtreeSphere(lod, false, out)
+          expect(fit).toBe(parts.length > 0)
+          if (!fit) return
+          expect(out[4]).toBe(parts.length)
+          const [x, y, z, r] = [out[0] as number, out[1] as number, out[2] as number, out[3] as number]
+          let diameter = 0
+          for (const part of parts) {
+            const d = Math.hypot(part.center.x - x, part.center.y - y, part.center.z - z)
+            expect(d + Math.max(part.radius, 0)).toBeLessThanOrEqual(r)
+            for (const other of parts) diameter = Math.max(diameter, part.center.distanceTo(other.center) + part.radius + other.radius)
+          }
+          // Not the smallest sphere, but never wider than the parts' own extent.
+          expect(r).toBeLessThanOrEqual(diameter * (1 + 1e-6))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses a subtree with a light, an untested or custom-bounded renderable, or (unless asked) a shadow caster', () => {
+    const out = new Float64Array(5)
+    const lodWith = (extra: (level: Mesh) => void): LOD => {
+      const lod = new LOD()
+      const level = new Mesh(new BoxGeometry(), material)
+      const inner = new Group()
+      inner.add(level)
+      lod.addLevel(new Mesh(new BoxGeometry(), material))
+      lod.addLevel(inner, 20)
+      extra(level)
+      lod.updateMatrixWorld(true)
+      return lod
+    }
+    expect(subtreeSphere(lodWith(() => {}), false, out)).toBe(true)
+    expect(subtreeSphere(lodWith((level) => level.add(new PointLight())), false, out)).toBe(false)
+    expect(subtreeSphere(lodWith((level) => level.add(new PerspectiveCamera())), false, out)).toBe(false)
+    expect(subtreeSphere(lodWith((level) => (level.frustumCulled = false)), false, out)).toBe(false)
+    expect(
+      subtreeSphere(
+        lodWith((level) => {
+          level.intersectsFrustum = () => true
+        }),
+        false,
+        out,
+      ),
+    ).toBe(false)
+    expect(subtreeSphere(lodWith((level) => (level.castShadow = true)), false, out)).toBe(false)
+    expect(subtreeSphere(lodWith((level) => (level.castShadow = true)), true, out)).toBe(true)
+    expect(subtreeSphere(lodWith((level) => level.add(new Object3D(), new LOD())), false, out)).toBe(true) // plain containers
+    expect(subtreeSphere(new LOD(), false, out)).toBe(false) // nothing to bound
+  })
+
+  it('lets a non-finite part make the union non-finite (the job then hides nothing)', () => {
+    const lod = new LOD()
+    const level = new Mesh(new BoxGeometry(), material)
+    lod.addLevel(new Mesh(new BoxGeometry(), material))
+    lod.addLevel(level, 10)
+    lod.updateMatrixWorld(true)
+    level.matrixWorld.elements[12] = NaN
+    const out = new Float64Array(5)
+    expect(subtreeSphere(lod, false, out)).toBe(true)
+    expect(Number.isFinite((out[0] as number) + (out[3] as number))).toBe(false)
   })
 })

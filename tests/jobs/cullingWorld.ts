@@ -1,15 +1,18 @@
 /**
- * Test world for FrustumCullingJob: a seeded field of meshes, a scheduler on a
- * ManualClock that costs time per clock read (so a sweep really spans frames),
- * and a stand-in for `renderer.render` that does what three does before it
- * culls (update matrices, call `scene.onBeforeRender`) and then checks the
- * result against three's own frustum test.
+ * Test world for FrustumCullingJob: a seeded field of meshes (and, on request,
+ * LOD buildings), a scheduler on a ManualClock where each visit of a mesh
+ * costs clock time (so a sweep really spans frames), and a stand-in for
+ * `renderer.render` that does what three does before it culls (update
+ * matrices, call `scene.onBeforeRender`, update auto-updating LODs it
+ * reaches) and then checks the result against three's own frustum test.
  */
 import {
   ArrayCamera,
   BoxGeometry,
   Frustum,
   FrustumArray,
+  Group,
+  LOD,
   Matrix4,
   Mesh,
   MeshBasicMaterial,
@@ -44,17 +47,26 @@ export interface WorldOptions {
   budgetMs?: number
   /** Reading a mesh's `matrixWorld` (once per visit of the job) advances the clock this much. */
   visitCostMs?: number
+  /** LOD buildings added to the field (see {@link makeLOD}). */
+  lods?: number
 }
 
 export interface World {
   scene: Scene
   camera: PerspectiveCamera
+  /** The plain meshes (not in a LOD). */
   meshes: Mesh[]
+  /** The LOD buildings. */
+  lods: LOD[]
+  /** Every mesh three may draw: the plain meshes and every mesh inside a LOD. */
+  leaves: Mesh[]
   manual: ManualClock
   scheduler: BatchScheduler
   random: () => number
   /** Makes reading `mesh.matrixWorld` cost `visitCostMs` of clock time: the job's visit of it. */
   costly: (mesh: Mesh) => Mesh
+  /** Changes the clock time a visit costs from now on. */
+  setVisitCost: (ms: number) => void
 }
 
 const geometries: BufferGeometry[] = [
@@ -73,16 +85,63 @@ export function makeMesh(random: () => number, spread: number, height: number): 
   return mesh
 }
 
-export function makeWorld({ count = 3000, spread = 120, height = 20, seed = 1, budgetMs = 1, visitCostMs = 0.002 }: WorldOptions = {}): World {
+/**
+ * A LOD building: 2–4 levels of decreasing size, each off the LOD's origin by
+ * its own offset (up to ±4 on each axis, in the LOD's space), some levels
+ * `Group`s holding a nested `Group` of two or three meshes; level distances
+ * grow, hysteresis 0, 0.1 or 0.3; the LOD itself is placed, turned and scaled.
+ * `leaf` receives every mesh created (make them costly there).
+ */
+export function makeLOD(random: () => number, spread: number, height: number, leaf: (mesh: Mesh) => Mesh): LOD {
+  const lod = new LOD()
+  const levels = 2 + Math.floor(random() * 3)
+  const hysteresis = [0, 0.1, 0.3][Math.floor(random() * 3)] as number
+  let distance = 0
+  for (let l = 0; l < levels; l++) {
+    const size = (1 + random() * 4) / (l + 1)
+    let level: Mesh | Group
+    if (random() < 0.3) {
+      // A nested level group: group → group → 2–3 meshes, each offset.
+      const outer = new Group()
+      const inner = new Group()
+      inner.position.set(random() * 2 - 1, random() * 2 - 1, random() * 2 - 1)
+      inner.rotation.y = random() * 6
+      outer.add(inner)
+      const parts = 2 + Math.floor(random() * 2)
+      for (let k = 0; k < parts; k++) {
+        const part = leaf(new Mesh(geometries[Math.floor(random() * geometries.length)], material))
+        part.position.set((random() * 2 - 1) * size, (random() * 2 - 1) * size, (random() * 2 - 1) * size)
+        part.scale.setScalar(size * (0.3 + random()))
+        inner.add(part)
+      }
+      level = outer
+    } else {
+      level = leaf(new Mesh(new BoxGeometry(size, size * (1 + random() * 3), size), material))
+    }
+    level.position.set((random() * 2 - 1) * 4, (random() * 2 - 1) * 4, (random() * 2 - 1) * 4)
+    lod.addLevel(level, distance, hysteresis)
+    distance += 10 + random() * 40
+  }
+  lod.position.set((random() * 2 - 1) * spread, (random() * 2 - 1) * height, (random() * 2 - 1) * spread)
+  lod.rotation.set(0, random() * 6, random() * 0.3)
+  lod.scale.setScalar(0.5 + random() * 2)
+  return lod
+}
+
+export function makeWorld({ count = 3000, spread = 120, height = 20, seed = 1, budgetMs = 1, visitCostMs = 0.002, lods = 0 }: WorldOptions = {}): World {
   const random = rng(seed)
   const manual = new ManualClock()
+  let visitCost = visitCostMs
+  const setVisitCost = (ms: number): void => {
+    visitCost = ms
+  }
   const costly = (mesh: Mesh): Mesh => {
     // The job reads matrixWorld once per visit; three's updateMatrixWorld and the
     // checks below read it outside runFrame, where clock time does not matter.
     const matrixWorld = mesh.matrixWorld
     Object.defineProperty(mesh, 'matrixWorld', {
       get() {
-        manual.advance(visitCostMs)
+        manual.advance(visitCost)
         return matrixWorld
       },
     })
@@ -90,25 +149,42 @@ export function makeWorld({ count = 3000, spread = 120, height = 20, seed = 1, b
   }
   const scene = new Scene()
   const meshes: Mesh[] = []
+  const leaves: Mesh[] = []
   for (let i = 0; i < count; i++) {
     const mesh = costly(makeMesh(random, spread, height))
     scene.add(mesh)
     meshes.push(mesh)
+    leaves.push(mesh)
+  }
+  const lodList: LOD[] = []
+  for (let i = 0; i < lods; i++) {
+    const lod = makeLOD(random, spread, height, (mesh) => {
+      leaves.push(mesh)
+      return costly(mesh)
+    })
+    scene.add(lod)
+    lodList.push(lod)
   }
   const camera = new PerspectiveCamera(60, 16 / 9, 0.1, 150)
   const clock: Clock = manual
   const scheduler = new BatchScheduler({ budgetMs, clock })
   scene.updateMatrixWorld()
   camera.updateMatrixWorld()
-  return { scene, camera, meshes, manual, scheduler, random, costly }
+  for (const lod of lodList) lod.update(camera)
+  return { scene, camera, meshes, lods: lodList, leaves, manual, scheduler, random, costly, setVisitCost }
 }
 
 export interface RenderCheck {
-  /** Objects three would draw (app-visible, in view) that were not drawn. Must be 0. */
+  /**
+   * Objects three would draw without the job that were not drawn. Must be 0.
+   * "Would draw": in view by three's own test, and nothing on the way up to
+   * the scene hidden by the app (`appHidden`) or by a LOD (a level object
+   * `lod.update` set invisible: not the current level).
+   */
   falseNegatives: number
-  /** App-visible objects out of view (three's test rejects them). */
+  /** Objects three would test (as above) that are out of view (three's test rejects them). */
   outside: number
-  /** Of those, hidden by the job. */
+  /** Of those, not drawn because of the job (hidden themselves or under a hidden LOD). */
   hiddenOutside: number
   /** Objects the app hid that were visible. Must be 0. */
   appHiddenShown: number
@@ -119,15 +195,29 @@ const _frustums = new FrustumArray()
 const _m = new Matrix4()
 const fakeRenderer = {}
 
+/** Whether `o` is a level object of its parent LOD. */
+function isLevel(o: Object3D): boolean {
+  const parent = o.parent as LOD | null
+  return parent !== null && parent.isLOD === true && parent.levels.some((level) => level.object === o)
+}
+
+/** What `projectObject` does to LODs: update the auto-updating ones it reaches (visible all the way down). */
+function updateLODs(object: Object3D, camera: Camera): void {
+  if (!object.visible) return
+  if ((object as LOD).isLOD === true && (object as LOD).autoUpdate) (object as LOD).update(camera)
+  for (const child of object.children) updateLODs(child, camera)
+}
+
 /**
  * What `WebGLRenderer.render(scene, camera)` does up to its culling, then the
  * check: which objects three's own test accepts, and whether they are drawn
- * (`visible`, and either `frustumCulled = false` or accepted).
+ * (`visible` all the way up, and either `frustumCulled = false` or accepted).
  */
 export function render(scene: Scene, camera: Camera, objects: readonly Object3D[], appHidden: ReadonlySet<Object3D> = new Set()): RenderCheck {
   if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
   if (camera.parent === null && camera.matrixWorldAutoUpdate) camera.updateMatrixWorld()
   ;(scene.onBeforeRender as unknown as (...args: unknown[]) => void)(fakeRenderer, scene, camera, null, null, null)
+  updateLODs(scene, camera)
 
   const isArray = (camera as ArrayCamera).isArrayCamera === true
   if (isArray) {
@@ -142,12 +232,19 @@ export function render(scene: Scene, camera: Camera, objects: readonly Object3D[
       if (object.visible) check.appHiddenShown++
       continue
     }
+    let wouldDraw = true // by three alone: nothing above hidden by the app or by a LOD
+    let shown = true // visible all the way up
+    for (let o: Object3D | null = object; o !== null; o = o.parent) {
+      if (!o.visible) shown = false
+      if (appHidden.has(o) || (!o.visible && isLevel(o))) wouldDraw = false
+    }
+    if (!wouldDraw) continue
     const inView = isArray ? _frustums.intersectsObject(object) : _frustum.intersectsObject(object)
-    const drawn = object.visible && (!object.frustumCulled || inView)
+    const drawn = shown && (!object.frustumCulled || inView)
     if (inView && !drawn) check.falseNegatives++
     if (!inView) {
       check.outside++
-      if (!object.visible) check.hiddenOutside++
+      if (!shown) check.hiddenOutside++
     }
   }
   return check
@@ -166,7 +263,7 @@ export interface PathResult {
 
 /**
  * Runs `frames` frames in the order of the RenderLoop: scheduler, app update
- * (`move`), render. Checks every frame.
+ * (`move`), render. Checks every frame, over `world.leaves` unless `objects`.
  */
 export function runPath(world: World, frames: number, move: (frame: number) => void, options: { camera?: () => Camera; appHidden?: ReadonlySet<Object3D>; objects?: () => readonly Object3D[] } = {}): PathResult {
   let falseNegatives = 0
@@ -177,7 +274,7 @@ export function runPath(world: World, frames: number, move: (frame: number) => v
   for (let f = 0; f < frames; f++) {
     world.scheduler.runFrame()
     move(f)
-    const check = render(world.scene, options.camera?.() ?? world.camera, options.objects?.() ?? world.meshes, options.appHidden)
+    const check = render(world.scene, options.camera?.() ?? world.camera, options.objects?.() ?? world.leaves, options.appHidden)
     falseNegatives += check.falseNegatives
     if (check.falseNegatives > 0) badFrames++
     outside += check.outside

@@ -9,13 +9,18 @@
  * ```
  */
 export class FrustumCullingStats {
-  /** Objects the job manages (cullable meshes, lines, points and sprites under the root or added). */
+  /** Objects the job manages (cullable meshes, lines, points, sprites, and LODs, each one object, under the root or added). */
   tracked = 0
-  /** Objects the job has hidden right now (`visible = false` set by the job). */
+  /** Objects the job has hidden right now (`visible = false` set by the job; a hidden LOD counts one). */
   hidden = 0
   /** Full sweeps completed. */
   sweeps = 0
-  /** Frames the last full sweep took, from its first slice to its last (the latency of a hide or show decision). */
+  /**
+   * Frames the last full sweep took, from its first slice to its last (the
+   * latency of a hide or show decision): the pace (`minSweepFrames` while the
+   * camera moves, `stillSweepFrames` while it is still), or more when the
+   * budget does not allow it.
+   */
   sweepFrames = 0
   /** Objects visited in the last slice. */
   visited = 0
