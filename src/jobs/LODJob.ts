@@ -308,8 +308,9 @@ export class LODJob {
       }
       this.resting = false
       this.lapClean = false
-      // Every level was right until now: the staleness clock restarts here.
-      this.lastFrame.fill(frame)
+      // Every level was right for the camera of the previous frame: the staleness
+      // clock restarts there (not here: that would let the lap end one frame late).
+      this.lastFrame.fill(frame - 1)
     }
     if (!samePose(this.pose, this.lapPose)) this.lapClean = false
     const chunk = this.chunkSize

@@ -303,6 +303,28 @@ describe('LODJob: rest while the camera is still', () => {
     for (const lod of lods) expect(shown(lod)).toEqual(fresh(lod, camera))
   })
 
+  it('regression: after waking from rest, every level is right within maxLagFrames of the move', () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 0.05 })
+    const scene = new Scene()
+    const lods: CostlyLOD[] = []
+    for (let i = 0; i < 60; i++) {
+      const lod = makeLOD(i * 0.5, [0, 10, 20])
+      scene.add(lod)
+      lods.push(lod)
+    }
+    const camera = cameraAt(0)
+    const maxLag = 3
+    const job = new LODJob(scheduler, camera, { root: scene, chunkSize: 2, maxLagFrames: maxLag })
+    charge = () => clock.advance(0.01) // about 6 LODs per frame: a lap takes ~10 frames
+    for (let f = 0; f < 40 && !job.isResting; f++) scheduler.runFrame()
+    expect(job.isResting).toBe(true)
+    camera.position.x = 45
+    camera.updateMatrixWorld()
+    for (let f = 0; f < maxLag; f++) scheduler.runFrame()
+    for (const lod of lods) expect(shown(lod)).toEqual(fresh(lod, camera))
+  })
+
   it('does not rest while the camera keeps moving', () => {
     const { scheduler, job, camera } = world(30)
     for (let f = 0; f < 20; f++) {
