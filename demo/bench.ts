@@ -27,6 +27,7 @@ export interface ModeResult {
   renderP99: number
   culledAvg: number
   drawCallsAvg: number
+  trianglesAvg: number
 }
 
 export interface BenchResults {
@@ -68,6 +69,7 @@ async function runMode(options: BenchOptions, scheduled: boolean): Promise<ModeR
   const render: number[] = []
   const culled: number[] = []
   const calls: number[] = []
+  const triangles: number[] = []
   let count = 0
   let simTime = 0
   state.flying = false
@@ -87,6 +89,7 @@ async function runMode(options: BenchOptions, scheduled: boolean): Promise<ModeR
       render.push(t.renderMs)
       culled.push(mode.hidden)
       calls.push(ctx.renderer.info.render.calls)
+      triangles.push(ctx.renderer.info.render.triangles)
     }
     if (count === total) finish()
     count++
@@ -113,6 +116,7 @@ async function runMode(options: BenchOptions, scheduled: boolean): Promise<ModeR
     renderP99: pct(render, 99),
     culledAvg: avg(culled),
     drawCallsAvg: avg(calls),
+    trianglesAvg: avg(triangles),
   }
 }
 
@@ -130,12 +134,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     `three-batch-scheduler demo benchmark: N=${params.n} (${ctx.city.objects} objects), ${params.benchFrames} frames/mode, ` +
       `crossOriginIsolated=${String(globalThis.crossOriginIsolated)}`,
     '',
-    '| mode | frame CPU p50 | frame CPU p99 | update p50 | jobs p50 | jobs p99 | render p50 | render p99 | culled (avg) | draw calls (avg) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| mode | frame CPU p50 | frame CPU p99 | update p50 | jobs p50 | jobs p99 | render p50 | render p99 | culled (avg) | draw calls (avg) | triangles (avg) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
         `| ${r.mode} | ${f2(r.frameP50)} | ${f2(r.frameP99)} | ${f2(r.updateP50)} | ${f2(r.jobsP50)} | ${f2(r.jobsP99)} | ` +
-        `${f2(r.renderP50)} | ${f2(r.renderP99)} | ${Math.round(r.culledAvg)} | ${Math.round(r.drawCallsAvg)} |`,
+        `${f2(r.renderP50)} | ${f2(r.renderP99)} | ${Math.round(r.culledAvg)} | ${Math.round(r.drawCallsAvg)} | ${Math.round(r.trianglesAvg)} |`,
     ),
     '',
     `frame CPU, plain ÷ scheduler: p50 ${f2(plain.frameP50 / scheduled.frameP50)}×, p99 ${f2(plain.frameP99 / scheduled.frameP99)}×`,

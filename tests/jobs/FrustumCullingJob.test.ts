@@ -33,9 +33,22 @@ function lookAhead(world: World): void {
 }
 
 describe('FrustumCullingJob: installation', () => {
-  it('registers one sliced Visibility system and takes over frustumCulled only on visit', () => {
+  it('leaves frustumCulled on by default: three still tests what the job shows', () => {
     const world = makeWorld({ count: 1000 })
     const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene)
+    runPath(world, 30, () => {
+      world.camera.rotation.y += 0.02
+    })
+    expect(culling.stats.hidden).toBeGreaterThan(0)
+    expect(world.meshes.every((m) => m.frustumCulled)).toBe(true)
+    expect(() => new FrustumCullingJob(world.scheduler, world.camera, new Group(), { rendererTest: 1 as never })).toThrow(
+      /FrustumCullingJob: rendererTest must be a boolean/,
+    )
+  })
+
+  it('with rendererTest: false, registers one sliced Visibility system and takes over frustumCulled only on visit', () => {
+    const world = makeWorld({ count: 1000 })
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { rendererTest: false })
     expect(world.scheduler.systems).toHaveLength(1)
     expect(culling.system.name).toBe('frustum-culling')
     expect(culling.system.type).toBe(BatchType.Visibility)
