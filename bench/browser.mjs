@@ -9,8 +9,8 @@
 //   FRAMES=200 npm run bench:browser      more frames
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
 import { build, preview } from 'vite'
+import { launchChromium } from '../tests/e2e/chromium.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
@@ -22,19 +22,7 @@ await build({ root, configFile, logLevel: 'warn' })
 const server = await preview({ root, configFile, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0 } })
 const address = server.httpServer.address()
 const url = `http://127.0.0.1:${address.port}`
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-})
+const browser = await launchChromium()
 const results = []
 try {
   for (const n of sizes.length > 0 ? sizes : [10_000, 50_000]) {

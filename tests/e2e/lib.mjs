@@ -32,22 +32,25 @@ export async function sceneShot(page, path) {
   return png
 }
 
+/** In the page: decodes a base64 PNG into RGBA pixels (a page function, serialised by playwright). */
+const DECODE = `async (b64) => {
+  const img = new Image()
+  img.src = 'data:image/png;base64,' + b64
+  await img.decode()
+  const canvas = document.createElement('canvas')
+  canvas.width = img.width
+  canvas.height = img.height
+  const ctx = canvas.getContext('2d')
+  ctx.drawImage(img, 0, 0)
+  return ctx.getImageData(0, 0, img.width, img.height).data
+}`
+
 /** Decodes PNGs in the page and compares them: fraction of pixels differing by more than `tolerance` on any channel. */
 export async function comparePngs(page, a, b, tolerance = 24) {
   return page.evaluate(
-    async ([a64, b64, tol]) => {
-      const load = async (b64) => {
-        const img = new Image()
-        img.src = `data:image/png;base64,${b64}`
-        await img.decode()
-        const canvas = document.createElement('canvas')
-        canvas.width = img.width
-        canvas.height = img.height
-        const ctx = canvas.getContext('2d')
-        ctx.drawImage(img, 0, 0)
-        return ctx.getImageData(0, 0, img.width, img.height).data
-      }
-      const [pa, pb] = await Promise.all([load(a64), load(b64)])
+    async ([decodeSource, a64, b64, tol]) => {
+      const decode = (0, eval)(decodeSource)
+      const [pa, pb] = await Promise.all([decode(a64), decode(b64)])
       let differing = 0
       const n = pa.length / 4
       for (let i = 0; i < pa.length; i += 4) {
@@ -55,26 +58,21 @@ export async function comparePngs(page, a, b, tolerance = 24) {
       }
       return { differing, total: n, fraction: differing / n }
     },
-    [a.toString('base64'), b.toString('base64'), tolerance],
+    [DECODE, a.toString('base64'), b.toString('base64'), tolerance],
   )
 }
 
 /** Distinct colours (quantized) in a PNG: a blank canvas has one or two. */
 export async function colourCount(page, png) {
-  return page.evaluate(async (b64) => {
-    const img = new Image()
-    img.src = `data:image/png;base64,${b64}`
-    await img.decode()
-    const canvas = document.createElement('canvas')
-    canvas.width = img.width
-    canvas.height = img.height
-    const ctx = canvas.getContext('2d')
-    ctx.drawImage(img, 0, 0)
-    const data = ctx.getImageData(0, 0, img.width, img.height).data
-    const seen = new Set()
-    for (let i = 0; i < data.length; i += 4 * 7) seen.add(((data[i] >> 4) << 8) | ((data[i + 1] >> 4) << 4) | (data[i + 2] >> 4))
-    return seen.size
-  }, png.toString('base64'))
+  return page.evaluate(
+    async ([decodeSource, b64]) => {
+      const data = await (0, eval)(decodeSource)(b64)
+      const seen = new Set()
+      for (let i = 0; i < data.length; i += 4 * 7) seen.add(((data[i] >> 4) << 8) | ((data[i + 1] >> 4) << 4) | (data[i + 2] >> 4))
+      return seen.size
+    },
+    [DECODE, png.toString('base64')],
+  )
 }
 
 /** Clicks the lil-gui checkbox labelled `name`, or picks `value` in the <select> labelled `name` (as a user would). */

@@ -10,23 +10,12 @@ import { mkdir, readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { clearTimeout, setTimeout } from 'node:timers'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { chromium } from 'playwright-core'
 import { build, createServer, preview } from 'vite'
+import { executablePath, launchChromium } from './chromium.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
 const artifactsDir = path.join(here, 'artifacts')
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 const TEST_TIMEOUT_MS = 120_000
 
 function withTimeout(promise, ms, what) {
@@ -79,7 +68,7 @@ async function main() {
     if (demoAddress === null || typeof demoAddress !== 'object') throw new Error('run.mjs: the preview server has no address')
     const demoUrl = `http://127.0.0.1:${demoAddress.port}`
 
-    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS })
+    browser = await launchChromium()
     console.log(`e2e: ${browser.version()}, source at ${baseUrl}, demo build at ${demoUrl}, ${files.length} file(s)`)
 
     for (const file of files) {
