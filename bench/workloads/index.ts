@@ -5,7 +5,8 @@
  */
 import type { AllocationWorkload } from './AllocationWorkload.js'
 import { CoreWorkload } from './CoreWorkload.js'
+import { ThreeJobsWorkload } from './ThreeJobsWorkload.js'
 
 export type { AllocationWorkload } from './AllocationWorkload.js'
 
-export const ALLOCATION_WORKLOADS: AllocationWorkload[] = [new CoreWorkload(false), new CoreWorkload(true)]
+export const ALLOCATION_WORKLOADS: AllocationWorkload[] = [new CoreWorkload(false), new CoreWorkload(true), new ThreeJobsWorkload()]
