@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BATCH_TYPE_COUNT, BatchScheduler, BatchType, type FrameListener, ManualClock, type SystemHandle } from '../../src/index.js'
+import { mulberry32 } from '../utils/mulberry32.js'
 
 /**
  * Long-running soak: 100,000 simulated frames with a churn of jobs (named,
@@ -14,17 +15,7 @@ import { BATCH_TYPE_COUNT, BatchScheduler, BatchType, type FrameListener, Manual
 
 const { Transform, Visibility, Physics, LOD, AI } = BatchType
 
-/** A small deterministic PRNG (mulberry32), so the soak is the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 /** Queue entries allowed beyond the live jobs: per type, at most max(64, live) tombstones (COMPACT_MIN). */
 function maxEntries(liveTotal: number): number {

@@ -24,18 +24,10 @@ import {
   type Object3D,
 } from 'three'
 import { BatchScheduler, ManualClock, type Clock } from '../../src/index.js'
+import { mulberry32 } from '../utils/mulberry32.js'
 
-/** mulberry32: a small seeded PRNG, so every run sees the same world. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32 (tests/utils), so every run sees the same world. */
+export const rng = mulberry32
 
 export interface WorldOptions {
   count?: number

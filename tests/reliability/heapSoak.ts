@@ -7,6 +7,7 @@
  * Usage: node --expose-gc --import tsx tests/reliability/heapSoak.ts
  */
 import { BATCH_TYPE_COUNT, BatchScheduler, type BatchType, ManualClock, type SystemHandle } from '../../src/index.js'
+import { mulberry32 } from '../utils/mulberry32.js'
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error('heapSoak: run with node --expose-gc')
@@ -19,16 +20,7 @@ async function settle(): Promise<void> {
   gc!()
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = mulberry32
 
 async function soak(): Promise<Record<string, number>> {
   const random = prng(42)
