@@ -5,6 +5,7 @@ import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkInteger, describe } from '../core/validate.js'
 import { CameraMotion } from './culling/CameraMotion.js'
 import { CameraView } from './culling/CameraView.js'
+import { checkCamera, checkObject } from './utils/checkThree.js'
 import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
@@ -304,9 +305,7 @@ export class FrustumCullingJob {
       throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
     }
     checkCamera(api, camera)
-    if (root === null || typeof root !== 'object' || (root as { isObject3D?: unknown }).isObject3D !== true) {
-      throw new TypeError(`${api}: root must be a THREE.Object3D, got ${describe(root)}`)
-    }
+    checkObject(api, 'root', root)
     if (typeof guardMargin !== 'number' || !Number.isFinite(guardMargin) || guardMargin < 0) {
       throw new TypeError(`${api}: guardMargin must be a finite number >= 0, got ${describe(guardMargin)}`)
     }
@@ -386,7 +385,7 @@ export class FrustumCullingJob {
    */
   add(object: Object3D): number {
     this.checkAlive('add')
-    checkObject('FrustumCullingJob.add', object)
+    checkObject('FrustumCullingJob.add', 'object', object)
     return this.addTree(object, -1)
   }
 
@@ -398,7 +397,7 @@ export class FrustumCullingJob {
    */
   remove(object: Object3D): number {
     this.checkAlive('remove')
-    checkObject('FrustumCullingJob.remove', object)
+    checkObject('FrustumCullingJob.remove', 'object', object)
     let removed = 0
     object.traverse((o) => {
       const i = this.index.get(o)
@@ -932,16 +931,4 @@ export class FrustumCullingJob {
 function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: T): T {
   next.set(previous)
   return next
-}
-
-function checkCamera(api: string, camera: unknown): void {
-  if (camera === null || typeof camera !== 'object' || (camera as { isCamera?: unknown }).isCamera !== true) {
-    throw new TypeError(`${api}: camera must be a THREE.Camera, got ${describe(camera)}`)
-  }
-}
-
-function checkObject(api: string, object: unknown): void {
-  if (object === null || typeof object !== 'object' || (object as { isObject3D?: unknown }).isObject3D !== true) {
-    throw new TypeError(`${api}: object must be a THREE.Object3D, got ${describe(object)}`)
-  }
 }

@@ -3,6 +3,7 @@ import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
 
 /** Options of {@link LODJob}. */
 export interface LODJobOptions {
@@ -417,22 +418,4 @@ function readPose(camera: Camera, out: Float64Array): void {
 
 function samePose(a: Float64Array, b: Float64Array): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
-}
-
-function checkCamera(api: string, camera: unknown): void {
-  if (camera === null || typeof camera !== 'object' || (camera as { isCamera?: unknown }).isCamera !== true) {
-    throw new TypeError(`${api}: camera must be a THREE.Camera, got ${describe(camera)}`)
-  }
-}
-
-function checkLOD(api: string, lod: unknown): void {
-  if (lod === null || typeof lod !== 'object' || (lod as { isLOD?: unknown }).isLOD !== true) {
-    throw new TypeError(`${api}: lod must be a THREE.LOD, got ${describe(lod)}`)
-  }
-}
-
-function checkObject(api: string, arg: string, object: unknown): void {
-  if (object === null || typeof object !== 'object' || (object as { isObject3D?: unknown }).isObject3D !== true) {
-    throw new TypeError(`${api}: ${arg} must be a THREE.Object3D, got ${describe(object)}`)
-  }
 }

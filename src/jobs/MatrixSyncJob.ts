@@ -3,6 +3,7 @@ import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { checkObject } from './utils/checkThree.js'
 import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
 
 /** Options of {@link MatrixSyncJob}. */
@@ -226,9 +227,7 @@ export class MatrixSyncJob {
    * @throws TypeError when `object` is not a THREE.Object3D. After dispose it warns once and does nothing.
    */
   markDirty(object: Object3D): void {
-    if (object === null || typeof object !== 'object' || (object as { isObject3D?: unknown }).isObject3D !== true) {
-      throw new TypeError(`MatrixSyncJob.markDirty: object must be a THREE.Object3D, got ${describe(object)}`)
-    }
+    checkObject('MatrixSyncJob.markDirty', 'object', object)
     if (this.disposed) {
       if (!this.warnedDisposed) {
         this.warnedDisposed = true
