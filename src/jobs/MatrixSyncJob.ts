@@ -47,7 +47,7 @@ export interface MatrixSyncJobOptions {
 /** The Object3D update three uses unless a class overrides it (cameras, skinned meshes, helpers, audio). */
 const _baseUpdateMatrixWorld = Object3D.prototype.updateMatrixWorld
 /** Scenes that have a live job: two jobs on one scene would restore each other's flag wrongly. */
-const _scenes = new WeakSet<Scene>()
+const _scenes = new WeakMap<Scene, MatrixSyncJob>()
 /** A deadline that never expires, for {@link MatrixSyncJob.flush}. */
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
 
@@ -142,6 +142,9 @@ export class MatrixSyncJob {
   /** Mark frame of the entry that started the current subtree sweep. */
   private rootFrame = 0
   private updatedLast = 0
+  /** Per `object.id`: the {@link MatrixSyncJob.changeTick} at which the job last wrote its world matrix or changed its children. */
+  private stamps = new Float64Array(1024)
+  private tick = 0
   private updatedTotal = 0
   private disposed = false
   private warnedDisposed = false
@@ -184,7 +187,7 @@ export class MatrixSyncJob {
     this.scheduler = scheduler
     this.scene = scene
     this.system = scheduler.addSystem(BatchType.Transform, this.run, { sliced: true, name: label, weight: w })
-    _scenes.add(scene)
+    _scenes.set(scene, this)
     this.savedAutoUpdate = scene.matrixWorldAutoUpdate
     scene.matrixWorldAutoUpdate = false
     scene.updateMatrixWorld()
@@ -209,6 +212,30 @@ export class MatrixSyncJob {
   /** Objects updated since the job was installed. */
   get totalUpdated(): number {
     return this.updatedTotal
+  }
+
+  /**
+   * A counter the job raises before each run (and each hierarchy change it
+   * handles). Together with {@link MatrixSyncJob.changeStamps} it tells
+   * another job whether an object's world matrix changed since it last read
+   * it: read the tick when you read the matrix; the matrix changed since iff
+   * `changeStamps[object.id]` is greater. Used by `FrustumCullingJob`'s
+   * `matrices` option.
+   * @internal
+   */
+  get changeTick(): number {
+    return this.tick
+  }
+
+  /**
+   * Per `object.id`, the {@link MatrixSyncJob.changeTick} at which the job
+   * last wrote the object's world matrix, or added or removed one of its
+   * children (0: never; ids past the end: never). The array is replaced when
+   * it grows: read it again after the job ran.
+   * @internal
+   */
+  get changeStamps(): Float64Array {
+    return this.stamps
   }
 
   /** True once {@link MatrixSyncJob.dispose} was called. */
@@ -275,6 +302,7 @@ export class MatrixSyncJob {
     this.stack = []
     this.stackLen = 0
     this.marks = new Int32Array(0)
+    this.stamps = new Float64Array(0)
     this.live = 0
   }
 
@@ -284,6 +312,7 @@ export class MatrixSyncJob {
   private readonly run = (deadline: Deadline): boolean => this.work(deadline, this.scheduler.frame)
 
   private work(deadline: Deadline, frame: number): boolean {
+    this.tick++
     const chunk = this.chunkSize
     let updated = 0
     let sinceCheck = 0
@@ -382,6 +411,8 @@ export class MatrixSyncJob {
       marks[id] = 0
       this.live--
     }
+    if (id >= this.stamps.length) this.growMarks(id)
+    this.stamps[id] = this.tick
     if (node.updateMatrixWorld !== _baseUpdateMatrixWorld) {
       node.updateMatrixWorld(true)
       return 1 + this.consumeBelow(node)
@@ -398,7 +429,7 @@ export class MatrixSyncJob {
     return 1
   }
 
-  /** Clears the marks of a subtree updated in one go; returns its size below `node`. */
+  /** Clears the marks of a subtree updated in one go and stamps it; returns its size below `node`. */
   private consumeBelow(node: Object3D): number {
     const children = node.children
     let count = children.length
@@ -409,23 +440,42 @@ export class MatrixSyncJob {
         this.marks[id] = 0
         this.live--
       }
+      if (id >= this.stamps.length) this.growMarks(id)
+      this.stamps[id] = this.tick
       count += this.consumeBelow(child)
     }
     return count
   }
 
+  /** Grows the id-indexed arrays (marks and stamps) past `id`. */
   private growMarks(id: number): void {
-    let length = this.marks.length || 1024
+    let length = Math.max(this.marks.length, this.stamps.length, 1024)
     while (length <= id) length *= 2
-    const next = new Int32Array(length)
-    next.set(this.marks)
-    this.marks = next
+    if (length > this.marks.length) {
+      const next = new Int32Array(length)
+      next.set(this.marks)
+      this.marks = next
+    }
+    if (length > this.stamps.length) {
+      const stamps = new Float64Array(length)
+      stamps.set(this.stamps)
+      this.stamps = stamps
+    }
   }
 
-  private readonly onChildAdded = (event: { child: Object3D }): void => {
+  /** Records that `object`'s children changed (for readers of {@link MatrixSyncJob.changeStamps}). */
+  private stampHierarchy(object: Object3D | null | undefined): void {
+    if (object === null || object === undefined) return
+    const id = object.id
+    if (id >= this.stamps.length) this.growMarks(id)
+    this.stamps[id] = ++this.tick
+  }
+
+  private readonly onChildAdded = (event: { child: Object3D; target?: Object3D }): void => {
     if (this.disposed) return
     const child = event.child
     child.traverse(this.attachVisitor)
+    this.stampHierarchy(event.target)
     if (this.updateOnAdd) {
       child.updateMatrixWorld(true)
       const id = child.id
@@ -433,14 +483,17 @@ export class MatrixSyncJob {
         this.marks[id] = 0
         this.live--
       }
+      if (id >= this.stamps.length) this.growMarks(id)
+      this.stamps[id] = this.tick
       this.consumeBelow(child)
     } else {
       this.markDirty(child)
     }
   }
 
-  private readonly onChildRemoved = (event: { child: Object3D }): void => {
+  private readonly onChildRemoved = (event: { child: Object3D; target?: Object3D }): void => {
     if (this.disposed) return
+    this.stampHierarchy(event.target)
     event.child.traverse(this.detachVisitor)
   }
 
@@ -453,6 +506,14 @@ export class MatrixSyncJob {
     object.removeEventListener('childadded', this.onChildAdded)
     object.removeEventListener('childremoved', this.onChildRemoved)
   }
+}
+
+/**
+ * The live MatrixSyncJob of `scene`, if any (for `FrustumCullingJob`'s default `matrices`).
+ * @internal
+ */
+export function matrixSyncJobOf(scene: Scene): MatrixSyncJob | undefined {
+  return _scenes.get(scene)
 }
 
 function checkLag(api: string, value: unknown): number {

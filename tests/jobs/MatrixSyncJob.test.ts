@@ -563,3 +563,44 @@ describe('MatrixSyncJob: property', () => {
     )
   })
 })
+
+describe('MatrixSyncJob: change stamps (what FrustumCullingJob trusts)', () => {
+  it('stamps every object whose world matrix it writes, and the parent of every child added or removed', () => {
+    const scheduler = new BatchScheduler({ clock: new ManualClock(), budgetMs: 10 })
+    const scene = new Scene()
+    const group = new Group()
+    const inner = new Mesh()
+    const still = new Mesh()
+    group.add(inner)
+    scene.add(group, still)
+    const job = new MatrixSyncJob(scheduler, scene)
+    const stamp = (o: Object3D): number => job.changeStamps[o.id] ?? 0
+    scheduler.runFrame()
+    const before = stamp(still)
+    const tick = job.changeTick
+
+    group.position.x = 1
+    job.markDirty(group)
+    scheduler.runFrame()
+    expect(job.changeTick).toBeGreaterThan(tick)
+    expect(stamp(group)).toBe(job.changeTick)
+    expect(stamp(inner)).toBe(job.changeTick) // the subtree follows its root
+    expect(stamp(still)).toBe(before) // nothing else
+
+    const added = new Mesh()
+    inner.add(added)
+    expect(stamp(inner)).toBeGreaterThan(tick) // its children changed
+    expect(stamp(added)).toBe(job.changeTick) // brought up to date inside add()
+    const t = job.changeTick
+    inner.remove(added)
+    expect(stamp(inner)).toBeGreaterThan(t)
+
+    // flush() writes matrices too: stamped with a newer tick.
+    still.position.y = 2
+    job.markDirty(still)
+    job.flush()
+    expect(stamp(still)).toBe(job.changeTick)
+    expect(still.matrixWorld.elements[13]).toBe(2)
+    job.dispose()
+  })
+})

@@ -24,6 +24,12 @@ export class FrustumCullingStats {
   sweepFrames = 0
   /** Objects visited in the last slice. */
   visited = 0
+  /**
+   * Of those, the ones decided from their stored sphere, without reading the
+   * object (with the `matrices` option: its world matrix had not changed and
+   * the decision stood).
+   */
+  trusted = 0
   /** Times the guard failed (camera jump, zoom, projection change…) and every hidden object was shown again. */
   guardTrips = 0
   /** Translation band of the last slice's guard, in world units. */
