@@ -254,6 +254,40 @@ describe('LODJob: budget and staleness', () => {
     // The bound is what makes it short: without it the starved job takes many frames.
     expect(run(Infinity)).toBeGreaterThan(30)
   })
+
+  it('starved, it spreads a lap over its frames instead of rushing through it when the bound comes due', () => {
+    const clock = new ManualClock()
+    // Transform is forced every frame and eats the whole budget: LOD runs only when forced (every 9 frames).
+    const scheduler = new BatchScheduler({ clock, budgetMs: 1, maxDeferFrames: { [BatchType.Transform]: 0 } })
+    scheduler.addSystem(BatchType.Transform, () => clock.advance(2), { name: 'hog' })
+    const camera = cameraAt(0)
+    const maxLagFrames = 30
+    const lods = new LODJob(scheduler, camera, { maxLagFrames })
+    const all = Array.from({ length: 300 }, (_, i) => makeLOD(i * 0.5))
+    all.forEach((l) => lods.add(l))
+    const maxDefer = scheduler.getMaxDeferFrames(BatchType.LOD)
+    const lapFrames = maxLagFrames - 1 - maxDefer
+    charge = () => clock.advance(0.01)
+    log = []
+    const perRun: number[] = []
+    const lastUpdate = new Map<LOD, number>()
+    let worstAge = 0
+    for (let f = 0; f < 400; f++) {
+      nudge(camera)
+      log.length = 0
+      scheduler.runFrame()
+      if (log.length > 0) perRun.push(log.length)
+      for (const lod of log) lastUpdate.set(lod, scheduler.frame)
+      if (f > 60) for (const lod of all) worstAge = Math.max(worstAge, scheduler.frame - (lastUpdate.get(lod) ?? 0))
+    }
+    // Each forced run does the lap's share of the frames since the last (≈ 300 × 9 / 21 ≈ 129),
+    // never the rest of a lap at once (the old rush: ~300).
+    const share = Math.ceil((all.length * (maxDefer + 1)) / lapFrames)
+    expect(Math.max(...perRun.slice(2))).toBeLessThanOrEqual(share + 16)
+    // And the staleness bound holds.
+    expect(worstAge).toBeLessThanOrEqual(maxLagFrames + maxDefer)
+    lods.dispose()
+  })
 })
 
 // ---- property test --------------------------------------------------------
