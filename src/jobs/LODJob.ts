@@ -1,9 +1,10 @@
-import type { Camera, LOD, Object3D } from 'three'
+import type { Camera, LOD, Object3D, Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
-import { checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
+import { matrixSyncJobOf, type MatrixSyncJob } from './MatrixSyncJob.js'
 
 /** Options of {@link LODJob}. */
 export interface LODJobOptions {
@@ -27,7 +28,34 @@ export interface LODJobOptions {
   maxLagFrames?: number
   /** Manage every LOD found under this object at install (see {@link LODJob.addAll}). */
   root?: Object3D
+  /**
+   * The scene's {@link MatrixSyncJob}, if it has one: a LOD whose world
+   * matrix the matrix job has not written since its last update is known not
+   * to have moved, so the job checks whether its update would change
+   * anything from numbers it stored, without reading the LOD (see
+   * *Skipping* on {@link LODJob}). By default, when `root` is a Scene, the
+   * Scene's live MatrixSyncJob (looked up at each run); `null`, or no
+   * matrix job, reads each LOD's world position instead.
+   * @default the root Scene's MatrixSyncJob, if any
+   */
+  matrices?: MatrixSyncJob | null
+  /**
+   * Skip an update that would change nothing (see *Skipping* on
+   * {@link LODJob}). With false, every LOD's `update` runs on every turn.
+   * @default true
+   */
+  skipUnchanged?: boolean
 }
+
+/**
+ * Per LOD, what a skipped update is checked against: the LOD's world position
+ * at its last update (x, y, z), the band of camera distances [lo, hi) in
+ * which `lod.update` keeps its current level, and the matrix job's change
+ * tick at that update.
+ */
+const BAND = 6
+/** A LOD's band is not trusted (its update is run in full) once every this many laps, in turn. */
+const VERIFY_LAPS = 8
 
 /** Removed LODs (holes) tolerated before the arrays are squeezed outside a lap's end. */
 const SQUEEZE_MIN = 64
@@ -65,6 +93,19 @@ const _owners = new WeakMap<LOD, LODJob>()
  * the rest of the lap in one frame (measured at 100k objects with 25k LODs:
  * forced runs of ~3.5 ms instead of 6–7 ms rushes).
  *
+ * **Skipping**: an update is skipped when it would change nothing. At each
+ * update the job stores the LOD's world position and the band of camera
+ * distances in which `lod.update` keeps the level it just picked (from the
+ * levels' distances and hysteresis, as `update` compares them); on the LOD's
+ * next turn, if the camera's distance (computed exactly as `update` does) is
+ * still in the band, the update is skipped and counts as done. The LOD's
+ * position is the stored one when the scene's MatrixSyncJob has not written
+ * its world matrix since (the LOD is not read at all), else read from its
+ * world matrix. A LOD's
+ * update runs in full at least once every 8 laps, so a change the job cannot
+ * see (levels edited, a level's `visible` written by the app) is picked up;
+ * call {@link LODJob.invalidate} to have it sooner.
+ *
  * **Budget and rest**: while the camera moves there is always a next LOD
  * to check, so the job uses whatever budget the higher types leave (cap it
  * with `scheduler.setTypeShare(BatchType.LOD, 0.4)` to leave room for AI).
@@ -100,6 +141,18 @@ export class LODJob {
   /** Frame of each LOD's last update. */
   private lastFrame: number[] = []
   private readonly index = new Map<LOD, number>()
+  /** Per LOD (`BAND` a slot): see {@link BAND}. */
+  private bands = new Float64Array(0)
+  /** Per LOD: its `id` (for the matrix job's stamps), and whether its band is known (1) or not (0). */
+  private ids = new Int32Array(0)
+  private banded = new Uint8Array(0)
+  /** The linked matrix job; undefined: the root Scene's, looked up at each run. */
+  private readonly matrices: MatrixSyncJob | null | undefined
+  private readonly rootScene: Scene | null
+  private skippedLast = 0
+  private readonly skip: boolean
+  /** The matrix job's change tick at the start of the current run. */
+  private tick = 0
   private cursor = 0
   private holes = 0
   private lapCount = 0
@@ -129,7 +182,7 @@ export class LODJob {
   constructor(
     scheduler: BatchScheduler,
     camera: Camera,
-    { name = 'lod', weight = 0.2, chunkSize = 16, maxLagFrames = 30, root }: LODJobOptions = {},
+    { name = 'lod', weight = 0.2, chunkSize = 16, maxLagFrames = 30, root, matrices, skipUnchanged = true }: LODJobOptions = {},
   ) {
     const api = 'LODJob'
     if (!(scheduler instanceof BatchScheduler)) {
@@ -141,6 +194,12 @@ export class LODJob {
     this.chunkSize = checkInteger(api, 'chunkSize', chunkSize, 1)
     this.maxLag = maxLagFrames === Infinity ? Infinity : checkInteger(api, 'maxLagFrames', maxLagFrames, 1)
     if (root !== undefined) checkObject(api, 'root', root)
+    if (matrices !== undefined && matrices !== null && (typeof matrices !== 'object' || !(matrices.changeStamps instanceof Float64Array))) {
+      throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(matrices)}`)
+    }
+    this.matrices = matrices
+    this.skip = checkBoolean(api, 'skipUnchanged', skipUnchanged, true)
+    this.rootScene = root !== undefined && (root as Scene).isScene === true ? (root as Scene) : null
     this.scheduler = scheduler
     this.lapStartFrame = scheduler.frame
     this.cam = camera
@@ -171,13 +230,15 @@ export class LODJob {
   }
 
   /**
-   * Starts a new lap even if the camera is still: call it after moving LODs
-   * themselves (the job watches only the camera's position and zoom) or
-   * changing their level distances.
+   * Starts a new lap even if the camera is still, in which every LOD's
+   * update runs in full: call it after moving LODs themselves (the job
+   * watches only the camera's position and zoom to rest) or changing their
+   * levels.
    */
   invalidate(): void {
     this.resting = false
     this.lapClean = false
+    this.banded.fill(0)
   }
 
   /** Number of managed LODs. */
@@ -188,6 +249,15 @@ export class LODJob {
   /** LODs updated in the job's last run. */
   get lastUpdated(): number {
     return this.updatedLast
+  }
+
+  /**
+   * Of {@link LODJob.lastUpdated}, the LODs whose `lod.update` was skipped
+   * because it would have changed nothing: the camera distance was still in
+   * the band where the LOD keeps its level, and the LOD had not moved.
+   */
+  get lastSkipped(): number {
+    return this.skippedLast
   }
 
   /** LODs updated by the job's runs since it was installed (updates on `add` not counted). */
@@ -229,6 +299,8 @@ export class LODJob {
     this.lods.push(lod)
     this.savedAuto.push(lod.autoUpdate)
     this.lastFrame.push(this.scheduler.frame)
+    this.reserve(i + 1)
+    this.banded[i] = 0
     this.index.set(lod, i)
     _owners.set(lod, this)
     lod.autoUpdate = false
@@ -333,6 +405,11 @@ export class LODJob {
     // One lap at most: as many updates as live LODs, so none is updated twice in a frame.
     let remaining = this.index.size
     const quota = this.quota(frame, remaining)
+    const stamps = this.stampsNow()
+    const pose = this.pose
+    const cx = pose[0] as number, cy = pose[1] as number, cz = pose[2] as number, zoom = pose[3] as number
+    const verify = this.lapCount % VERIFY_LAPS
+    let skipped = 0
     let updated = 0
     let sinceCheck = 0
     let more = false
@@ -346,14 +423,20 @@ export class LODJob {
       const i = this.cursor++
       const lod = this.lods[i]
       if (lod === null || lod === undefined) continue
-      // A LOD whose update throws costs its own update, not the rest of the
-      // slice: the first error is rethrown at the end (counted and reported).
-      try {
-        lod.update(camera)
-      } catch (error) {
-        if (!failed) {
-          failed = true
-          failure = error
+      if (this.skip && (i & (VERIFY_LAPS - 1)) !== verify && this.unchanged(i, lod, stamps, cx, cy, cz, zoom)) {
+        skipped++
+      } else {
+        // A LOD whose update throws costs its own update, not the rest of the
+        // slice: the first error is rethrown at the end (counted and reported).
+        try {
+          lod.update(camera)
+          this.storeBand(i, lod, stamps)
+        } catch (error) {
+          this.banded[i] = 0
+          if (!failed) {
+            failed = true
+            failure = error
+          }
         }
       }
       this.lastFrame[i] = frame
@@ -370,9 +453,102 @@ export class LODJob {
     }
     if (this.cursor >= this.lods.length && this.lods.length > 0) this.endLap()
     this.updatedLast = updated
+    this.skippedLast = skipped
     this.updatedTotal += updated
     if (failed) throw failure
     return more
+  }
+
+  /** The linked matrix job's change stamps, or null (no live matrix job: read LOD positions). */
+  private stampsNow(): Float64Array | null {
+    const m = this.matrices === undefined ? (this.rootScene !== null ? matrixSyncJobOf(this.rootScene) : undefined) : this.matrices
+    if (m === undefined || m === null || m.isDisposed) return null
+    this.tick = m.changeTick
+    return m.changeStamps
+  }
+
+  /**
+   * Whether `lod.update(camera)` would leave LOD `i` as it is: the camera
+   * distance, computed as `update` computes it, is in the band where it
+   * keeps its level. The LOD's position is the stored one when the matrix
+   * job's stamps show it has not moved since, else read from its world matrix.
+   */
+  private unchanged(i: number, lod: LOD, stamps: Float64Array | null, cx: number, cy: number, cz: number, zoom: number): boolean {
+    if (this.banded[i] !== 1) return false
+    const b = i * BAND
+    const bands = this.bands
+    let px: number, py: number, pz: number
+    if (stamps !== null) {
+      const id = this.ids[i] as number
+      if (id < stamps.length && (stamps[id] as number) > (bands[b + 5] as number)) return false
+      px = bands[b] as number
+      py = bands[b + 1] as number
+      pz = bands[b + 2] as number
+    } else {
+      // Where it is now: the band alone then decides, moved or not.
+      const e = lod.matrixWorld.elements
+      px = e[12] as number
+      py = e[13] as number
+      pz = e[14] as number
+    }
+    // As LOD.update: camera position minus LOD position, length, divided by zoom.
+    const dx = cx - px, dy = cy - py, dz = cz - pz
+    const distance = Math.sqrt(dx * dx + dy * dy + dz * dz) / zoom
+    return distance >= (bands[b + 3] as number) && distance < (bands[b + 4] as number)
+  }
+
+  /**
+   * Stores what LOD `i`'s next turn is checked against, right after
+   * `lod.update`: its world position, and the distances [lo, hi) in which
+   * `update` picks the same level again. With level c current (and so the
+   * only visible level), `update` keeps c iff the distance reaches every
+   * threshold up to c (levels below c are hidden, so their threshold is
+   * their distance; c is shown, so its distance less its hysteresis) and not
+   * level c + 1's distance (hidden: no hysteresis).
+   */
+  private storeBand(i: number, lod: LOD, stamps: Float64Array | null): void {
+    const levels = lod.levels
+    const b = i * BAND
+    const bands = this.bands
+    const e = lod.matrixWorld.elements
+    bands[b] = e[12] as number
+    bands[b + 1] = e[13] as number
+    bands[b + 2] = e[14] as number
+    bands[b + 5] = stamps !== null ? this.tick : 0
+    this.ids[i] = lod.id
+    const n = levels.length
+    if (n <= 1) {
+      // update() does nothing with fewer than two levels.
+      bands[b + 3] = -Infinity
+      bands[b + 4] = Infinity
+      this.banded[i] = 1
+      return
+    }
+    const c = lod.getCurrentLevel()
+    let lo = -Infinity
+    for (let k = 1; k <= c; k++) {
+      const level = levels[k] as LOD['levels'][number]
+      let threshold = level.distance
+      if (k === c) threshold -= threshold * level.hysteresis
+      if (threshold > lo) lo = threshold
+    }
+    bands[b + 3] = lo
+    bands[b + 4] = c + 1 < n ? (levels[c + 1] as LOD['levels'][number]).distance : Infinity
+    this.banded[i] = 1
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.banded.length) return
+    const capacity = Math.max(64, size, this.banded.length * 2)
+    const bands = new Float64Array(capacity * BAND)
+    bands.set(this.bands)
+    this.bands = bands
+    const ids = new Int32Array(capacity)
+    ids.set(this.ids)
+    this.ids = ids
+    const banded = new Uint8Array(capacity)
+    banded.set(this.banded)
+    this.banded = banded
   }
 
   /**
@@ -428,6 +604,9 @@ export class LODJob {
         lods[k] = lod
         saved[k] = saved[i] as boolean
         last[k] = last[i] as number
+        this.bands.copyWithin(k * BAND, i * BAND, i * BAND + BAND)
+        this.ids[k] = this.ids[i] as number
+        this.banded[k] = this.banded[i] as number
         this.index.set(lod, k)
       }
       k++

@@ -126,7 +126,7 @@ describe('LODJob: install, add, remove, dispose', () => {
     const clock = new ManualClock()
     const scheduler = new BatchScheduler({ clock })
     const camera = cameraAt(0)
-    const lods = new LODJob(scheduler, camera)
+    const lods = new LODJob(scheduler, camera, { skipUnchanged: false })
     const all = [0, 1, 2, 3, 4].map((i) => makeLOD(i * 3))
     all.forEach((l) => lods.add(l))
     log = []
@@ -202,7 +202,7 @@ describe('LODJob: budget and staleness', () => {
     const clock = new ManualClock()
     const scheduler = new BatchScheduler({ clock, budgetMs: 0.1 })
     const camera = cameraAt(0)
-    const lods = new LODJob(scheduler, camera, { chunkSize: 4, maxLagFrames: Infinity })
+    const lods = new LODJob(scheduler, camera, { chunkSize: 4, maxLagFrames: Infinity, skipUnchanged: false })
     const all = Array.from({ length: 30 }, (_, i) => makeLOD(i))
     all.forEach((l) => lods.add(l))
     charge = () => clock.advance(0.01)
@@ -262,7 +262,7 @@ describe('LODJob: budget and staleness', () => {
     scheduler.addSystem(BatchType.Transform, () => clock.advance(2), { name: 'hog' })
     const camera = cameraAt(0)
     const maxLagFrames = 30
-    const lods = new LODJob(scheduler, camera, { maxLagFrames })
+    const lods = new LODJob(scheduler, camera, { maxLagFrames, skipUnchanged: false })
     const all = Array.from({ length: 300 }, (_, i) => makeLOD(i * 0.5))
     all.forEach((l) => lods.add(l))
     const maxDefer = scheduler.getMaxDeferFrames(BatchType.LOD)
@@ -304,7 +304,7 @@ describe('LODJob: rest while the camera is still', () => {
       lods.push(lod)
     }
     const camera = cameraAt(0)
-    const job = new LODJob(scheduler, camera, { root: scene, chunkSize: 4 })
+    const job = new LODJob(scheduler, camera, { root: scene, chunkSize: 4, skipUnchanged: false })
     charge = () => clock.advance(0.05) // 20 LODs fit in a 1 ms frame
     return { clock, scheduler, camera, job, lods }
   }

@@ -151,7 +151,7 @@ describe('broken objects inside the scene', () => {
     const broken = new BrokenLOD()
     broken.addLevel(new Mesh(), 0)
     scene.add(broken)
-    const lodJob = new LODJob(scheduler, camera, { chunkSize: 4 })
+    const lodJob = new LODJob(scheduler, camera, { chunkSize: 4, skipUnchanged: false })
     // First in the round-robin, so it comes before the others in every lap.
     expect(() => lodJob.add(broken)).toThrow('broken level') // add() updates it once: the app sees it
     expect(lodJob.has(broken)).toBe(true)
@@ -263,7 +263,7 @@ describe('churn', () => {
 
   it('removing most LODs in the middle of a lap keeps the round-robin exact (every live LOD updated once per lap)', () => {
     const { scheduler, camera } = world()
-    const lodJob = new LODJob(scheduler, camera, { chunkSize: 1, maxLagFrames: Infinity })
+    const lodJob = new LODJob(scheduler, camera, { chunkSize: 1, maxLagFrames: Infinity, skipUnchanged: false })
     const all = Array.from({ length: 300 }, (_, i) => makeLOD(i))
     for (const lod of all) lodJob.add(lod)
     const count = new Map<LOD, number>()
