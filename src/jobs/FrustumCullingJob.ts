@@ -6,6 +6,7 @@ import { checkInteger, describe } from '../core/validate.js'
 import { CameraMotion } from './culling/CameraMotion.js'
 import { CameraView } from './culling/CameraView.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
+import { CullingCells } from './culling/CullingCells.js'
 import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
@@ -107,6 +108,19 @@ export interface FrustumCullingJobOptions {
    * @default 8
    */
   verifyEvery?: number
+  /**
+   * Coarse cells from the scene graph: a group (`Group` or plain
+   * `Object3D`) whose children are all objects the job manages (without
+   * children of their own) or LODs is hidden itself while the job holds all
+   * of them hidden, so the renderer skips the whole subtree; and, with a
+   * MatrixSyncJob, the sweep decides such a hidden group's members as one
+   * unit while none of them changed. What is drawn is the same as without
+   * cells. A group whose children change is no longer a cell until
+   * {@link FrustumCullingJob.refresh}; set `frustumCulled = false` on a group
+   * to keep it out.
+   * @default true
+   */
+  cells?: boolean
 }
 
 /** Per-object state bits. */
@@ -169,6 +183,19 @@ type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknow
  * children (hiding would hide the children too), and shadow casters unless
  * {@link FrustumCullingJobOptions.cullShadowCasters}. `dispose()` restores
  * both flags exactly.
+ *
+ * **Coarse cells.** The scene graph's own groups are the cells: a `Group`
+ * (or plain `Object3D`, `frustumCulled` left on) whose children are all
+ * objects the job manages, without children of their own, or LODs, is
+ * hidden itself while the job holds every one of them hidden, so the
+ * renderer skips the whole subtree; it is shown the moment one of them is
+ * shown. And with a MatrixSyncJob, the sweep decides a hidden group's members
+ * as one unit when none of them changed: one test of a sphere holding all
+ * their padded spheres (if it is outside, so is each of them). What is drawn
+ * is exactly what is drawn without cells (a property test runs both side by
+ * side). A group whose children change (`add`, `remove`, or a different
+ * child count before a render) is shown and is no longer a cell until
+ * {@link FrustumCullingJob.refresh}. See {@link FrustumCullingJobOptions.cells}.
  *
  * **LODs are culled as units.** A `THREE.LOD` (with `frustumCulled = true`)
  * is managed as one object: the job hides and shows the LOD node's own
@@ -267,6 +294,8 @@ export class FrustumCullingJob {
   /** The linked matrix job; undefined: the root Scene's, looked up at each slice. */
   private readonly matrices: MatrixSyncJob | null | undefined
   private readonly verifyEvery: number
+  private readonly useCells: boolean
+  private readonly cells = new CullingCells()
   /** The matrix job's change stamps for the current slice; null: read every object in full. */
   private stampArr: Float64Array | null = null
   /** The matrix job's change tick when the current slice (or `markMoved`) started. */
@@ -352,6 +381,7 @@ export class FrustumCullingJob {
       rendererTest = true,
       matrices,
       verifyEvery = 8,
+      cells = true,
     }: FrustumCullingJobOptions = {},
   ) {
     const api = 'FrustumCullingJob'
@@ -382,6 +412,8 @@ export class FrustumCullingJob {
     }
     this.matrices = matrices
     this.verifyEvery = verifyEvery
+    if (typeof cells !== 'boolean') throw new TypeError(`${api}: cells must be a boolean, got ${describe(cells)}`)
+    this.useCells = cells
     this.scheduler = scheduler
     this.cam = camera
     this.viewCamera = camera
@@ -411,6 +443,7 @@ export class FrustumCullingJob {
       scheduler.addFrameListener(this.listener)
     }
     this.add(root)
+    this.buildCells()
   }
 
   /** The camera culled for. Setting another shows everything and starts a new sweep. */
@@ -479,7 +512,8 @@ export class FrustumCullingJob {
    * renderable objects and LODs added under it, releases (and restores) the
    * managed objects no longer reached — including those passed to `add` from
    * outside `root`, and objects inside a managed LOD (the LOD covers them).
-   * Call it after editing the scene graph.
+   * Rebuilds the coarse cells from the scene graph as it is now. Call it
+   * after editing the scene graph.
    */
   refresh(): void {
     this.checkAlive('refresh')
@@ -488,6 +522,7 @@ export class FrustumCullingJob {
     for (let i = this.count - 1; i >= 0; i--) {
       if (this.marks[i] !== epoch) this.removeSlot(i)
     }
+    this.buildCells()
   }
 
   /**
@@ -532,14 +567,22 @@ export class FrustumCullingJob {
     if (i !== undefined && ((this.flags[i] as number) & HIDDEN) !== 0) {
       this.flags[i] = (this.flags[i] as number) & ~HIDDEN
       this.stats.hidden--
+      this.cells.member(i, -1)
     }
+    // A cell's group: the app's from now on (until refresh()).
+    const c = this.cells.cellOf(object)
+    if (c >= 0) this.cells.drop(c)
     object.visible = visible
   }
 
-  /** True when the job, not the app, is what keeps `object` hidden right now. */
+  /** True when the job, not the app, is what keeps `object` (a managed object, or a cell's group) hidden right now. */
   isCulled(object: Object3D): boolean {
     const i = this.index.get(object)
-    return i !== undefined && ((this.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
+    if (i === undefined) {
+      const c = this.cells.cellOf(object)
+      return c >= 0 && this.cells.isHidden(c) && object.visible === false
+    }
+    return ((this.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
   }
 
   /** Shows every object the job hid and starts a new sweep (e.g. on a camera cut). */
@@ -562,6 +605,7 @@ export class FrustumCullingJob {
       else delete (scene as unknown as { onBeforeRender?: unknown }).onBeforeRender
     }
     // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
+    this.cells.clear()
     for (let i = 0; i < this.count; i++) this.restore(i)
     this.objects.length = 0
     this.index.clear()
@@ -628,7 +672,18 @@ export class FrustumCullingJob {
     while (i < limit) {
       const end = Math.min(i + batch, limit)
       if (trusting) {
+        const cellAt = this.cells.at
         for (; i < end; i++) {
+          const c = cellAt[i] as number
+          if (c >= 0) {
+            const n = this.skipCell(c, i, limit, frame)
+            if (n > 0) {
+              // A hidden cell whose members all stand: decided as one, the sweep jumps past it.
+              trusted += n
+              i += n - 1
+              continue
+            }
+          }
           if (this.decideStored(i, frame)) trusted++
           else this.visit(i, frame)
         }
@@ -648,6 +703,7 @@ export class FrustumCullingJob {
     guard.end = i
     stats.visited = visited
     stats.trusted = trusted
+    stats.hiddenCells = this.cells.hidden
     this.ring.retire(this.sweep, i)
     const r = visited / gap
     if (i < limit) {
@@ -720,6 +776,76 @@ export class FrustumCullingJob {
     this.speeds[i] = speed
     this.visits[i] = frame
     return true
+  }
+
+  /**
+   * Decides the members of hidden cell `c`, in slots `[i, i + size)`, as one
+   * unit: when every member would be decided from its stored sphere (see
+   * {@link FrustumCullingJob.decideStored}) and is hidden, and a sphere
+   * holding all their padded spheres is outside the guard, each of them is
+   * outside too, so each would stay hidden: their state is updated as those
+   * visits would leave it, without a guard test each.
+   * @returns the members decided, or 0 when they must be visited one by one.
+   */
+  private skipCell(c: number, i: number, limit: number, frame: number): number {
+    const cells = this.cells
+    const n = cells.size[c] as number
+    const end = i + n
+    if (n <= 0 || end > limit || !cells.isHidden(c)) return 0
+    const flags = this.flags
+    const deps = this.deps
+    const depCount = this.depCount
+    const readAt = this.readAt
+    const stamps = this.stampArr as Float64Array
+    const spheres = this.spheres
+    const speeds = this.speeds
+    const horizon = this.horizon
+    const verify = this.verifyEvery
+    let minX = Infinity, minY = Infinity, minZ = Infinity
+    let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
+    for (let j = i; j < end; j++) {
+      if (((flags[j] as number) & (SEEN | HIDDEN)) !== (SEEN | HIDDEN)) return 0
+      const dn = depCount[j] as number
+      if (dn === 0 || (this.sweep + j) % verify === 0) return 0
+      const read = readAt[j] as number
+      for (let k = j * DEP_MAX, kEnd = k + dn; k < kEnd; k++) {
+        const id = deps[k] as number
+        if (id < stamps.length && (stamps[id] as number) > read) return 0
+      }
+      const s = j * 4
+      const r = spheres[s + 3] as number
+      const extent = (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon
+      const x = spheres[s] as number, y = spheres[s + 1] as number, z = spheres[s + 2] as number
+      if (x - extent < minX) minX = x - extent
+      if (y - extent < minY) minY = y - extent
+      if (z - extent < minZ) minZ = z - extent
+      if (x + extent > maxX) maxX = x + extent
+      if (y + extent > maxY) maxY = y + extent
+      if (z + extent > maxZ) maxZ = z + extent
+    }
+    const cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5
+    let radius = 0
+    for (let j = i; j < end; j++) {
+      const s = j * 4
+      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
+      const r = spheres[s + 3] as number
+      const reach = Math.sqrt(dx * dx + dy * dy + dz * dz) + (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon
+      if (reach > radius) radius = reach
+    }
+    // Grown a hair for rounding, so the union holds every member's sphere in floating point too.
+    radius += (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
+    const test = _sphere
+    test[0] = cx
+    test[1] = cy
+    test[2] = cz
+    test[3] = radius
+    test[4] = 0
+    if (!this.guard.rejects(test)) return 0
+    for (let j = i; j < end; j++) {
+      speeds[j] = (speeds[j] as number) * SPEED_DECAY
+      this.visits[j] = frame
+    }
+    return n
   }
 
   /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
@@ -805,6 +931,7 @@ export class FrustumCullingJob {
     if ((f & HIDDEN) !== 0 && o.visible !== false) {
       f &= ~HIDDEN // the app showed it: its `visible` again
       this.stats.hidden--
+      this.cells.member(i, -1)
     }
 
     const s = i * 4
@@ -854,11 +981,14 @@ export class FrustumCullingJob {
         o.visible = false
         f |= HIDDEN
         this.stats.hidden++
+        this.flags[i] = f
+        this.cells.member(i, 1)
       }
     } else if ((f & HIDDEN) !== 0) {
       o.visible = true
       f &= ~HIDDEN
       this.stats.hidden--
+      this.cells.member(i, -1)
     }
     this.flags[i] = f
   }
@@ -906,6 +1036,8 @@ export class FrustumCullingJob {
       return
     }
     this.viewCamera = camera
+    this.cells.check()
+    this.stats.hiddenCells = this.cells.hidden
     const view = this.renderView
     view.setFromCamera(camera)
     const broke = !this.guardsContain(view)
@@ -959,6 +1091,7 @@ export class FrustumCullingJob {
       flags[i] = f & ~HIDDEN
     }
     this.stats.hidden = 0
+    this.cells.showAll()
     this.ring.clear()
     this.cursor = 0
     this.sweep++
@@ -1005,6 +1138,7 @@ export class FrustumCullingJob {
     this.visits[i] = 0
     this.marks[i] = 0
     this.depCount[i] = 0
+    this.cells.clearSlot(i)
     this.index.set(o, i)
     this.count = i + 1
     this.stats.tracked = this.count
@@ -1019,18 +1153,27 @@ export class FrustumCullingJob {
     if (o.visible === false) o.visible = true
     this.flags[i] = f & ~HIDDEN
     this.stats.hidden--
+    this.cells.member(i, -1)
   }
 
   /** Gives object `i` back: shows it if the job hid it, restores `frustumCulled`, forgets its motion. */
+  /** (Re)builds the coarse cells from the scene graph under `root` (see {@link FrustumCullingJobOptions.cells}). */
+  private buildCells(): void {
+    if (!this.useCells) return
+    this.cells.build(this.root, this.index, this.kinds, (slot) => ((this.flags[slot] as number) & HIDDEN) !== 0)
+    this.stats.cells = this.cells.count
+  }
+
   private restore(i: number): void {
     const f = this.flags[i] as number
     const o = this.objects[i] as Cullable
+    this.flags[i] = 0
     if ((f & HIDDEN) !== 0) {
       if (o.visible === false) o.visible = true
       this.stats.hidden--
+      this.cells.member(i, -1)
     }
     if ((f & MANAGED) !== 0) o.frustumCulled = true
-    this.flags[i] = 0
     this.depCount[i] = 0
   }
 
@@ -1041,6 +1184,9 @@ export class FrustumCullingJob {
    */
   private removeSlot(i: number): void {
     this.restore(i)
+    // Its group now holds an object the job does not manage: no longer a cell.
+    const c = this.cells.of[i] as number
+    if (c >= 0) this.cells.drop(c)
     this.index.delete(this.objects[i] as Cullable)
     const last = this.count - 1
     if (i < this.cursor) {
@@ -1069,6 +1215,7 @@ export class FrustumCullingJob {
     this.readAt[to] = this.readAt[from] as number
     this.depCount[to] = this.depCount[from] as number
     this.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
+    this.cells.moveSlot(from, to)
     this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
   }
 
@@ -1084,6 +1231,7 @@ export class FrustumCullingJob {
     this.readAt = grow(new Float64Array(capacity), this.readAt)
     this.deps = grow(new Int32Array(capacity * DEP_MAX), this.deps)
     this.depCount = grow(new Uint8Array(capacity), this.depCount)
+    this.cells.reserveSlots(capacity)
   }
 
   private checkAlive(method: string): void {

@@ -13,6 +13,10 @@ export class FrustumCullingStats {
   tracked = 0
   /** Objects the job has hidden right now (`visible = false` set by the job; a hidden LOD counts one). */
   hidden = 0
+  /** Coarse cells found in the scene graph (groups hidden as a unit while all their objects are hidden). */
+  cells = 0
+  /** Of those, the groups the job has hidden right now (the renderer skips their subtrees). */
+  hiddenCells = 0
   /** Full sweeps completed. */
   sweeps = 0
   /**

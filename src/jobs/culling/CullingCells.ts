@@ -1,0 +1,263 @@
+import type { Object3D } from 'three'
+import { CullKind, type Cullable } from './CullKind.js'
+
+/** Cell state bit: the job set the group's `visible = false` and owns that false. */
+const CELL_HIDDEN = 1
+
+/** A group is a cell only with at least this many members (fewer saves the renderer next to nothing). */
+const MIN_MEMBERS = 2
+
+type HierarchyListener = (event: { target?: Object3D }) => void
+
+/**
+ * The coarse cells of {@link FrustumCullingJob}: groups whose children are
+ * all objects the job manages (meshes, lines, points, sprites without
+ * children, and LODs), taken from the scene graph. A cell's group is hidden
+ * (`visible = false`) exactly while the job holds every one of its members
+ * hidden, so the renderer skips the whole subtree without visiting its
+ * objects; what is drawn does not change (every member is hidden anyway).
+ * Members are the source of truth: the job reports each hide and show of a
+ * member with {@link CullingCells.member}, and the cell follows.
+ *
+ * A cell whose children change (`add` / `remove` / `attach` on its group,
+ * heard through three's `childadded` / `childremoved` events; or a different
+ * child count, checked before every render) is dropped: its group is shown
+ * and no longer hidden as a unit until `FrustumCullingJob.refresh()`.
+ *
+ * Cells whose members sit in consecutive slots of the job's sweep (as
+ * `refresh` lays them out) can also be skipped by the sweep as a unit; see
+ * `FrustumCullingJob`. Removing a managed object reorders slots and turns
+ * that off until the next `refresh`.
+ *
+ * @internal
+ */
+export class CullingCells {
+  /** Cells built (dropped ones included). */
+  count = 0
+  /** Groups the job holds hidden right now. */
+  hidden = 0
+  /** Per cell: its group. */
+  readonly groups: Object3D[] = []
+  /** Per cell: members (its group's child count when built); -1 once dropped. */
+  size = new Int32Array(0)
+  /** Per cell: members the job holds hidden. */
+  hid = new Int32Array(0)
+  /** Per cell: its first member's slot when members occupy consecutive slots, else -1. */
+  first = new Int32Array(0)
+  private state = new Uint8Array(0)
+  /** Per slot: the cell it belongs to, or -1. */
+  of = new Int32Array(0)
+  /** Per slot: the cell whose consecutive members start at this slot, or -1. */
+  at = new Int32Array(0)
+  private readonly byGroup = new Map<Object3D, number>()
+  private readonly onChildren: HierarchyListener = (event) => {
+    const c = event.target === undefined ? undefined : this.byGroup.get(event.target)
+    if (c !== undefined) this.drop(c)
+  }
+
+  /** Makes room for `slots` slots (per-slot arrays grow with the job's). */
+  reserveSlots(slots: number): void {
+    if (slots <= this.of.length) return
+    const capacity = Math.max(64, slots, this.of.length * 2)
+    const of = new Int32Array(capacity).fill(-1)
+    of.set(this.of)
+    this.of = of
+    const at = new Int32Array(capacity).fill(-1)
+    at.set(this.at)
+    this.at = at
+  }
+
+  /** A new slot: in no cell. */
+  clearSlot(slot: number): void {
+    this.of[slot] = -1
+    this.at[slot] = -1
+  }
+
+  /**
+   * Slot `from` moved to `to` (the job's swap-remove): membership follows,
+   * but members are no longer consecutive, so no cell is skipped as a unit
+   * until the next build.
+   */
+  moveSlot(from: number, to: number): void {
+    this.of[to] = this.of[from] as number
+    this.of[from] = -1
+    if (this.count > 0) {
+      this.first.fill(-1, 0, this.count)
+      this.at.fill(-1)
+    }
+  }
+
+  /**
+   * Builds the cells under `root` (not `root` itself): every plain group
+   * (`Group` or `Object3D`, `frustumCulled` left on) with at least two
+   * children, each of them a managed object without children or a managed
+   * LOD. `hidden(slot)` says whether the job holds a slot hidden now.
+   */
+  build(root: Object3D, index: ReadonlyMap<Object3D, number>, kinds: Uint8Array, hidden: (slot: number) => boolean): void {
+    this.clear()
+    const visit = (group: Object3D): void => {
+      const children = group.children
+      if (group !== root && isPlainGroup(group) && children.length >= MIN_MEMBERS) {
+        let first = Infinity
+        let last = -1
+        let fit = true
+        for (let k = 0; k < children.length && fit; k++) {
+          const child = children[k] as Object3D
+          const slot = index.get(child)
+          if (slot === undefined || (kinds[slot] !== CullKind.LOD && child.children.length !== 0) || this.of[slot] !== -1) fit = false
+          else {
+            if (slot < first) first = slot
+            if (slot > last) last = slot
+          }
+        }
+        if (fit) {
+          this.add(group, children, index, first, last, hidden)
+          return // members have no children of their own to look into
+        }
+      }
+      for (let k = 0; k < children.length; k++) {
+        const child = children[k] as Object3D
+        // A managed LOD covers its subtree; nothing in it is a cell.
+        const slot = index.get(child)
+        if (slot !== undefined && kinds[slot] === CullKind.LOD) continue
+        visit(child)
+      }
+    }
+    visit(root)
+  }
+
+  /**
+   * A member's hidden state changed (`delta` +1: the job hid it, −1: it no
+   * longer holds it hidden). Hides the cell's group when every member is
+   * hidden, shows it when one is not.
+   */
+  member(slot: number, delta: number): void {
+    const c = this.of[slot] as number
+    if (c < 0) return
+    const hid = ((this.hid[c] as number) + delta) | 0
+    this.hid[c] = hid
+    if (hid === this.size[c]) this.hide(c)
+    else if (delta < 0) this.show(c)
+  }
+
+  /** Every member is shown (the job showed everything): shows every group the job hid. */
+  showAll(): void {
+    for (let c = 0; c < this.count; c++) {
+      this.hid[c] = 0
+      this.show(c)
+    }
+  }
+
+  /**
+   * Before a render: drops a hidden cell whose group's child count changed
+   * behind the listeners' back (a `children` array edited by hand).
+   */
+  check(): void {
+    if (this.hidden === 0) return
+    for (let c = 0; c < this.count; c++) {
+      if (((this.state[c] as number) & CELL_HIDDEN) !== 0 && (this.groups[c] as Object3D).children.length !== this.size[c]) this.drop(c)
+    }
+  }
+
+  /** Whether cell `c` is hidden by the job. */
+  isHidden(c: number): boolean {
+    return ((this.state[c] as number) & CELL_HIDDEN) !== 0
+  }
+
+  /** The cell of `group`, or -1. */
+  cellOf(group: Object3D): number {
+    return this.byGroup.get(group) ?? -1
+  }
+
+  /** Shows every group the job hid, removes the listeners, forgets every cell. */
+  clear(): void {
+    for (let c = 0; c < this.count; c++) {
+      this.show(c)
+      const group = this.groups[c] as Object3D
+      group.removeEventListener('childadded', this.onChildren as never)
+      group.removeEventListener('childremoved', this.onChildren as never)
+    }
+    this.of.fill(-1)
+    this.at.fill(-1)
+    this.groups.length = 0
+    this.byGroup.clear()
+    this.count = 0
+    this.hidden = 0
+  }
+
+  private add(group: Object3D, children: readonly Object3D[], index: ReadonlyMap<Object3D, number>, first: number, last: number, hidden: (slot: number) => boolean): void {
+    const c = this.count++
+    if (c >= this.size.length) this.grow()
+    this.groups[c] = group
+    this.byGroup.set(group, c)
+    const n = children.length
+    this.size[c] = n
+    this.state[c] = 0
+    let hid = 0
+    for (let k = 0; k < n; k++) {
+      const slot = index.get(children[k] as Object3D) as number
+      this.of[slot] = c
+      if (hidden(slot)) hid++
+    }
+    this.hid[c] = hid
+    const consecutive = last - first + 1 === n
+    this.first[c] = consecutive ? first : -1
+    if (consecutive) this.at[first] = c
+    group.addEventListener('childadded', this.onChildren as never)
+    group.addEventListener('childremoved', this.onChildren as never)
+    if (hid === n) this.hide(c)
+  }
+
+  /** Shows cell `c`'s group and stops treating it as a cell (until the next build). */
+  drop(c: number): void {
+    if ((this.size[c] as number) < 0) return
+    this.show(c)
+    const group = this.groups[c] as Object3D
+    group.removeEventListener('childadded', this.onChildren as never)
+    group.removeEventListener('childremoved', this.onChildren as never)
+    this.byGroup.delete(group)
+    const of = this.of
+    for (let s = 0; s < of.length; s++) if (of[s] === c) of[s] = -1
+    const first = this.first[c] as number
+    if (first >= 0 && this.at[first] === c) this.at[first] = -1
+    this.first[c] = -1
+    this.size[c] = -1
+  }
+
+  private hide(c: number): void {
+    if (((this.state[c] as number) & CELL_HIDDEN) !== 0) return
+    const group = this.groups[c] as Object3D
+    if (group.visible !== true) return // hidden by the app: not ours
+    group.visible = false
+    this.state[c] = (this.state[c] as number) | CELL_HIDDEN
+    this.hidden++
+  }
+
+  private show(c: number): void {
+    if (((this.state[c] as number) & CELL_HIDDEN) === 0) return
+    this.state[c] = (this.state[c] as number) & ~CELL_HIDDEN
+    this.hidden--
+    const group = this.groups[c] as Object3D
+    if (group.visible === false) group.visible = true
+  }
+
+  private grow(): void {
+    const capacity = Math.max(16, this.size.length * 2)
+    const widen = <T extends Int32Array | Uint8Array>(next: T, previous: T): T => {
+      next.set(previous)
+      return next
+    }
+    this.size = widen(new Int32Array(capacity), this.size)
+    this.hid = widen(new Int32Array(capacity), this.hid)
+    this.first = widen(new Int32Array(capacity), this.first)
+    this.state = widen(new Uint8Array(capacity), this.state)
+  }
+}
+
+/** A plain container: a `Group` or a bare `Object3D`, with `frustumCulled` left on (off is the app's opt-out). */
+function isPlainGroup(o: Object3D): boolean {
+  const c = o as Cullable
+  if (c.frustumCulled !== true || c.isLOD === true || (c as { isScene?: boolean }).isScene === true) return false
+  if (c.isMesh === true || c.isLine === true || c.isPoints === true || c.isSprite === true || c.isBone === true) return false
+  return c.isGroup === true || o.type === 'Object3D'
+}
