@@ -87,10 +87,17 @@ describe('FrustumCullingJob: coarse cells', () => {
             for (const side of [withCells, without]) {
               const { world, matrices } = side
               world.scheduler.runFrame()
+              // Moved objects jump: reported as the job asks (matrix up to date, then markMoved).
               for (const [k, dx] of picks) {
                 const mesh = world.meshes[k] as Mesh
                 mesh.position.x += dx
-                if (matrices !== null) matrices.markDirty(mesh)
+                if (matrices !== null) {
+                  matrices.markDirty(mesh)
+                  matrices.flush()
+                } else {
+                  mesh.updateMatrixWorld()
+                }
+                side.culling.markMoved(mesh)
               }
               world.camera.rotation.y += w.turn
               world.camera.position.z -= w.walk
