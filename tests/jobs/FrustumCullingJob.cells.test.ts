@@ -11,14 +11,12 @@ import { describe, expect, it } from 'vitest'
 import { FrustumCullingJob } from '../../src/jobs/FrustumCullingJob.js'
 import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
 import { mulberry32 } from '../utils/mulberry32.js'
-import { makeWorld, render, type World } from './cullingWorld.js'
+import { lookAhead, makeWorld, render, type World } from './cullingWorld.js'
 
 /** A world whose meshes and LODs sit in groups, one per 30 × 30 square of the field. */
 function groupedWorld(seed: number, count: number, lods: number, cell = 30): World & { groups: Group[] } {
   const world = makeWorld({ count, lods, seed, visitCostMs: 0 })
-  world.camera.position.set(0, 0, 0)
-  world.camera.rotation.set(0, 0, 0)
-  world.camera.updateMatrixWorld()
+  lookAhead(world)
   const byKey = new Map<string, Group>()
   for (const o of [...world.meshes, ...world.lods] as Object3D[]) {
     const key = `${Math.floor(o.position.x / cell)},${Math.floor(o.position.z / cell)}`

@@ -10,17 +10,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { FrustumCullingJob } from '../../src/jobs/FrustumCullingJob.js'
 import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
 import { mulberry32 } from '../utils/mulberry32.js'
-import { makeWorld, render, type World } from './cullingWorld.js'
+import { lookAhead, makeWorld, render, type World } from './cullingWorld.js'
 
 afterEach(() => {
   vi.restoreAllMocks()
 })
 
-function lookAhead(world: World): void {
-  world.camera.position.set(0, 0, 0)
-  world.camera.rotation.set(0, 0, 0)
-  world.camera.updateMatrixWorld()
-}
 
 /** Every object's `visible`, in scene order: what the two worlds must agree on. */
 function visibility(world: World): string {

@@ -20,17 +20,12 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { BatchType } from '../../src/index.js'
 import { FrustumCullingJob } from '../../src/jobs/FrustumCullingJob.js'
 import { LODJob } from '../../src/jobs/LODJob.js'
-import { makeMesh, makeWorld, render, runPath, snapshot, type World } from './cullingWorld.js'
+import { lookAhead, makeMesh, makeWorld, render, runPath, snapshot, type World } from './cullingWorld.js'
 
 afterEach(() => {
   vi.restoreAllMocks()
 })
 
-function lookAhead(world: World): void {
-  world.camera.position.set(0, 0, 0)
-  world.camera.rotation.set(0, 0, 0)
-  world.camera.updateMatrixWorld()
-}
 
 describe('FrustumCullingJob: installation', () => {
   it('leaves frustumCulled on by default: three still tests what the job shows', () => {

@@ -166,6 +166,13 @@ export function makeWorld({ count = 3000, spread = 120, height = 20, seed = 1, b
   return { scene, camera, meshes, lods: lodList, leaves, manual, scheduler, random, costly, setVisitCost }
 }
 
+/** Puts the camera at the origin looking down −z (the field lies all around it). */
+export function lookAhead(world: World): void {
+  world.camera.position.set(0, 0, 0)
+  world.camera.rotation.set(0, 0, 0)
+  world.camera.updateMatrixWorld()
+}
+
 export interface RenderCheck {
   /**
    * Objects three would draw without the job that were not drawn. Must be 0.
