@@ -86,7 +86,9 @@ export interface FrustumCullingJobOptions {
    * of a dozen scattered object reads, which is what makes a sweep of 100k
    * objects fit in a few frames. An object is read in full when it changed,
    * when the decision changes (hide ↔ show), and at least once every
-   * {@link FrustumCullingJobOptions.verifyEvery} sweeps. What the matrix job
+   * {@link FrustumCullingJobOptions.verifyEvery} sweeps; and a managed object
+   * (not a LOD) whose world matrix the matrix job writes is re-tested right
+   * then, as {@link FrustumCullingJob.markMoved} would. What the matrix job
    * cannot see is noticed at that re-read: a world matrix written outside it
    * (your own `updateMatrixWorld()` on a moved object), a geometry or its
    * bounds replaced, `castShadow` / `frustumCulled` changed; call
@@ -234,7 +236,10 @@ type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknow
  * `intersectsSprite` would reject for that render (see `GuardFrustum` for the
  * proof), provided objects move no faster than they were seen moving: report
  * jumps, and objects that start moving, with
- * {@link FrustumCullingJob.markMoved}. With a root that is not a Scene the
+ * {@link FrustumCullingJob.markMoved}. With the scene's {@link MatrixSyncJob}
+ * that happens by itself: the matrix job tells the culling job of every world
+ * matrix it writes, and a managed object is re-tested right then (a LOD at
+ * its next visit), so `markDirty` is all a move needs. With a root that is not a Scene the
  * check runs after each scheduler frame instead, one frame late for a jump
  * made in the app's update.
  *
@@ -298,6 +303,10 @@ export class FrustumCullingJob {
   private readonly cells = new CullingCells()
   /** The matrix job's change stamps for the current slice; null: read every object in full. */
   private stampArr: Float64Array | null = null
+  /** The matrix job whose writes the job listens to (see `onMatrixWrite`). */
+  private writeSource: MatrixSyncJob | null = null
+  /** Per `object.id`: the object's slot, or -1 (LODs: -1; they are re-read by the sweep). */
+  private slotById = new Int32Array(0).fill(-1)
   /** The matrix job's change tick when the current slice (or `markMoved`) started. */
   private tickNow = 0
   private readonly minSweepFrames: number
@@ -605,8 +614,11 @@ export class FrustumCullingJob {
       else delete (scene as unknown as { onBeforeRender?: unknown }).onBeforeRender
     }
     // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
+    this.writeSource?.removeWriteListener(this.onMatrixWrite)
+    this.writeSource = null
     this.cells.clear()
     for (let i = 0; i < this.count; i++) this.restore(i)
+    this.slotById = new Int32Array(0)
     this.objects.length = 0
     this.index.clear()
     this.count = 0
@@ -731,13 +743,41 @@ export class FrustumCullingJob {
    */
   private startReads(): boolean {
     const m = this.matrices === undefined ? (this.hookScene !== null ? matrixSyncJobOf(this.hookScene) : undefined) : this.matrices
-    if (m === undefined || m === null || m.isDisposed) {
+    const live = m === undefined || m === null || m.isDisposed ? null : m
+    if (live !== this.writeSource) {
+      this.writeSource?.removeWriteListener(this.onMatrixWrite)
+      live?.addWriteListener(this.onMatrixWrite)
+      this.writeSource = live
+    }
+    if (live === null) {
       this.stampArr = null
       return false
     }
-    this.stampArr = m.changeStamps
-    this.tickNow = m.changeTick
+    this.stampArr = live.changeStamps
+    this.tickNow = live.changeTick
     return true
+  }
+
+  /**
+   * Called by the matrix job right after it writes a world matrix: a managed
+   * object (not a LOD: its levels are written after it) is re-tested at
+   * once, as {@link FrustumCullingJob.markMoved} does, while it is still in
+   * the caches, so a move marked with `markDirty` needs no `markMoved` and
+   * the sweep then finds it unchanged.
+   */
+  private readonly onMatrixWrite = (object: Object3D): void => {
+    const id = object.id
+    if (this.isDisposed || id >= this.slotById.length) return
+    const i = this.slotById[id] as number
+    if (i < 0) return
+    // Nothing decided against any guard: nothing is hidden; the sweep will visit it.
+    const guard = this.ring.last()
+    const source = this.writeSource
+    if (guard === null || source === null) return
+    this.guard = guard
+    this.stampArr = source.changeStamps
+    this.tickNow = source.changeTick
+    this.visit(i, this.scheduler.frame)
   }
 
   /**
@@ -1139,6 +1179,7 @@ export class FrustumCullingJob {
     this.marks[i] = 0
     this.depCount[i] = 0
     this.cells.clearSlot(i)
+    if (kind !== CullKind.LOD) this.setSlotById(o.id, i)
     this.index.set(o, i)
     this.count = i + 1
     this.stats.tracked = this.count
@@ -1184,6 +1225,8 @@ export class FrustumCullingJob {
    */
   private removeSlot(i: number): void {
     this.restore(i)
+    const removed = this.objects[i] as Cullable
+    if (removed.id < this.slotById.length) this.slotById[removed.id] = -1
     // Its group now holds an object the job does not manage: no longer a cell.
     const c = this.cells.of[i] as number
     if (c >= 0) this.cells.drop(c)
@@ -1207,6 +1250,7 @@ export class FrustumCullingJob {
     const o = this.objects[from] as Cullable
     this.objects[to] = o
     this.index.set(o, to)
+    if (o.id < this.slotById.length && this.slotById[o.id] === from) this.slotById[o.id] = to
     this.flags[to] = this.flags[from] as number
     this.kinds[to] = this.kinds[from] as number
     this.speeds[to] = this.speeds[from] as number
@@ -1217,6 +1261,17 @@ export class FrustumCullingJob {
     this.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
     this.cells.moveSlot(from, to)
     this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
+  }
+
+  private setSlotById(id: number, slot: number): void {
+    if (id >= this.slotById.length) {
+      let length = Math.max(1024, this.slotById.length)
+      while (length <= id) length *= 2
+      const next = new Int32Array(length).fill(-1)
+      next.set(this.slotById)
+      this.slotById = next
+    }
+    this.slotById[id] = slot
   }
 
   private reserve(size: number): void {

@@ -145,6 +145,8 @@ export class MatrixSyncJob {
   /** Per `object.id`: the {@link MatrixSyncJob.changeTick} at which the job last wrote its world matrix or changed its children. */
   private stamps = new Float64Array(1024)
   private tick = 0
+  /** Told of every object whose world matrix the job wrote, right after (see {@link MatrixSyncJob.addWriteListener}). */
+  private writeListeners: ((object: Object3D) => void)[] = []
   private updatedTotal = 0
   private disposed = false
   private warnedDisposed = false
@@ -238,6 +240,23 @@ export class MatrixSyncJob {
     return this.stamps
   }
 
+  /**
+   * Calls `listener(object)` right after the job writes an object's world
+   * matrix (while the object is still in the CPU's caches), for every object
+   * it updates. For the built-in jobs that keep data derived from world
+   * matrices (`FrustumCullingJob` re-tests a moved object at once). Adding
+   * one twice does nothing.
+   * @internal
+   */
+  addWriteListener(listener: (object: Object3D) => void): void {
+    if (!this.writeListeners.includes(listener)) this.writeListeners = [...this.writeListeners, listener]
+  }
+
+  /** Stops a listener of {@link MatrixSyncJob.addWriteListener}. @internal */
+  removeWriteListener(listener: (object: Object3D) => void): void {
+    this.writeListeners = this.writeListeners.filter((l) => l !== listener)
+  }
+
   /** True once {@link MatrixSyncJob.dispose} was called. */
   get isDisposed(): boolean {
     return this.disposed
@@ -303,6 +322,7 @@ export class MatrixSyncJob {
     this.stackLen = 0
     this.marks = new Int32Array(0)
     this.stamps = new Float64Array(0)
+    this.writeListeners = []
     this.live = 0
   }
 
@@ -415,6 +435,7 @@ export class MatrixSyncJob {
     this.stamps[id] = this.tick
     if (node.updateMatrixWorld !== _baseUpdateMatrixWorld) {
       node.updateMatrixWorld(true)
+      this.wrote(node)
       return 1 + this.consumeBelow(node)
     }
     if (node.matrixAutoUpdate) node.updateMatrix()
@@ -426,7 +447,14 @@ export class MatrixSyncJob {
     node.matrixWorldNeedsUpdate = false
     const children = node.children
     for (let i = children.length - 1; i >= 0; i--) stack[this.stackLen++] = children[i] as Object3D
+    this.wrote(node)
     return 1
+  }
+
+  /** Tells the write listeners that `node`'s world matrix was written. */
+  private wrote(node: Object3D): void {
+    const listeners = this.writeListeners
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as (object: Object3D) => void)(node)
   }
 
   /** Clears the marks of a subtree updated in one go and stamps it; returns its size below `node`. */
@@ -442,6 +470,7 @@ export class MatrixSyncJob {
       }
       if (id >= this.stamps.length) this.growMarks(id)
       this.stamps[id] = this.tick
+      this.wrote(child)
       count += this.consumeBelow(child)
     }
     return count
@@ -485,6 +514,7 @@ export class MatrixSyncJob {
       }
       if (id >= this.stamps.length) this.growMarks(id)
       this.stamps[id] = this.tick
+      this.wrote(child)
       this.consumeBelow(child)
     } else {
       this.markDirty(child)

@@ -51,10 +51,11 @@ interface Segment {
 
 /**
  * Two identical worlds, each with a MatrixSyncJob, one culling job linked to
- * it and one reading every object (`matrices: null`); the same moves (marked
- * through the matrix job) and camera path in both. Visits cost no clock time,
- * so both sweeps are paced alike. Asserts, every frame, that both hid the
- * same objects.
+ * it and one reading every object (`matrices: null`, and `markMoved` for
+ * each plain mesh the matrix job writes, which the linked job does by
+ * itself); the same moves (marked through the matrix job) and camera path in
+ * both. Visits cost no clock time, so both sweeps are paced alike. Asserts,
+ * every frame, that both hid the same objects.
  */
 function lockstep(w: Setup, path: readonly Segment[]): { trusted: number; visited: number; falseNegatives: number } {
   const make = (link: boolean): { world: World; culling: FrustumCullingJob; matrices: MatrixSyncJob } => {
@@ -71,6 +72,12 @@ function lockstep(w: Setup, path: readonly Segment[]): { trusted: number; visite
   }
   const linked = make(true)
   const reading = make(false)
+  // The linked job re-tests a managed object the moment the matrix job writes it (as markMoved
+  // does); the reading job is told the same through markMoved, so both decide alike.
+  const plain = new Set<Object3D>(reading.world.meshes)
+  reading.matrices.addWriteListener((o) => {
+    if (plain.has(o)) reading.culling.markMoved(o)
+  })
   const moves = mulberry32(w.seed + 1)
   let trusted = 0
   let visited = 0
@@ -163,7 +170,7 @@ describe('FrustumCullingJob with a MatrixSyncJob', () => {
     expect(result.trusted).toBeGreaterThan(result.visited * 0.4)
   })
 
-  it('reads an unchanged object only once every verifyEvery sweeps; reads a moved one at its next visit', () => {
+  it('reads an unchanged object only once every verifyEvery sweeps', () => {
     const world = makeWorld({ count: 400, lods: 100, visitCostMs: 0 })
     lookAhead(world)
     const matrices = new MatrixSyncJob(world.scheduler, world.scene, { watchHierarchy: false })
@@ -178,14 +185,28 @@ describe('FrustumCullingJob with a MatrixSyncJob', () => {
     const nested = world.lods.filter((lod) => lod.children.some((level) => level.children.length > 0)).length
     expect(culling.stats.trusted).toBeGreaterThanOrEqual(Math.floor((tracked * 3) / 4) - nested - 1)
     expect(culling.stats.trusted).toBeLessThanOrEqual(Math.ceil((tracked * 3) / 4))
+    culling.dispose()
+    matrices.dispose()
+  })
 
-    // Every mesh moved and marked: none is trusted at the next sweep.
-    for (const mesh of world.meshes) {
-      mesh.position.y += 0.01
+  it('re-tests an object the matrix job writes at once: a hidden mesh that jumps into view, marked with markDirty only, is shown before the render, mid-sweep', () => {
+    const world = makeWorld({ count: 800, visitCostMs: 0 })
+    lookAhead(world)
+    const matrices = new MatrixSyncJob(world.scheduler, world.scene, { watchHierarchy: false })
+    // A still camera: a sweep spreads over 8 frames, so the sweep alone would take up to 8 frames to see it.
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { stillSweepFrames: 8 })
+    for (let f = 0; f < 40; f++) world.scheduler.runFrame()
+    // The last hidden ones: far from where the sweep goes next.
+    const jumpers = world.meshes.filter((mesh) => culling.isCulled(mesh)).slice(-20)
+    expect(jumpers.length).toBe(20)
+    jumpers.forEach((mesh, k) => {
+      mesh.position.set(k - 10, 0, -30)
       matrices.markDirty(mesh)
-    }
-    world.scheduler.runFrame() // matrices first (Transform), then the sweep
-    expect(culling.stats.trusted).toBeLessThanOrEqual(world.lods.length)
+    })
+    world.scheduler.runFrame()
+    expect(culling.stats.visited).toBeLessThan(culling.stats.tracked / 4)
+    expect(jumpers.filter((mesh) => culling.isCulled(mesh))).toEqual([])
+    expect(render(world.scene, world.camera, world.leaves).falseNegatives).toBe(0)
     culling.dispose()
     matrices.dispose()
   })
