@@ -73,7 +73,7 @@ export class Hud {
     this.cpuLine.textContent =
       `${objects.toLocaleString('en')} objects · frame CPU p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms ` +
       `(update ${t.updateMs.toFixed(2)}, jobs ${t.jobsMs.toFixed(2)}, render ${t.renderMs.toFixed(2)})` +
-      (mode.scheduled ? ` · culled ${mode.hidden.toLocaleString('en')}` : '')
+      (mode.scheduled ? ` · culled ${mode.hidden.toLocaleString('en')} (${mode.hiddenGroups.toLocaleString('en')} whole groups)` : '')
   }
 
   showResults(text: string): void {

@@ -38,6 +38,8 @@ export interface Mode {
   readonly timings: Timings
   /** Objects the scheduler's culling job hides now (0 in plain mode: the renderer culls inside render). */
   readonly hidden: number
+  /** Of the groups the culling job found to be coarse cells, those hidden whole now (their subtrees skipped by the renderer). */
+  readonly hiddenGroups: number
   /** True once every sweep has caught up with a still camera (matrices, LOD levels, culling). */
   settled(): boolean
   start(): void
@@ -86,6 +88,10 @@ export class ScheduledMode implements Mode {
     return this.culling.stats.hidden
   }
 
+  get hiddenGroups(): number {
+    return this.culling.stats.hiddenCells
+  }
+
   settled(): boolean {
     const s = this.culling.stats
     return (
@@ -113,6 +119,7 @@ export class ScheduledMode implements Mode {
 export class PlainMode implements Mode {
   readonly scheduled = false
   readonly hidden = 0
+  readonly hiddenGroups = 0
   readonly timings: Timings = { deltaMs: 0, updateMs: 0, jobsMs: 0, renderMs: 0, frameMs: 0 }
   private last = -1
   private frames = 0

@@ -113,8 +113,8 @@ export interface FrustumCullingJobOptions {
   /**
    * Coarse cells from the scene graph: a group (`Group` or plain
    * `Object3D`) whose children are all objects the job manages (without
-   * children of their own) or LODs is hidden itself while the job holds all
-   * of them hidden, so the renderer skips the whole subtree; and, with a
+   * children of their own), LODs or such groups is hidden itself while the
+   * job holds all of them hidden, so the renderer skips the whole subtree; and, with a
    * MatrixSyncJob, the sweep decides such a hidden group's members as one
    * unit while none of them changed. What is drawn is the same as without
    * cells. A group whose children change is no longer a cell until
@@ -188,10 +188,10 @@ type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknow
  *
  * **Coarse cells.** The scene graph's own groups are the cells: a `Group`
  * (or plain `Object3D`, `frustumCulled` left on) whose children are all
- * objects the job manages, without children of their own, or LODs, is
- * hidden itself while the job holds every one of them hidden, so the
- * renderer skips the whole subtree; it is shown the moment one of them is
- * shown. And with a MatrixSyncJob, the sweep decides a hidden group's members
+ * objects the job manages (without children of their own), LODs, or cells
+ * (a district of blocks of buildings) is hidden itself while the job holds
+ * every one of them hidden, so the renderer skips the whole subtree; it is
+ * shown the moment one of them is shown. And with a MatrixSyncJob, the sweep decides a hidden group's members
  * as one unit when none of them changed: one test of a sphere holding all
  * their padded spheres (if it is outside, so is each of them). What is drawn
  * is exactly what is drawn without cells (a property test runs both side by

@@ -13,23 +13,41 @@ import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
 import { mulberry32 } from '../utils/mulberry32.js'
 import { lookAhead, makeWorld, render, type World } from './cullingWorld.js'
 
-/** A world whose meshes and LODs sit in groups, one per 30 × 30 square of the field. */
-function groupedWorld(seed: number, count: number, lods: number, cell = 30): World & { groups: Group[] } {
+/**
+ * A world whose meshes and LODs sit in groups, one per 30 × 30 square of the
+ * field; with `nested`, those groups sit in district groups of 3 × 3 squares.
+ * `groups` lists every group, districts last.
+ */
+function groupedWorld(seed: number, count: number, lods: number, nested = false, cell = 30): World & { groups: Group[]; districts: Group[] } {
   const world = makeWorld({ count, lods, seed, visitCostMs: 0 })
   lookAhead(world)
   const byKey = new Map<string, Group>()
+  const districts = new Map<string, Group>()
   for (const o of [...world.meshes, ...world.lods] as Object3D[]) {
-    const key = `${Math.floor(o.position.x / cell)},${Math.floor(o.position.z / cell)}`
+    const x = Math.floor(o.position.x / cell)
+    const z = Math.floor(o.position.z / cell)
+    const key = `${x},${z}`
     let group = byKey.get(key)
     if (group === undefined) {
       group = new Group()
       byKey.set(key, group)
-      world.scene.add(group)
+      if (nested) {
+        const districtKey = `${Math.floor(x / 3)},${Math.floor(z / 3)}`
+        let district = districts.get(districtKey)
+        if (district === undefined) {
+          district = new Group()
+          districts.set(districtKey, district)
+          world.scene.add(district)
+        }
+        district.add(group)
+      } else {
+        world.scene.add(group)
+      }
     }
     group.add(o) // groups stay at the origin: world transforms unchanged
   }
   world.scene.updateMatrixWorld(true)
-  return { ...world, groups: [...byKey.values()] }
+  return { ...world, groups: [...byKey.values(), ...districts.values()], districts: [...districts.values()] }
 }
 
 /** `visible` of every mesh three may draw (LOD levels included), in order: what both sides must agree on. */
@@ -44,7 +62,7 @@ const drawnState = (world: World): string =>
     .join('')
 
 interface Side {
-  world: World & { groups: Group[] }
+  world: World & { groups: Group[]; districts: Group[] }
   culling: FrustumCullingJob
   matrices: MatrixSyncJob | null
 }
@@ -61,6 +79,7 @@ describe('FrustumCullingJob: coarse cells', () => {
           count: fc.integer({ min: 0, max: 250 }),
           lods: fc.integer({ min: 0, max: 40 }),
           withMatrices: fc.boolean(),
+          nested: fc.boolean(),
           frames: fc.integer({ min: 10, max: 80 }),
           turn: fc.double({ min: 0, max: 0.08, noNaN: true }),
           walk: fc.double({ min: 0, max: 1.5, noNaN: true }),
@@ -68,7 +87,7 @@ describe('FrustumCullingJob: coarse cells', () => {
         }),
         (w) => {
           const make = (cells: boolean): Side => {
-            const world = groupedWorld(w.seed, w.count, w.lods)
+            const world = groupedWorld(w.seed, w.count, w.lods, w.nested)
             const matrices = w.withMatrices ? new MatrixSyncJob(world.scheduler, world.scene, { watchHierarchy: false }) : null
             const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { cells, stillSweepFrames: 2 })
             return { world, culling, matrices }
@@ -148,6 +167,40 @@ describe('FrustumCullingJob: coarse cells', () => {
     expect(culling.stats.trusted).toBeGreaterThanOrEqual(hiddenMembers)
     culling.dispose()
     matrices.dispose()
+    expect(world.groups.every((g) => g.visible)).toBe(true)
+  })
+
+  it('nested cells: a district is hidden whole while all its blocks are, and shown with the first of its objects', () => {
+    const world = groupedWorld(21, 900, 60, true)
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { stillSweepFrames: 1 })
+    // Every group with two members or more (a one-member group, and the district holding it, are not cells).
+    const blocksFit = (d: Group): boolean => d.children.length >= 2 && d.children.every((b) => b.children.length >= 2)
+    const expected = world.groups.filter((g) => (world.districts.includes(g) ? blocksFit(g) : g.children.length >= 2)).length
+    expect(culling.stats.cells).toBe(expected)
+    for (let f = 0; f < 6; f++) world.scheduler.runFrame()
+    const hiddenDistricts = world.districts.filter((d) => culling.isCulled(d))
+    expect(hiddenDistricts.length).toBeGreaterThan(0)
+    for (const district of hiddenDistricts) for (const block of district.children) expect(culling.isCulled(block)).toBe(true)
+    // Turn around: every district comes into view at some point; none hides anything in view.
+    let shownAgain = 0
+    for (let f = 0; f < 60; f++) {
+      world.camera.rotation.y += 0.1
+      world.camera.updateMatrixWorld()
+      world.scheduler.runFrame()
+      expect(render(world.scene, world.camera, world.leaves).falseNegatives).toBe(0)
+      shownAgain += hiddenDistricts.filter((d) => d.visible).length
+      for (const district of world.districts) {
+        if (!culling.isCulled(district)) continue
+        for (const block of district.children) expect(culling.isCulled(block)).toBe(true)
+      }
+    }
+    expect(shownAgain).toBeGreaterThan(0)
+    // A block whose children change drops the district above it too.
+    const district = world.districts.find((d) => culling.isCulled(d)) ?? (world.districts[0] as Group)
+    ;(district.children[0] as Group).add(new PointLight())
+    expect(district.visible).toBe(true)
+    expect(district.children[0]?.visible).toBe(true)
+    culling.dispose()
     expect(world.groups.every((g) => g.visible)).toBe(true)
   })
 

@@ -10,14 +10,16 @@ const MIN_MEMBERS = 2
 type HierarchyListener = (event: { target?: Object3D }) => void
 
 /**
- * The coarse cells of {@link FrustumCullingJob}: groups whose children are
- * all objects the job manages (meshes, lines, points, sprites without
- * children, and LODs), taken from the scene graph. A cell's group is hidden
+ * The coarse cells of {@link FrustumCullingJob}, taken from the scene graph:
+ * groups whose children are all objects the job manages (meshes, lines,
+ * points, sprites without children, and LODs) or cells themselves (a block
+ * of buildings and trees, a district of blocks). A cell's group is hidden
  * (`visible = false`) exactly while the job holds every one of its members
- * hidden, so the renderer skips the whole subtree without visiting its
- * objects; what is drawn does not change (every member is hidden anyway).
- * Members are the source of truth: the job reports each hide and show of a
- * member with {@link CullingCells.member}, and the cell follows.
+ * hidden (objects, or cells it has hidden), so the renderer skips the whole
+ * subtree without visiting its objects; what is drawn does not change
+ * (everything under it is hidden anyway). Members are the source of truth:
+ * the job reports each hide and show of an object with
+ * {@link CullingCells.member}, and the cells above it follow.
  *
  * A cell whose children change (`add` / `remove` / `attach` on its group,
  * heard through three's `childadded` / `childremoved` events; or a different
@@ -42,8 +44,10 @@ export class CullingCells {
   size = new Int32Array(0)
   /** Per cell: members the job holds hidden. */
   hid = new Int32Array(0)
-  /** Per cell: its first member's slot when members occupy consecutive slots, else -1. */
+  /** Per cell: its first member's slot when its members are all objects in consecutive slots, else -1. */
   first = new Int32Array(0)
+  /** Per cell: the cell it is a member of, or -1. */
+  private parent = new Int32Array(0)
   private state = new Uint8Array(0)
   /** Per slot: the cell it belongs to, or -1. */
   of = new Int32Array(0)
@@ -88,40 +92,42 @@ export class CullingCells {
   }
 
   /**
-   * Builds the cells under `root` (not `root` itself): every plain group
-   * (`Group` or `Object3D`, `frustumCulled` left on) with at least two
-   * children, each of them a managed object without children or a managed
-   * LOD. `hidden(slot)` says whether the job holds a slot hidden now.
+   * Builds the cells under `root` (not `root` itself), bottom up: every plain
+   * group (`Group` or `Object3D`, `frustumCulled` left on) with at least two
+   * children, each of them a managed object without children, a managed
+   * LOD, or a cell. `hidden(slot)` says whether the job holds a slot hidden now.
    */
   build(root: Object3D, index: ReadonlyMap<Object3D, number>, kinds: Uint8Array, hidden: (slot: number) => boolean): void {
     this.clear()
-    const visit = (group: Object3D): void => {
+    /** Makes `group` a cell if it fits; returns its cell index, or -1. */
+    const visit = (group: Object3D): number => {
       const children = group.children
-      if (group !== root && isPlainGroup(group) && children.length >= MIN_MEMBERS) {
-        let first = Infinity
-        let last = -1
-        let fit = true
-        for (let k = 0; k < children.length && fit; k++) {
-          const child = children[k] as Object3D
-          const slot = index.get(child)
-          if (slot === undefined || (kinds[slot] !== CullKind.LOD && child.children.length !== 0) || this.of[slot] !== -1) fit = false
-          else {
-            if (slot < first) first = slot
-            if (slot > last) last = slot
-          }
-        }
-        if (fit) {
-          this.add(group, children, index, first, last, hidden)
-          return // members have no children of their own to look into
-        }
-      }
+      let fit = children.length >= MIN_MEMBERS && group !== root && isPlainGroup(group)
+      let objectsOnly = true
+      let first = Infinity
+      let last = -1
+      const cells: number[] = []
       for (let k = 0; k < children.length; k++) {
         const child = children[k] as Object3D
-        // A managed LOD covers its subtree; nothing in it is a cell.
         const slot = index.get(child)
-        if (slot !== undefined && kinds[slot] === CullKind.LOD) continue
-        visit(child)
+        if (slot !== undefined && (kinds[slot] === CullKind.LOD || child.children.length === 0)) {
+          // A managed object (a LOD covers its subtree: nothing in it is a cell).
+          if (slot < first) first = slot
+          if (slot > last) last = slot
+          continue
+        }
+        const cell = slot === undefined ? visit(child) : -1
+        if (cell >= 0) {
+          cells.push(cell)
+          objectsOnly = false
+        } else {
+          fit = false
+          // Cells may still lie deeper.
+          if (slot !== undefined) for (const grandchild of child.children) visit(grandchild)
+        }
       }
+      if (!fit) return -1
+      return this.add(group, children, index, objectsOnly ? first : -1, objectsOnly ? last : -2, cells, hidden)
     }
     visit(root)
   }
@@ -144,8 +150,12 @@ export class CullingCells {
   showAll(): void {
     for (let c = 0; c < this.count; c++) {
       this.hid[c] = 0
-      this.show(c)
+      if (((this.state[c] as number) & CELL_HIDDEN) === 0) continue
+      this.state[c] = (this.state[c] as number) & ~CELL_HIDDEN
+      const group = this.groups[c] as Object3D
+      if (group.visible === false) group.visible = true
     }
+    this.hidden = 0
   }
 
   /**
@@ -185,7 +195,8 @@ export class CullingCells {
     this.hidden = 0
   }
 
-  private add(group: Object3D, children: readonly Object3D[], index: ReadonlyMap<Object3D, number>, first: number, last: number, hidden: (slot: number) => boolean): void {
+  /** Makes `group` cell `c`: its children are managed objects and the cells `cells`. */
+  private add(group: Object3D, children: readonly Object3D[], index: ReadonlyMap<Object3D, number>, first: number, last: number, cells: readonly number[], hidden: (slot: number) => boolean): number {
     const c = this.count++
     if (c >= this.size.length) this.grow()
     this.groups[c] = group
@@ -193,11 +204,17 @@ export class CullingCells {
     const n = children.length
     this.size[c] = n
     this.state[c] = 0
+    this.parent[c] = -1
     let hid = 0
     for (let k = 0; k < n; k++) {
-      const slot = index.get(children[k] as Object3D) as number
+      const slot = index.get(children[k] as Object3D)
+      if (slot === undefined) continue // a member cell
       this.of[slot] = c
       if (hidden(slot)) hid++
+    }
+    for (const cell of cells) {
+      this.parent[cell] = c
+      if (((this.state[cell] as number) & CELL_HIDDEN) !== 0) hid++
     }
     this.hid[c] = hid
     const consecutive = last - first + 1 === n
@@ -206,12 +223,16 @@ export class CullingCells {
     group.addEventListener('childadded', this.onChildren as never)
     group.addEventListener('childremoved', this.onChildren as never)
     if (hid === n) this.hide(c)
+    return c
   }
 
-  /** Shows cell `c`'s group and stops treating it as a cell (until the next build). */
+  /** Shows cell `c`'s group and stops treating it, and the cells above it, as cells (until the next build). */
   drop(c: number): void {
     if ((this.size[c] as number) < 0) return
     this.show(c)
+    // A cell holding a group that is no longer a cell holds what the job may not hide.
+    const parent = this.parent[c] as number
+    if (parent >= 0) this.drop(parent)
     const group = this.groups[c] as Object3D
     group.removeEventListener('childadded', this.onChildren as never)
     group.removeEventListener('childremoved', this.onChildren as never)
@@ -231,6 +252,12 @@ export class CullingCells {
     group.visible = false
     this.state[c] = (this.state[c] as number) | CELL_HIDDEN
     this.hidden++
+    const parent = this.parent[c] as number
+    if (parent >= 0) {
+      const hid = (this.hid[parent] as number) + 1
+      this.hid[parent] = hid
+      if (hid === this.size[parent]) this.hide(parent)
+    }
   }
 
   private show(c: number): void {
@@ -239,6 +266,11 @@ export class CullingCells {
     this.hidden--
     const group = this.groups[c] as Object3D
     if (group.visible === false) group.visible = true
+    const parent = this.parent[c] as number
+    if (parent >= 0) {
+      this.hid[parent] = (this.hid[parent] as number) - 1
+      this.show(parent)
+    }
   }
 
   private grow(): void {
@@ -250,6 +282,7 @@ export class CullingCells {
     this.size = widen(new Int32Array(capacity), this.size)
     this.hid = widen(new Int32Array(capacity), this.hid)
     this.first = widen(new Int32Array(capacity), this.first)
+    this.parent = widen(new Int32Array(capacity), this.parent)
     this.state = widen(new Uint8Array(capacity), this.state)
   }
 }
