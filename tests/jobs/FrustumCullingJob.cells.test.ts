@@ -312,6 +312,30 @@ describe('FrustumCullingJob: coarse cells', () => {
     culling.dispose()
   })
 
+  it('a dropped cell stays shown while its other members come and go, until refresh()', () => {
+    const world = groupedWorld(23, 800, 40, true)
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { stillSweepFrames: 1 })
+    for (let f = 0; f < 6; f++) world.scheduler.runFrame()
+    const dropped = world.groups.filter((g) => !world.districts.includes(g) && culling.isCulled(g))
+    expect(dropped.length).toBeGreaterThan(3)
+    for (const group of dropped) culling.remove(group.children[0] as Object3D)
+    for (let f = 0; f < 80; f++) {
+      world.camera.rotation.y += 0.08
+      world.camera.updateMatrixWorld()
+      world.scheduler.runFrame()
+      expect(render(world.scene, world.camera, world.leaves).falseNegatives).toBe(0)
+      for (const group of dropped) {
+        expect(group.visible).toBe(true)
+        expect(group.parent?.visible).toBe(true)
+      }
+    }
+    culling.refresh() // the removed objects are managed again; the cells come back
+    for (let f = 0; f < 6; f++) world.scheduler.runFrame()
+    expect(culling.stats.cells).toBeGreaterThan(0)
+    culling.dispose()
+    expect(world.groups.every((g) => g.visible)).toBe(true)
+  })
+
   it('remove() of a member, setVisible on a group, and cells: false leave groups to the app', () => {
     const world = groupedWorld(9, 400, 0)
     const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { stillSweepFrames: 1 })

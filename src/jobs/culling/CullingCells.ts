@@ -54,6 +54,8 @@ export class CullingCells {
   /** Per slot: the cell whose consecutive members start at this slot, or -1. */
   at = new Int32Array(0)
   private readonly byGroup = new Map<Object3D, number>()
+  /** False once a slot moved since the last build: no cell's members are known to be consecutive. */
+  private consecutive = true
   private readonly onChildren: HierarchyListener = (event) => {
     const c = event.target === undefined ? undefined : this.byGroup.get(event.target)
     if (c !== undefined) this.drop(c)
@@ -85,10 +87,11 @@ export class CullingCells {
   moveSlot(from: number, to: number): void {
     this.of[to] = this.of[from] as number
     this.of[from] = -1
-    if (this.count > 0) {
+    if (this.consecutive && this.count > 0) {
       this.first.fill(-1, 0, this.count)
       this.at.fill(-1)
     }
+    this.consecutive = false
   }
 
   /**
@@ -139,7 +142,7 @@ export class CullingCells {
    */
   member(slot: number, delta: number): void {
     const c = this.of[slot] as number
-    if (c < 0) return
+    if (c < 0 || (this.size[c] as number) < 0) return // in no cell, or in a dropped one
     const hid = ((this.hid[c] as number) + delta) | 0
     this.hid[c] = hid
     if (hid === this.size[c]) this.hide(c)
@@ -193,6 +196,7 @@ export class CullingCells {
     this.byGroup.clear()
     this.count = 0
     this.hidden = 0
+    this.consecutive = true
   }
 
   /** Makes `group` cell `c`: its children are managed objects and the cells `cells`. */
@@ -237,8 +241,7 @@ export class CullingCells {
     group.removeEventListener('childadded', this.onChildren as never)
     group.removeEventListener('childremoved', this.onChildren as never)
     this.byGroup.delete(group)
-    const of = this.of
-    for (let s = 0; s < of.length; s++) if (of[s] === c) of[s] = -1
+    // Its slots keep pointing at it; `member` ignores a dropped cell.
     const first = this.first[c] as number
     if (first >= 0 && this.at[first] === c) this.at[first] = -1
     this.first[c] = -1
@@ -253,7 +256,7 @@ export class CullingCells {
     this.state[c] = (this.state[c] as number) | CELL_HIDDEN
     this.hidden++
     const parent = this.parent[c] as number
-    if (parent >= 0) {
+    if (parent >= 0 && (this.size[parent] as number) >= 0) {
       const hid = (this.hid[parent] as number) + 1
       this.hid[parent] = hid
       if (hid === this.size[parent]) this.hide(parent)
@@ -267,7 +270,7 @@ export class CullingCells {
     const group = this.groups[c] as Object3D
     if (group.visible === false) group.visible = true
     const parent = this.parent[c] as number
-    if (parent >= 0) {
+    if (parent >= 0 && (this.size[parent] as number) >= 0) {
       this.hid[parent] = (this.hid[parent] as number) - 1
       this.show(parent)
     }
