@@ -85,7 +85,10 @@ const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => fal
  *
  * **Staleness bound**: each run updates at least `chunkSize` objects; a mark
  * made at frame F is applied by the job's first run at a frame ≥
- * F + `maxLagFrames` (it works past the budget for that). The job runs every
+ * F + `maxLagFrames` (it works past the budget for that). A subtree sweep too
+ * big for one frame (a whole scene marked at once) is spread evenly over the
+ * frames left before its bound, past the budget if need be, rather than
+ * finished in one frame when the bound comes due. The job runs every
  * frame while budget is left and at least every `maxDeferFrames(Transform) + 1`
  * frames otherwise (forced), so the mark is applied by frame
  * F + maxLagFrames + maxDeferFrames(Transform). With `RenderLoop` (app
@@ -141,6 +144,12 @@ export class MatrixSyncJob {
   private stackLen = 0
   /** Mark frame of the entry that started the current subtree sweep. */
   private rootFrame = 0
+  /** Objects in the scene (counted at install, kept by the hierarchy listeners): the most a sweep can hold. */
+  private sceneNodes = 0
+  /** Objects the current subtree sweep has updated so far. */
+  private sweepDone = 0
+  /** Runs of the job the current subtree sweep has already spanned (0: it began in this run). */
+  private sweepRuns = 0
   private updatedLast = 0
   /** Per `object.id`: the {@link MatrixSyncJob.changeTick} at which the job last wrote its world matrix or changed its children. */
   private stamps = new Float64Array(1024)
@@ -194,6 +203,7 @@ export class MatrixSyncJob {
     scene.matrixWorldAutoUpdate = false
     scene.updateMatrixWorld()
     if (this.watchHierarchy) scene.traverse(this.attachVisitor)
+    else scene.traverse(this.countVisitor)
   }
 
   /** Objects marked and not yet updated. */
@@ -333,6 +343,8 @@ export class MatrixSyncJob {
 
   private work(deadline: Deadline, frame: number): boolean {
     this.tick++
+    // A sweep carried over from an earlier run is one too big for a frame: it is paced.
+    if (this.stackLen > 0) this.sweepRuns++
     const chunk = this.chunkSize
     let updated = 0
     let sinceCheck = 0
@@ -345,7 +357,9 @@ export class MatrixSyncJob {
       // own update, not the sweep: the rest goes on and the first error is
       // rethrown at the end, so the scheduler still counts and reports it.
       try {
-        updated += this.updateNext()
+        const n = this.updateNext()
+        updated += n
+        this.sweepDone += n
       } catch (error) {
         if (!failed) {
           failed = true
@@ -354,7 +368,7 @@ export class MatrixSyncJob {
       }
       if (++sinceCheck >= chunk) {
         sinceCheck = 0
-        if (deadline.shouldYield() && !this.overdue(frame)) {
+        if (deadline.shouldYield() && !this.overdue(frame) && updated >= this.sweepQuota(frame)) {
           more = this.stackLen > 0 || this.queue.length > 0
           break
         }
@@ -403,11 +417,31 @@ export class MatrixSyncJob {
         this.live--
       }
       this.rootFrame = frame
+      this.sweepDone = 0
+      this.sweepRuns = 0
       this.stack[0] = top
       this.stackLen = 1
       return true
     }
     return false
+  }
+
+  /**
+   * Pacing of a sweep too big for one frame (one carried over from an
+   * earlier run: a whole scene marked at once, say): the objects this run
+   * owes so that the rest of the sweep, at most the scene's object count
+   * less what the sweep has done, is spread evenly over the frames left
+   * before its mark's staleness bound, instead of the job working within the
+   * budget until the bound and then doing all the rest in one frame. The
+   * estimate can only be high, so such a sweep ends early, never late. 0
+   * outside a carried-over sweep, and with no bound.
+   */
+  private sweepQuota(frame: number): number {
+    if (this.stackLen === 0 || this.sweepRuns === 0 || this.maxLag === Infinity) return 0
+    const left = this.sceneNodes - this.sweepDone
+    if (left <= 0) return 0
+    const frames = this.maxLag - (frame - this.rootFrame)
+    return frames > 1 ? Math.ceil(left / frames) : left
   }
 
   /** Whether the work left is older than the staleness bound (so the job must not yield). */
@@ -503,7 +537,7 @@ export class MatrixSyncJob {
   private readonly onChildAdded = (event: { child: Object3D; target?: Object3D }): void => {
     if (this.disposed) return
     const child = event.child
-    child.traverse(this.attachVisitor)
+    child.traverse(this.attachVisitor) // counts the subtree in too
     this.stampHierarchy(event.target)
     if (this.updateOnAdd) {
       child.updateMatrixWorld(true)
@@ -530,11 +564,17 @@ export class MatrixSyncJob {
   private readonly attachVisitor = (object: Object3D): void => {
     object.addEventListener('childadded', this.onChildAdded)
     object.addEventListener('childremoved', this.onChildRemoved)
+    this.sceneNodes++
   }
 
   private readonly detachVisitor = (object: Object3D): void => {
     object.removeEventListener('childadded', this.onChildAdded)
     object.removeEventListener('childremoved', this.onChildRemoved)
+    this.sceneNodes--
+  }
+
+  private readonly countVisitor = (): void => {
+    this.sceneNodes++
   }
 }
 

@@ -413,6 +413,28 @@ describe('MatrixSyncJob: budget and staleness', () => {
     expect(unbounded.frames).toBeGreaterThan(20)
   })
 
+  it('spreads a sweep too big for one frame over the frames before its bound, instead of doing the rest in the last one', () => {
+    const { clock, scheduler, scene, sync } = setup(0.1, { chunkSize: 4, maxLagFrames: 8 })
+    const g = new CostlyGroup()
+    for (let i = 0; i < 799; i++) g.add(new CostlyMesh())
+    scene.add(g)
+    charge = () => clock.advance(0.01) // 10 objects fit in the budget: 80 frames of work
+    move(g, 3)
+    sync.markDirty(g)
+    const markedAt = scheduler.frame
+    const perRun: number[] = []
+    while (!sync.isIdle && perRun.length < 100) {
+      scheduler.runFrame()
+      perRun.push(sync.lastUpdated)
+    }
+    expect(mismatches(scene)).toEqual([])
+    // Done within the bound, in about equal runs: the scene's objects over the frames left, never the rest at once.
+    expect(scheduler.frame - markedAt).toBeLessThanOrEqual(8)
+    const nodes = scene.children.length + 1 + 800 // the scene, the group and its 799 meshes: an upper bound
+    expect(Math.max(...perRun)).toBeLessThanOrEqual(Math.ceil(nodes / 7) + 4)
+    expect(perRun.reduce((a, b) => a + b, 0)).toBe(800)
+  })
+
   it('serves marks oldest first across frames, however many are queued (the queue wraps and grows)', () => {
     const { clock, scheduler, scene, sync } = setup(0.1, { chunkSize: 2, maxLagFrames: Infinity })
     const meshes: Object3D[] = []
