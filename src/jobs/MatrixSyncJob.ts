@@ -346,6 +346,9 @@ export class MatrixSyncJob {
     // A sweep carried over from an earlier run is one too big for a frame: it is paced.
     if (this.stackLen > 0) this.sweepRuns++
     const chunk = this.chunkSize
+    // Marks this run owes (see markQuota), counted as marks consumed.
+    const liveAtStart = this.live
+    const markQuota = this.markQuota(frame)
     let updated = 0
     let sinceCheck = 0
     let more = false
@@ -368,7 +371,7 @@ export class MatrixSyncJob {
       }
       if (++sinceCheck >= chunk) {
         sinceCheck = 0
-        if (deadline.shouldYield() && !this.overdue(frame) && updated >= this.sweepQuota(frame)) {
+        if (deadline.shouldYield() && !this.overdue(frame) && updated >= this.sweepQuota(frame) && liveAtStart - this.live >= markQuota) {
           more = this.stackLen > 0 || this.queue.length > 0
           break
         }
@@ -442,6 +445,27 @@ export class MatrixSyncJob {
     if (left <= 0) return 0
     const frames = this.maxLag - (frame - this.rootFrame)
     return frames > 1 ? Math.ceil(left / frames) : left
+  }
+
+  /**
+   * Pacing of a backlog of marks: once the oldest pending mark has waited
+   * half its staleness bound, the marks this run owes so that the pending
+   * marks are spread evenly over the frames left before that bound, instead
+   * of the job working within the budget until the bound and then applying
+   * every overdue mark in one frame. 0 before that, and with no bound.
+   */
+  private markQuota(frame: number): number {
+    const queue = this.queue
+    if (this.maxLag === Infinity || this.live === 0) return 0
+    const marks = this.marks
+    while (queue.length > 0 && marks[queue.peekObject().id] !== queue.peekSeq()) queue.shift()
+    if (queue.length === 0) return 0
+    // Only once the oldest mark has used half its time: a backlog the budget
+    // clears by itself is left to the budget.
+    const age = frame - queue.peekFrame()
+    if (age * 2 < this.maxLag) return 0
+    const frames = this.maxLag - age
+    return frames > 1 ? Math.ceil(this.live / frames) : this.live
   }
 
   /** Whether the work left is older than the staleness bound (so the job must not yield). */

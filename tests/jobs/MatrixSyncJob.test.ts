@@ -435,6 +435,33 @@ describe('MatrixSyncJob: budget and staleness', () => {
     expect(perRun.reduce((a, b) => a + b, 0)).toBe(800)
   })
 
+  it('spreads a backlog of marks over the second half of the oldest one\'s bound, instead of applying the rest in the last frame', () => {
+    const { clock, scheduler, scene, sync } = setup(0.1, { chunkSize: 4, maxLagFrames: 8 })
+    const groups: Object3D[] = []
+    for (let k = 0; k < 100; k++) {
+      const g = new CostlyGroup()
+      for (let i = 0; i < 7; i++) g.add(new CostlyMesh())
+      scene.add(g)
+      groups.push(g)
+    }
+    charge = () => clock.advance(0.01) // 10 objects fit in the budget: 80 frames of work
+    const markedAt = scheduler.frame
+    for (const g of groups) {
+      move(g, 4)
+      sync.markDirty(g)
+    }
+    const perRun: number[] = []
+    while (!sync.isIdle && perRun.length < 100) {
+      scheduler.runFrame()
+      perRun.push(sync.lastUpdated)
+    }
+    expect(mismatches(scene)).toEqual([])
+    expect(scheduler.frame - markedAt).toBeLessThanOrEqual(8)
+    // Within the budget for the first half of the bound, then the marks left over the 4 frames left:
+    // about 25 marks (200 objects) a frame, never the rest at once (716 before pacing).
+    expect(Math.max(...perRun)).toBeLessThanOrEqual(Math.ceil(100 / 4) * 8 + 8)
+  })
+
   it('serves marks oldest first across frames, however many are queued (the queue wraps and grows)', () => {
     const { clock, scheduler, scene, sync } = setup(0.1, { chunkSize: 2, maxLagFrames: Infinity })
     const meshes: Object3D[] = []
