@@ -352,6 +352,16 @@ describe('MatrixSyncJob: what gets updated', () => {
   })
 })
 
+/** Runs frames until the job is idle (at most 100); returns the objects it updated in each. */
+function runUntilIdle(scheduler: BatchScheduler, sync: MatrixSyncJob): number[] {
+  const perRun: number[] = []
+  while (!sync.isIdle && perRun.length < 100) {
+    scheduler.runFrame()
+    perRun.push(sync.lastUpdated)
+  }
+  return perRun
+}
+
 describe('MatrixSyncJob: budget and staleness', () => {
   it('yields at the deadline (within chunkSize objects) and resumes where it stopped', () => {
     const { clock, scheduler, scene, sync } = setup(0.1, { chunkSize: 4, maxLagFrames: Infinity })
@@ -422,11 +432,7 @@ describe('MatrixSyncJob: budget and staleness', () => {
     move(g, 3)
     sync.markDirty(g)
     const markedAt = scheduler.frame
-    const perRun: number[] = []
-    while (!sync.isIdle && perRun.length < 100) {
-      scheduler.runFrame()
-      perRun.push(sync.lastUpdated)
-    }
+    const perRun = runUntilIdle(scheduler, sync)
     expect(mismatches(scene)).toEqual([])
     // Done within the bound, in about equal runs: the scene's objects over the frames left, never the rest at once.
     expect(scheduler.frame - markedAt).toBeLessThanOrEqual(8)
@@ -450,11 +456,7 @@ describe('MatrixSyncJob: budget and staleness', () => {
       move(g, 4)
       sync.markDirty(g)
     }
-    const perRun: number[] = []
-    while (!sync.isIdle && perRun.length < 100) {
-      scheduler.runFrame()
-      perRun.push(sync.lastUpdated)
-    }
+    const perRun = runUntilIdle(scheduler, sync)
     expect(mismatches(scene)).toEqual([])
     expect(scheduler.frame - markedAt).toBeLessThanOrEqual(8)
     // Within the budget for the first half of the bound, then the marks left over the 4 frames left:
