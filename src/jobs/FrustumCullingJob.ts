@@ -12,7 +12,7 @@ import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { subtreeSphere } from './culling/subtreeSphere.js'
-import { matrixSyncJobOf, type MatrixSyncJob } from './MatrixSyncJob.js'
+import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
 
 /** Options of {@link FrustumCullingJob}. */
 export interface FrustumCullingJobOptions {
@@ -411,9 +411,7 @@ export class FrustumCullingJob {
     checkInteger(api, 'minSweepFrames', minSweepFrames, 1)
     checkInteger(api, 'stillSweepFrames', stillSweepFrames, 1)
     checkInteger(api, 'verifyEvery', verifyEvery, 1)
-    if (matrices !== undefined && matrices !== null && (typeof matrices !== 'object' || !(matrices.changeStamps instanceof Float64Array))) {
-      throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(matrices)}`)
-    }
+    checkMatricesOption(api, matrices)
     if (matrices !== undefined && matrices !== null) {
       let top: Object3D = root
       while (top.parent !== null) top = top.parent
@@ -742,8 +740,7 @@ export class FrustumCullingJob {
    * @returns whether stored spheres can be trusted (a live matrix job is linked).
    */
   private startReads(): boolean {
-    const m = this.matrices === undefined ? (this.hookScene !== null ? matrixSyncJobOf(this.hookScene) : undefined) : this.matrices
-    const live = m === undefined || m === null || m.isDisposed ? null : m
+    const live = liveMatrixJob(this.matrices, this.hookScene)
     if (live !== this.writeSource) {
       this.writeSource?.removeWriteListener(this.onMatrixWrite)
       live?.addWriteListener(this.onMatrixWrite)
@@ -792,15 +789,7 @@ export class FrustumCullingJob {
     const n = this.depCount[i] as number
     if (n === 0) return false
     const f = this.flags[i] as number
-    // Not seen yet, or this sweep's share of full re-reads (see verifyEvery).
-    if ((f & SEEN) === 0 || (this.sweep + i) % this.verifyEvery === 0) return false
-    const stamps = this.stampArr as Float64Array
-    const read = this.readAt[i] as number
-    const deps = this.deps
-    for (let k = i * DEP_MAX, end = k + n; k < end; k++) {
-      const id = deps[k] as number
-      if (id < stamps.length && (stamps[id] as number) > read) return false
-    }
+    if ((f & SEEN) === 0 || !this.unchanged(i, n)) return false
     // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
     const speed = (this.speeds[i] as number) * SPEED_DECAY
     const s = i * 4
@@ -833,25 +822,16 @@ export class FrustumCullingJob {
     const end = i + n
     if (n <= 0 || end > limit || !cells.isHidden(c)) return 0
     const flags = this.flags
-    const deps = this.deps
     const depCount = this.depCount
-    const readAt = this.readAt
-    const stamps = this.stampArr as Float64Array
     const spheres = this.spheres
     const speeds = this.speeds
     const horizon = this.horizon
-    const verify = this.verifyEvery
     let minX = Infinity, minY = Infinity, minZ = Infinity
     let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
     for (let j = i; j < end; j++) {
       if (((flags[j] as number) & (SEEN | HIDDEN)) !== (SEEN | HIDDEN)) return 0
       const dn = depCount[j] as number
-      if (dn === 0 || (this.sweep + j) % verify === 0) return 0
-      const read = readAt[j] as number
-      for (let k = j * DEP_MAX, kEnd = k + dn; k < kEnd; k++) {
-        const id = deps[k] as number
-        if (id < stamps.length && (stamps[id] as number) > read) return 0
-      }
+      if (dn === 0 || !this.unchanged(j, dn)) return 0
       const s = j * 4
       const r = spheres[s + 3] as number
       const extent = (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon
@@ -886,6 +866,23 @@ export class FrustumCullingJob {
       this.visits[j] = frame
     }
     return n
+  }
+
+  /**
+   * Whether object `i`'s stored sphere still stands: it is not this sweep's
+   * turn for a full re-read (see verifyEvery), and none of the `n` objects
+   * it depends on has a change stamp newer than its last read.
+   */
+  private unchanged(i: number, n: number): boolean {
+    if ((this.sweep + i) % this.verifyEvery === 0) return false
+    const stamps = this.stampArr as Float64Array
+    const read = this.readAt[i] as number
+    const deps = this.deps
+    for (let k = i * DEP_MAX, end = k + n; k < end; k++) {
+      const id = deps[k] as number
+      if (id < stamps.length && (stamps[id] as number) > read) return false
+    }
+    return true
   }
 
   /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */

@@ -4,7 +4,7 @@ import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
-import { matrixSyncJobOf, type MatrixSyncJob } from './MatrixSyncJob.js'
+import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
 
 /** Options of {@link LODJob}. */
 export interface LODJobOptions {
@@ -194,9 +194,7 @@ export class LODJob {
     this.chunkSize = checkInteger(api, 'chunkSize', chunkSize, 1)
     this.maxLag = maxLagFrames === Infinity ? Infinity : checkInteger(api, 'maxLagFrames', maxLagFrames, 1)
     if (root !== undefined) checkObject(api, 'root', root)
-    if (matrices !== undefined && matrices !== null && (typeof matrices !== 'object' || !(matrices.changeStamps instanceof Float64Array))) {
-      throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(matrices)}`)
-    }
+    checkMatricesOption(api, matrices)
     this.matrices = matrices
     this.skip = checkBoolean(api, 'skipUnchanged', skipUnchanged, true)
     this.rootScene = root !== undefined && (root as Scene).isScene === true ? (root as Scene) : null
@@ -461,8 +459,8 @@ export class LODJob {
 
   /** The linked matrix job's change stamps, or null (no live matrix job: read LOD positions). */
   private stampsNow(): Float64Array | null {
-    const m = this.matrices === undefined ? (this.rootScene !== null ? matrixSyncJobOf(this.rootScene) : undefined) : this.matrices
-    if (m === undefined || m === null || m.isDisposed) return null
+    const m = liveMatrixJob(this.matrices, this.rootScene)
+    if (m === null) return null
     this.tick = m.changeTick
     return m.changeStamps
   }

@@ -455,14 +455,12 @@ export class MatrixSyncJob {
    * every overdue mark in one frame. 0 before that, and with no bound.
    */
   private markQuota(frame: number): number {
-    const queue = this.queue
     if (this.maxLag === Infinity || this.live === 0) return 0
-    const marks = this.marks
-    while (queue.length > 0 && marks[queue.peekObject().id] !== queue.peekSeq()) queue.shift()
-    if (queue.length === 0) return 0
+    const head = this.liveHeadFrame()
+    if (head < 0) return 0
     // Only once the oldest mark has used half its time: a backlog the budget
     // clears by itself is left to the budget.
-    const age = frame - queue.peekFrame()
+    const age = frame - head
     if (age * 2 < this.maxLag) return 0
     const frames = this.maxLag - age
     return frames > 1 ? Math.ceil(this.live / frames) : this.live
@@ -472,10 +470,16 @@ export class MatrixSyncJob {
   private overdue(frame: number): boolean {
     const maxLag = this.maxLag
     if (this.stackLen > 0) return frame - this.rootFrame >= maxLag
+    const head = this.liveHeadFrame()
+    return head >= 0 && frame - head >= maxLag
+  }
+
+  /** Drops stale entries at the queue's head; returns the frame of the oldest live mark, or -1. */
+  private liveHeadFrame(): number {
     const queue = this.queue
     const marks = this.marks
     while (queue.length > 0 && marks[queue.peekObject().id] !== queue.peekSeq()) queue.shift()
-    return queue.length > 0 && frame - queue.peekFrame() >= maxLag
+    return queue.length > 0 ? queue.peekFrame() : -1
   }
 
   /** Updates the next object of the sweep and queues its children; returns objects updated. */
@@ -483,14 +487,7 @@ export class MatrixSyncJob {
     const stack = this.stack
     const node = stack[--this.stackLen] as Object3D
     stack[this.stackLen] = null
-    const marks = this.marks
-    const id = node.id
-    if (id < marks.length && marks[id] !== 0) {
-      marks[id] = 0
-      this.live--
-    }
-    if (id >= this.stamps.length) this.growMarks(id)
-    this.stamps[id] = this.tick
+    this.settle(node)
     if (node.updateMatrixWorld !== _baseUpdateMatrixWorld) {
       node.updateMatrixWorld(true)
       this.wrote(node)
@@ -521,17 +518,22 @@ export class MatrixSyncJob {
     let count = children.length
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as Object3D
-      const id = child.id
-      if (id < this.marks.length && this.marks[id] !== 0) {
-        this.marks[id] = 0
-        this.live--
-      }
-      if (id >= this.stamps.length) this.growMarks(id)
-      this.stamps[id] = this.tick
+      this.settle(child)
       this.wrote(child)
       count += this.consumeBelow(child)
     }
     return count
+  }
+
+  /** An object about to get its world matrix (subtree sweep, or brought up to date on add): its mark is consumed, and it is stamped. */
+  private settle(object: Object3D): void {
+    const id = object.id
+    if (id < this.marks.length && this.marks[id] !== 0) {
+      this.marks[id] = 0
+      this.live--
+    }
+    if (id >= this.stamps.length) this.growMarks(id)
+    this.stamps[id] = this.tick
   }
 
   /** Grows the id-indexed arrays (marks and stamps) past `id`. */
@@ -565,13 +567,7 @@ export class MatrixSyncJob {
     this.stampHierarchy(event.target)
     if (this.updateOnAdd) {
       child.updateMatrixWorld(true)
-      const id = child.id
-      if (id < this.marks.length && this.marks[id] !== 0) {
-        this.marks[id] = 0
-        this.live--
-      }
-      if (id >= this.stamps.length) this.growMarks(id)
-      this.stamps[id] = this.tick
+      this.settle(child)
       this.wrote(child)
       this.consumeBelow(child)
     } else {
@@ -603,11 +599,26 @@ export class MatrixSyncJob {
 }
 
 /**
- * The live MatrixSyncJob of `scene`, if any (for `FrustumCullingJob`'s default `matrices`).
+ * The matrix job a `matrices` option of the culling and LOD jobs stands for
+ * now: the one given, or (option left out) `scene`'s live MatrixSyncJob;
+ * null when there is none or it was disposed.
  * @internal
  */
-export function matrixSyncJobOf(scene: Scene): MatrixSyncJob | undefined {
-  return _scenes.get(scene)
+export function liveMatrixJob(option: MatrixSyncJob | null | undefined, scene: Scene | null): MatrixSyncJob | null {
+  const job = option === undefined ? (scene !== null ? _scenes.get(scene) : undefined) : option
+  return job === undefined || job === null || job.isDisposed ? null : job
+}
+
+/**
+ * Checks a `matrices` option: a MatrixSyncJob, null or left out.
+ * @throws TypeError naming `api` otherwise.
+ * @internal
+ */
+export function checkMatricesOption(api: string, value: unknown): void {
+  if (value === undefined || value === null) return
+  if (typeof value !== 'object' || !((value as { changeStamps?: unknown }).changeStamps instanceof Float64Array)) {
+    throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(value)}`)
+  }
 }
 
 function checkLag(api: string, value: unknown): number {
