@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BatchScheduler, ManualClock } from '../../src/index.js'
 import { LODJob } from '../../src/jobs/LODJob.js'
 import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
+import { permutations } from '../utils/permutations.js'
 
 /**
  * The matrix and LOD jobs under faults and churn: disposed in any order with
@@ -57,16 +58,6 @@ function world() {
   ;(lods[0] as LOD).autoUpdate = false
   const savedAuto = lods.map((l) => l.autoUpdate)
   return { clock, scheduler, scene, camera, objects, lods, savedAuto }
-}
-
-/** All orders of a list. */
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [items.slice()]
-  const out: T[][] = []
-  items.forEach((item, i) => {
-    for (const rest of permutations([...items.slice(0, i), ...items.slice(i + 1)])) out.push([item, ...rest])
-  })
-  return out
 }
 
 beforeEach(() => {

@@ -8,6 +8,7 @@ import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
 import { RenderLoop } from '../../src/three/index.js'
 import { fakeCanvas2D } from '../devtools/helpers.js'
 import { FakeRenderer } from '../three/FakeRenderer.js'
+import { permutations } from '../utils/permutations.js'
 
 /**
  * Cross-layer dispose: the scheduler, the RenderLoop, the matrix and LOD jobs
@@ -21,15 +22,6 @@ import { FakeRenderer } from '../three/FakeRenderer.js'
 
 const PARTS = ['scheduler', 'loop', 'matrix', 'lod', 'panel'] as const
 type Part = (typeof PARTS)[number]
-
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) return [items.slice()]
-  const out: T[][] = []
-  items.forEach((item, i) => {
-    for (const rest of permutations([...items.slice(0, i), ...items.slice(i + 1)])) out.push([item, ...rest])
-  })
-  return out
-}
 
 function hierarchyListeners(objects: readonly Object3D[]): number {
   let n = 0
