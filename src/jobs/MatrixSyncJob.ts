@@ -153,6 +153,8 @@ export class MatrixSyncJob {
   private updatedLast = 0
   /** Per `object.id`: the {@link MatrixSyncJob.changeTick} at which the job last wrote its world matrix or changed its children. */
   private stamps = new Float64Array(1024)
+  /** Per `object.id`: the newest stamp of any object strictly below it (see `subtreeStamps`). */
+  private below = new Float64Array(1024)
   private tick = 0
   /** Told of every object whose world matrix the job wrote, right after (see {@link MatrixSyncJob.addWriteListener}). */
   private writeListeners: ((object: Object3D) => void)[] = []
@@ -251,6 +253,19 @@ export class MatrixSyncJob {
   }
 
   /**
+   * Per `object.id`, the newest {@link MatrixSyncJob.changeStamps} entry of
+   * any object strictly below it (0: none; ids past the end: none): a reader
+   * that read a whole subtree at tick T knows in one look that nothing in it
+   * changed since iff neither `changeStamps[root.id]` nor this exceeds T.
+   * Kept for the cost of one look at the parent per stamped object. The array
+   * is replaced when it grows: read it again after the job ran.
+   * @internal
+   */
+  get subtreeStamps(): Float64Array {
+    return this.below
+  }
+
+  /**
    * Calls `listener(object)` right after the job writes an object's world
    * matrix (while the object is still in the CPU's caches), for every object
    * it updates. For the built-in jobs that keep data derived from world
@@ -332,6 +347,7 @@ export class MatrixSyncJob {
     this.stackLen = 0
     this.marks = new Int32Array(0)
     this.stamps = new Float64Array(0)
+    this.below = new Float64Array(0)
     this.writeListeners = []
     this.live = 0
   }
@@ -534,11 +550,22 @@ export class MatrixSyncJob {
     }
     if (id >= this.stamps.length) this.growMarks(id)
     this.stamps[id] = this.tick
+    this.stampAbove(object, this.tick)
+  }
+
+  /** Raises the subtree stamps of `object`'s ancestors to `tick` (stops at one already there: so are those above it). */
+  private stampAbove(object: Object3D, tick: number): void {
+    for (let p = object.parent; p !== null; p = p.parent) {
+      const id = p.id
+      if (id >= this.below.length) this.growMarks(id)
+      if ((this.below[id] as number) >= tick) return
+      this.below[id] = tick
+    }
   }
 
   /** Grows the id-indexed arrays (marks and stamps) past `id`. */
   private growMarks(id: number): void {
-    let length = Math.max(this.marks.length, this.stamps.length, 1024)
+    let length = Math.max(this.marks.length, this.stamps.length, this.below.length, 1024)
     while (length <= id) length *= 2
     if (length > this.marks.length) {
       const next = new Int32Array(length)
@@ -550,6 +577,11 @@ export class MatrixSyncJob {
       stamps.set(this.stamps)
       this.stamps = stamps
     }
+    if (length > this.below.length) {
+      const below = new Float64Array(length)
+      below.set(this.below)
+      this.below = below
+    }
   }
 
   /** Records that `object`'s children changed (for readers of {@link MatrixSyncJob.changeStamps}). */
@@ -557,7 +589,9 @@ export class MatrixSyncJob {
     if (object === null || object === undefined) return
     const id = object.id
     if (id >= this.stamps.length) this.growMarks(id)
-    this.stamps[id] = ++this.tick
+    const tick = ++this.tick
+    this.stamps[id] = tick
+    this.stampAbove(object, tick)
   }
 
   private readonly onChildAdded = (event: { child: Object3D; target?: Object3D }): void => {

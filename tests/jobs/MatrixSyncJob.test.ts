@@ -654,4 +654,41 @@ describe('MatrixSyncJob: change stamps (what FrustumCullingJob trusts)', () => {
     expect(still.matrixWorld.elements[13]).toBe(2)
     job.dispose()
   })
+
+  it('raises the subtree stamp of every ancestor of what it stamps, and of nothing else', () => {
+    const scheduler = new BatchScheduler({ clock: new ManualClock(), budgetMs: 10 })
+    const scene = new Scene()
+    const district = new Group()
+    const block = new Group()
+    const leaf = new Mesh()
+    const other = new Group()
+    const otherLeaf = new Mesh()
+    block.add(leaf)
+    district.add(block)
+    other.add(otherLeaf)
+    scene.add(district, other)
+    const job = new MatrixSyncJob(scheduler, scene)
+    const stamp = (o: Object3D): number => job.changeStamps[o.id] ?? 0
+    const below = (o: Object3D): number => job.subtreeStamps[o.id] ?? 0
+    scheduler.runFrame()
+    const otherBefore = below(other)
+
+    leaf.position.x = 1
+    job.markDirty(leaf)
+    scheduler.runFrame()
+    for (const ancestor of [block, district, scene]) expect(below(ancestor)).toBe(stamp(leaf))
+    expect(below(leaf)).toBe(0) // nothing below it
+    expect(below(other)).toBe(otherBefore)
+    expect(stamp(block)).toBeLessThan(stamp(leaf)) // the block itself was not written
+
+    // A hierarchy change deep down reaches the top too (a removal: no matrix is written).
+    const extra = new Mesh()
+    otherLeaf.add(extra)
+    const t = job.changeTick
+    otherLeaf.remove(extra)
+    expect(below(other)).toBeGreaterThan(t)
+    expect(below(scene)).toBeGreaterThan(t)
+    expect(below(district)).toBe(stamp(leaf))
+    job.dispose()
+  })
 })
