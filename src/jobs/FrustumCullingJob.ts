@@ -129,6 +129,9 @@ export interface FrustumCullingJobOptions {
 const HIDDEN = 1 // the job set visible = false and owns that false
 const MANAGED = 2 // the job set frustumCulled = false (it was true)
 const SEEN = 4 // visited before: a world sphere and a speed are known
+/** Stored units (see `skipStored`): all members hidden, or all shown. */
+const UNIT_HIDDEN = 1
+const UNIT_SHOWN = 2
 /** Most object ids a stored sphere depends on (a LOD and its levels): more, and it is always re-read. */
 const DEP_MAX = 6
 
@@ -303,6 +306,29 @@ export class FrustumCullingJob {
   private readonly cells = new CullingCells()
   /** The matrix job's change stamps for the current slice; null: read every object in full. */
   private stampArr: Float64Array | null = null
+  /** The matrix job's subtree stamps for the current slice (with `stampArr`). */
+  private belowArr: Float64Array | null = null
+  /**
+   * Cells decided as a unit from what the job stored (see `skipStored`), per
+   * cell: UNIT_HIDDEN or UNIT_SHOWN while the stored unit stands, else 0.
+   * Members of such a cell have decisions pending that are not written to
+   * their slots (speed decays, visit frames) until `settleUnit` writes them.
+   */
+  private unitKind = new Uint8Array(0)
+  /** Per cell: center x, y, z and reach (members' centers, plus their radii for UNIT_HIDDEN). */
+  private unitSphere = new Float64Array(0)
+  /** Per cell: the members' largest speed when the unit was stored. */
+  private unitSpeed = new Float64Array(0)
+  /** Per cell: the matrix job's change tick when the unit was stored. */
+  private unitAt = new Float64Array(0)
+  /** Per cell: its first slot and member count when the unit was stored. */
+  private unitFirst = new Int32Array(0)
+  private unitCount = new Int32Array(0)
+  /** Per cell: unit decisions since the unit was stored (speed decays owed to each member) and the frame of the last. */
+  private unitSkips = new Int32Array(0)
+  private unitFrame = new Int32Array(0)
+  /** Cells with a stored unit. */
+  private units = 0
   /** The matrix job whose writes the job listens to (see `onMatrixWrite`). */
   private writeSource: MatrixSyncJob | null = null
   /** Per `object.id`: the object's slot, or -1 (LODs: -1; they are re-read by the sweep). */
@@ -632,6 +658,7 @@ export class FrustumCullingJob {
     const stats = this.stats
     stats.visited = 0
     stats.trusted = 0
+    stats.unitCells = 0
     if (this.isDisposed || this.count === 0) return false
     const frame = this.scheduler.frame
     const view = this.sliceView
@@ -676,6 +703,7 @@ export class FrustumCullingJob {
     const limit = Math.min(this.count, start + Math.ceil(this.count / this.pace))
     const trusting = this.startReads()
     let trusted = 0
+    let units = 0
     let i = start
     let batch = FIRST_BATCH
     let before = deadline.timeRemaining()
@@ -686,9 +714,17 @@ export class FrustumCullingJob {
         for (; i < end; i++) {
           const c = cellAt[i] as number
           if (c >= 0) {
-            const n = this.skipCell(c, i, limit, frame)
+            // A cell whose stored unit stands: decided in one test, no member read.
+            let n = this.unitKind[c] !== 0 ? this.skipStored(c, i, limit, frame) : 0
+            if (n > 0) units++
+            else {
+              if (this.unitKind[c] !== 0) this.settleUnit(c)
+              // A hidden cell, or a shown one, whose members all stand: decided as one.
+              n = this.skipCell(c, i, limit, frame)
+              if (n === 0) n = this.skipShownCell(c, i, limit, frame)
+            }
             if (n > 0) {
-              // A hidden cell whose members all stand: decided as one, the sweep jumps past it.
+              // The sweep jumps past it.
               trusted += n
               i += n - 1
               continue
@@ -713,6 +749,7 @@ export class FrustumCullingJob {
     guard.end = i
     stats.visited = visited
     stats.trusted = trusted
+    stats.unitCells = units
     stats.hiddenCells = this.cells.hidden
     this.ring.retire(this.sweep, i)
     const r = visited / gap
@@ -742,15 +779,19 @@ export class FrustumCullingJob {
   private startReads(): boolean {
     const live = liveMatrixJob(this.matrices, this.hookScene)
     if (live !== this.writeSource) {
+      // Stored units are dated in the old job's ticks.
+      this.settleUnits()
       this.writeSource?.removeWriteListener(this.onMatrixWrite)
       live?.addWriteListener(this.onMatrixWrite)
       this.writeSource = live
     }
     if (live === null) {
       this.stampArr = null
+      this.belowArr = null
       return false
     }
     this.stampArr = live.changeStamps
+    this.belowArr = live.subtreeStamps
     this.tickNow = live.changeTick
     return true
   }
@@ -786,6 +827,7 @@ export class FrustumCullingJob {
    * @returns false when the object must be visited in full.
    */
   private decideStored(i: number, frame: number): boolean {
+    if (this.units > 0) this.settleUnitOf(i)
     const n = this.depCount[i] as number
     if (n === 0) return false
     const f = this.flags[i] as number
@@ -861,11 +903,184 @@ export class FrustumCullingJob {
     test[3] = radius
     test[4] = 0
     if (!this.guard.rejects(test)) return 0
+    let reach = 0
+    let fastest = 0
     for (let j = i; j < end; j++) {
-      speeds[j] = (speeds[j] as number) * SPEED_DECAY
+      const speed = (speeds[j] as number) * SPEED_DECAY
+      speeds[j] = speed
       this.visits[j] = frame
+      if (speed > fastest) fastest = speed
+      const s = j * 4
+      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
+      const r = spheres[s + 3] as number
+      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (r > 0 ? r : 0)
+      if (d > reach) reach = d
     }
+    this.storeUnit(c, UNIT_HIDDEN, i, n, cx, cy, cz, reach, fastest, frame)
     return n
+  }
+
+  /**
+   * Decides the members of cell `c`, in slots `[i, i + size)`, as one unit
+   * when none is hidden, each would be decided from its stored sphere (see
+   * {@link FrustumCullingJob.decideStored}), and every member's center lies
+   * inside every plane of the guard: no member can be outside one plane, so
+   * each stays shown; their state is updated as those visits would leave it.
+   * @returns the members decided, or 0 when they must be visited one by one.
+   */
+  private skipShownCell(c: number, i: number, limit: number, frame: number): number {
+    const cells = this.cells
+    const n = cells.size[c] as number
+    const end = i + n
+    if (n <= 0 || end > limit || cells.hid[c] !== 0) return 0
+    const flags = this.flags
+    const depCount = this.depCount
+    const spheres = this.spheres
+    let minX = Infinity, minY = Infinity, minZ = Infinity
+    let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
+    for (let j = i; j < end; j++) {
+      if (((flags[j] as number) & (SEEN | HIDDEN)) !== SEEN) return 0
+      const dn = depCount[j] as number
+      if (dn === 0 || !this.unchanged(j, dn)) return 0
+      const s = j * 4
+      const x = spheres[s] as number, y = spheres[s + 1] as number, z = spheres[s + 2] as number
+      if (x < minX) minX = x
+      if (y < minY) minY = y
+      if (z < minZ) minZ = z
+      if (x > maxX) maxX = x
+      if (y > maxY) maxY = y
+      if (z > maxZ) maxZ = z
+    }
+    const cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5
+    let reach = 0
+    for (let j = i; j < end; j++) {
+      const s = j * 4
+      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
+      const d = Math.sqrt(dx * dx + dy * dy + dz * dz)
+      if (d > reach) reach = d
+    }
+    if (!this.insideGuard(cx, cy, cz, reach)) return 0
+    const speeds = this.speeds
+    let fastest = 0
+    for (let j = i; j < end; j++) {
+      const speed = (speeds[j] as number) * SPEED_DECAY
+      speeds[j] = speed
+      this.visits[j] = frame
+      if (speed > fastest) fastest = speed
+    }
+    this.storeUnit(c, UNIT_SHOWN, i, n, cx, cy, cz, reach, fastest, frame)
+    return n
+  }
+
+  /** Whether the ball (cx, cy, cz, reach), grown a hair for rounding, lies inside every plane of the current guard. */
+  private insideGuard(cx: number, cy: number, cz: number, reach: number): boolean {
+    const p = this.guard.planes
+    const r = reach + (reach + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
+    for (let o = 0; o < 24; o += 4) {
+      // Written so that NaN fails.
+      if (!((p[o] as number) * cx + (p[o + 1] as number) * cy + (p[o + 2] as number) * cz + (p[o + 3] as number) >= r)) return false
+    }
+    return true
+  }
+
+  /**
+   * Decides cell `c` (first slot `i`) from its stored unit in one test, no
+   * member read: when nothing under the cell's group changed since the unit
+   * was stored (the matrix job's stamps of the group and of its subtree),
+   * the members' state is what the unit recorded (any member visit, show or
+   * restore settles the unit), it is not the cell's turn for a full re-read,
+   * and the unit still decides: a hidden unit's ball, grown by the members'
+   * largest speed decayed as their visits would decay it, is outside the
+   * guard; a shown unit's ball of member centers is inside every plane.
+   * @returns the members decided, or 0 (the caller settles the unit and goes on member by member).
+   */
+  private skipStored(c: number, i: number, limit: number, frame: number): number {
+    const n = this.unitCount[c] as number
+    if (this.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
+    if ((this.sweep + c) % this.verifyEvery === 0) return 0
+    const at = this.unitAt[c] as number
+    const id = (this.cells.groups[c] as Object3D).id
+    const stamps = this.stampArr as Float64Array
+    const below = this.belowArr as Float64Array
+    if ((id < stamps.length && (stamps[id] as number) > at) || (id < below.length && (below[id] as number) > at)) return 0
+    const u = c * 4
+    const sphere = this.unitSphere
+    const cx = sphere[u] as number, cy = sphere[u + 1] as number, cz = sphere[u + 2] as number
+    const reach = sphere[u + 3] as number
+    const skips = this.unitSkips[c] as number
+    if (this.unitKind[c] === UNIT_HIDDEN) {
+      if (!this.cells.isHidden(c) || this.cells.hid[c] !== n) return 0
+      // Each member's pad at this visit: its speed decayed once per decision since the unit was stored, and once more.
+      let speed = this.unitSpeed[c] as number
+      for (let k = 0; k <= skips; k++) speed *= SPEED_DECAY
+      const radius = reach + speed * this.horizon
+      const test = _sphere
+      test[0] = cx
+      test[1] = cy
+      test[2] = cz
+      test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
+      test[4] = 0
+      if (!this.guard.rejects(test)) return 0
+    } else {
+      if (this.cells.hid[c] !== 0 || !this.insideGuard(cx, cy, cz, reach)) return 0
+    }
+    this.unitSkips[c] = skips + 1
+    this.unitFrame[c] = frame
+    return n
+  }
+
+  /** Records cell `c`'s unit, just decided member by member in slots `[first, first + count)`. */
+  private storeUnit(c: number, kind: number, first: number, count: number, cx: number, cy: number, cz: number, reach: number, speed: number, frame: number): void {
+    if (c >= this.unitKind.length) return
+    if (this.unitKind[c] === 0) this.units++
+    this.unitKind[c] = kind
+    const u = c * 4
+    this.unitSphere[u] = cx
+    this.unitSphere[u + 1] = cy
+    this.unitSphere[u + 2] = cz
+    this.unitSphere[u + 3] = reach
+    this.unitSpeed[c] = speed
+    this.unitAt[c] = this.tickNow
+    this.unitFirst[c] = first
+    this.unitCount[c] = count
+    this.unitSkips[c] = 0
+    this.unitFrame[c] = frame
+  }
+
+  /** Settles the unit of the cell slot `i` belongs to, if it has one. */
+  private settleUnitOf(i: number): void {
+    const c = this.cells.of[i] as number
+    if (c >= 0 && c < this.unitKind.length && this.unitKind[c] !== 0) this.settleUnit(c)
+  }
+
+  /**
+   * Writes cell `c`'s pending unit decisions to its members (each decision
+   * decays a member's speed once, as its visit would have, and the last one
+   * sets its visit frame) and forgets the unit.
+   */
+  private settleUnit(c: number): void {
+    const first = this.unitFirst[c] as number
+    const end = first + (this.unitCount[c] as number)
+    const skips = this.unitSkips[c] as number
+    const frame = this.unitFrame[c] as number
+    const speeds = this.speeds
+    if (skips > 0) {
+      for (let j = first; j < end && j < this.count; j++) {
+        let speed = speeds[j] as number
+        for (let k = 0; k < skips; k++) speed *= SPEED_DECAY
+        speeds[j] = speed
+        this.visits[j] = frame
+      }
+    }
+    this.unitKind[c] = 0
+    this.units--
+  }
+
+  /** Settles every stored unit (before slots move or cells are rebuilt). */
+  private settleUnits(): void {
+    for (let c = 0; this.units > 0 && c < this.unitKind.length; c++) {
+      if (this.unitKind[c] !== 0) this.settleUnit(c)
+    }
   }
 
   /**
@@ -874,7 +1089,9 @@ export class FrustumCullingJob {
    * it depends on has a change stamp newer than its last read.
    */
   private unchanged(i: number, n: number): boolean {
-    if ((this.sweep + i) % this.verifyEvery === 0) return false
+    // The members of a cell take their turn together, so a cell can be decided as a unit in the other sweeps.
+    const c = this.cells.of[i] as number
+    if ((this.sweep + (c >= 0 ? c : i)) % this.verifyEvery === 0) return false
     const stamps = this.stampArr as Float64Array
     const read = this.readAt[i] as number
     const deps = this.deps
@@ -887,6 +1104,7 @@ export class FrustumCullingJob {
 
   /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
   private visit(i: number, frame: number): void {
+    if (this.units > 0) this.settleUnitOf(i)
     const k = this.guard.maxFactor
     const o = this.objects[i] as Cullable
     let f = this.flags[i] as number
@@ -1114,6 +1332,7 @@ export class FrustumCullingJob {
    * the sweep goes on.
    */
   private reset(trip: boolean): void {
+    this.settleUnits()
     if (this.stats.hidden === 0) {
       this.ring.clear()
       return
@@ -1187,6 +1406,7 @@ export class FrustumCullingJob {
   private show(i: number): void {
     const f = this.flags[i] as number
     if ((f & HIDDEN) === 0) return
+    if (this.units > 0) this.settleUnitOf(i)
     const o = this.objects[i] as Cullable
     if (o.visible === false) o.visible = true
     this.flags[i] = f & ~HIDDEN
@@ -1198,11 +1418,24 @@ export class FrustumCullingJob {
   /** (Re)builds the coarse cells from the scene graph under `root` (see {@link FrustumCullingJobOptions.cells}). */
   private buildCells(): void {
     if (!this.useCells) return
+    this.settleUnits()
     this.cells.build(this.root, this.index, this.kinds, (slot) => ((this.flags[slot] as number) & HIDDEN) !== 0)
     this.stats.cells = this.cells.count
+    const count = this.cells.count
+    if (count > this.unitKind.length) {
+      this.unitKind = new Uint8Array(count)
+      this.unitSphere = new Float64Array(count * 4)
+      this.unitSpeed = new Float64Array(count)
+      this.unitAt = new Float64Array(count)
+      this.unitFirst = new Int32Array(count)
+      this.unitCount = new Int32Array(count)
+      this.unitSkips = new Int32Array(count)
+      this.unitFrame = new Int32Array(count)
+    }
   }
 
   private restore(i: number): void {
+    if (this.units > 0) this.settleUnitOf(i)
     const f = this.flags[i] as number
     const o = this.objects[i] as Cullable
     this.flags[i] = 0
@@ -1221,6 +1454,8 @@ export class FrustumCullingJob {
    * passed without being revisited.
    */
   private removeSlot(i: number): void {
+    // Slots are about to move: pending unit decisions go to the slots they belong to first.
+    this.settleUnits()
     this.restore(i)
     const removed = this.objects[i] as Cullable
     if (removed.id < this.slotById.length) this.slotById[removed.id] = -1

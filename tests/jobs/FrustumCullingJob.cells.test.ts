@@ -6,7 +6,7 @@
  * without cells.
  */
 import fc from 'fast-check'
-import { Group, Mesh, MeshBasicMaterial, BoxGeometry, PointLight, type Object3D } from 'three'
+import { Vector3, Group, type LOD, Mesh, MeshBasicMaterial, BoxGeometry, PointLight, type Object3D } from 'three'
 import { describe, expect, it } from 'vitest'
 import { FrustumCullingJob } from '../../src/jobs/FrustumCullingJob.js'
 import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
@@ -72,6 +72,7 @@ describe('FrustumCullingJob: coarse cells', () => {
     let runs = 0
     let runsHidingGroups = 0
     let runsSkipping = 0
+    let runsWithUnits = 0
     fc.assert(
       fc.property(
         fc.record({
@@ -98,6 +99,7 @@ describe('FrustumCullingJob: coarse cells', () => {
           const moves = mulberry32(w.seed + 3)
           let hidGroups = false
           let skipped = false
+          let units = false
           for (let f = 0; f < w.frames; f++) {
             const picks: [number, number][] = []
             for (let k = 0; k < withCells.world.meshes.length; k++) if (moves() < w.moving) picks.push([k, (moves() * 2 - 1) * 2])
@@ -132,8 +134,10 @@ describe('FrustumCullingJob: coarse cells', () => {
               }
             }
             if (withCells.culling.stats.trusted > withCells.culling.stats.visited / 2) skipped = true
+            if (withCells.culling.stats.unitCells > 0) units = true
           }
           runs++
+          if (units) runsWithUnits++
           if (hidGroups) runsHidingGroups++
           if (skipped) runsSkipping++
           for (const side of [withCells, without]) {
@@ -148,6 +152,44 @@ describe('FrustumCullingJob: coarse cells', () => {
     // Not vacuous: most runs hid whole groups.
     expect(runsHidingGroups).toBeGreaterThan(runs / 2)
     expect(runsSkipping).toBeGreaterThan(0)
+    // And some decided cells from stored units (no member read), against which the other side read members.
+    expect(runsWithUnits).toBeGreaterThan(0)
+  })
+
+  it('decides cells from stored units without reading their members, and sees a LOD level moved into view through the subtree stamps', () => {
+    const world = groupedWorld(31, 600, 80)
+    const matrices = new MatrixSyncJob(world.scheduler, world.scene, { watchHierarchy: false })
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { stillSweepFrames: 1, verifyEvery: 1000 })
+    for (let f = 0; f < 12; f++) {
+      world.scheduler.runFrame()
+      expect(render(world.scene, world.camera, world.leaves).falseNegatives).toBe(0)
+    }
+    // A still world: the sweep decides cells from what it stored (hidden cells wholly beyond one
+    // plane, shown cells whose members' centers are inside every plane).
+    world.scheduler.runFrame()
+    expect(culling.stats.hiddenCells).toBeGreaterThan(world.groups.length / 4)
+    expect(culling.stats.unitCells).toBeGreaterThan(world.groups.length / 4)
+    expect(culling.stats.visited).toBe(culling.stats.tracked)
+    const group = world.groups.find((g) => culling.isCulled(g) && g.children.some((c) => (c as LOD).isLOD === true))
+    expect(group).toBeDefined()
+    const lod = group!.children.find((c) => (c as LOD).isLOD === true) as LOD
+    expect(culling.isCulled(lod)).toBe(true)
+    // Its levels move in front of the camera. The culling job does not re-test a LOD when a level
+    // is written: only the stamps of the LOD's group tell that its unit is stale.
+    const inFront = lod.worldToLocal(new Vector3(0, 0, -10))
+    for (const level of lod.children) {
+      level.position.copy(inFront)
+      matrices.markDirty(level)
+    }
+    for (let f = 0; f < 3; f++) {
+      world.scheduler.runFrame()
+      expect(render(world.scene, world.camera, world.leaves).falseNegatives).toBe(0)
+    }
+    expect(culling.isCulled(lod)).toBe(false)
+    expect(group!.visible).toBe(true)
+    culling.dispose()
+    matrices.dispose()
+    expect(world.groups.every((g) => g.visible)).toBe(true)
   })
 
   it('hides groups out of view as units and skips their members in the sweep (with a MatrixSyncJob)', () => {

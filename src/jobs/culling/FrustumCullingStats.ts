@@ -34,6 +34,12 @@ export class FrustumCullingStats {
    * the decision stood).
    */
   trusted = 0
+  /**
+   * Cells the last slice decided as a unit in one test, from what the job
+   * stored when it last decided them member by member (nothing under the
+   * cell changed since): their members count in `visited` and `trusted`.
+   */
+  unitCells = 0
   /** Times the guard failed (camera jump, zoom, projection change…) and every hidden object was shown again. */
   guardTrips = 0
   /** Translation band of the last slice's guard, in world units. */
