@@ -141,9 +141,12 @@ const DEP_MAX = 6
  * Reading the clock is not free (`performance.now()` even allocates in Node),
  * so a slice reads it about log₂(budget / visit) times, not once per visit.
  */
+/** Weights of a new measure in the visit-rate average: a falling rate is followed faster (a band too narrow trips). */
+const RATE_DOWN = 0.3
+const RATE_UP = 0.1
 const FIRST_BATCH = 32
 const MIN_BATCH = 16
-const MAX_BATCH = 4096
+const MAX_BATCH = 512
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
 /** Per visit, an object's speed estimate keeps this fraction of itself when it slows down. */
@@ -371,8 +374,9 @@ export class FrustumCullingJob {
   /** Frames a decision must survive (sweep frames + lag, with margin), from the last slice. */
   private horizon = 0
   /**
-   * Objects a slice can visit per frame: measured by slices that ran out of
-   * time (fast down, slow up), raised by those that did not; 0 before any slice.
+   * Objects a slice can visit per frame: a moving average of what slices that
+   * ran out of time visited (falling faster than rising), raised by those
+   * that did not; 0 before any slice.
    */
   private rate = 0
   private lastSliceFrame = -1
@@ -754,8 +758,10 @@ export class FrustumCullingJob {
     this.ring.retire(this.sweep, i)
     const r = visited / gap
     if (i < limit) {
-      // Stopped by the deadline: a measure of the rate (noisy: fast down, slow up).
-      this.rate = this.rate === 0 || r < this.rate ? r : this.rate + (r - this.rate) * 0.1
+      // Stopped by the deadline: a measure of the rate, noisy. Not taken outright when lower:
+      // one slice admitted with a sliver of budget left would make the band of the next
+      // sweeps as wide as if every slice were that small (hiding next to nothing).
+      this.rate = this.rate === 0 ? r : this.rate + (r - this.rate) * (r < this.rate ? RATE_DOWN : RATE_UP)
     } else if (r > this.rate) {
       // Stopped by the cap or the sweep's end: the rate is at least this. (Without this, one
       // slow first slice, JIT still cold, would keep the band wide for as long as sweeps fit.)

@@ -796,6 +796,27 @@ describe('FrustumCullingJob: pacing', () => {
     // The band covers one-frame sweeps: speed × (1 + 2) × (1 + guardMargin), not the slow start's rate.
     expect(culling.stats.guardBand).toBeLessThanOrEqual(culling.stats.cameraSpeed * 3 * 1.5 * (1 + 1e-9))
   })
+
+  it('regression: one slice admitted with a sliver of budget does not widen the band of the slices after it', () => {
+    // 2000 objects at 0.002 ms a visit under 1 ms: sweeps of about 4 frames.
+    const world = makeWorld({ count: 2000, budgetMs: 1, visitCostMs: 0.002 })
+    lookAhead(world)
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene)
+    const move = (): void => {
+      world.camera.position.x += 0.5
+    }
+    runPath(world, 60, move)
+    const steady = culling.stats.guardBand
+    expect(culling.stats.sweepFrames).toBeLessThanOrEqual(5)
+    // One frame in which higher types leave the culling job a sliver: a tenth of a millisecond.
+    world.scheduler.budgetMs = 0.1
+    runPath(world, 1, move)
+    expect(culling.stats.visited).toBeLessThan(100)
+    world.scheduler.budgetMs = 1
+    runPath(world, 1, move)
+    // Before the fix the rate fell to the sliver's at once: a band for 40-frame sweeps, over 5 times as wide.
+    expect(culling.stats.guardBand).toBeLessThan(steady * 1.6)
+  })
 })
 
 describe('FrustumCullingJob: property', () => {
