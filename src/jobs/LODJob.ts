@@ -54,8 +54,8 @@ export interface LODJobOptions {
  * tick at that update.
  */
 const BAND = 6
-/** A LOD's band is not trusted (its update is run in full) once every this many laps, in turn. */
-const VERIFY_LAPS = 8
+/** A LOD's band is not trusted (its update is run in full) once every this many laps, in turn (a power of two). */
+const VERIFY_LAPS = 32
 
 /** Removed LODs (holes) tolerated before the arrays are squeezed outside a lap's end. */
 const SQUEEZE_MIN = 64
@@ -102,9 +102,12 @@ const _owners = new WeakMap<LOD, LODJob>()
  * position is the stored one when the scene's MatrixSyncJob has not written
  * its world matrix since (the LOD is not read at all), else read from its
  * world matrix. A LOD's
- * update runs in full at least once every 8 laps, so a change the job cannot
- * see (levels edited, a level's `visible` written by the app) is picked up;
- * call {@link LODJob.invalidate} to have it sooner.
+ * update runs in full at least once every 32 laps, so a change the job cannot
+ * see (levels edited, a level's `visible` written by the app, a world matrix
+ * written without the matrix job) is picked up; call
+ * {@link LODJob.invalidate} to have it sooner. (Those full updates are most
+ * of what a lap costs in a large scene: one lap in 8 made them 85 % of the
+ * job's work at 100k LODs.)
  *
  * **Budget and rest**: while the camera moves there is always a next LOD
  * to check, so the job uses whatever budget the higher types leave (cap it

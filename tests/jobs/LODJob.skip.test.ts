@@ -135,8 +135,8 @@ describe('LODJob: skipping updates that change nothing', () => {
         expect(state(skipping)).toBe(state(reference))
       }
       expect(skipped).toBeGreaterThan(updated * 0.6)
-      // A full update for every LOD at least once every 8 laps.
-      expect(skipped).toBeLessThanOrEqual(Math.ceil(updated * (7 / 8)) + 400)
+      // A full update for every LOD at least once every 32 laps.
+      expect(skipped).toBeLessThanOrEqual(Math.ceil(updated * (31 / 32)) + 400)
     }
   })
 
