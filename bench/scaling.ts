@@ -4,7 +4,11 @@
  *
  * The scene: N objects in nested groups (districts → blocks → objects), a
  * quarter of them THREE.LOD with three levels, spread over a plane; 1 % of the
- * meshes move every frame; the camera circles and turns. No WebGL: the
+ * objects are movers (vehicles, agents: the same objects every frame) and move
+ * every frame; the camera circles and turns. A stress row at the largest N
+ * moves a different random 1 % each frame instead (`scatter`): every move
+ * then lands on an object whose data is out of the CPU caches, and marks
+ * never coalesce. No WebGL: the
  * renderer's CPU work is reproduced exactly as `WebGLRenderer.render` does it
  * (three 0.187, `projectObject`): `scene.updateMatrixWorld()` when
  * `scene.matrixWorldAutoUpdate`, `scene.onBeforeRender`, then a walk over visible objects that calls
@@ -38,8 +42,16 @@ import { BatchScheduler } from '../src/index.js'
 import { FrustumCullingJob, LODJob, MatrixSyncJob } from '../src/jobs/index.js'
 import { percentileOf, Random } from './lib.js'
 
+/**
+ * How the 1 % that move are chosen: `movers`, a fixed set picked once (what a
+ * scene with vehicles or agents does); `scatter`, a different random 1 % every
+ * frame (a stress case: cold caches, no repeated marks).
+ */
+export type Motion = 'movers' | 'scatter'
+
 export interface ScalingRow {
   n: number
+  motion: Motion
   /** Staleness bounds off (`maxLagFrames: Infinity` on the matrix and LOD jobs): the budget alone rules. */
   strict: boolean
   frames: number
@@ -73,6 +85,8 @@ const _projection = new Matrix4()
 interface World {
   scene: Scene
   meshes: Mesh[]
+  /** What moves: the 1 % picked once (LODs move as a whole, never one of their levels). */
+  movers: Object3D[]
   camera: PerspectiveCamera
   extent: number
 }
@@ -117,7 +131,10 @@ function buildWorld(n: number, random: Random): World {
   }
   const camera = new PerspectiveCamera(60, 16 / 9, 0.5, extent * 2)
   scene.updateMatrixWorld(true)
-  return { scene, meshes, camera, extent }
+  const movers = new Set<Object3D>()
+  const wanted = moversOf(n)
+  while (movers.size < wanted) movers.add(moveTarget(meshes[Math.floor(random.next() * meshes.length)] as Mesh))
+  return { scene, meshes, movers: [...movers], camera, extent }
 }
 
 function moveCamera(world: World, frame: number): void {
@@ -153,11 +170,17 @@ function project(object: Object3D, camera: PerspectiveCamera): number {
   return drawn
 }
 
-function moveSome(world: World, random: Random, count: number, onMoved: ((o: Object3D) => void) | null): void {
-  const meshes = world.meshes
-  for (let i = 0; i < count; i++) {
-    const mesh = meshes[Math.floor(random.next() * meshes.length)] as Mesh
-    const target = (mesh.parent as LOD).isLOD === true ? (mesh.parent as Object3D) : mesh
+/** 1 % of N (at least one). */
+const moversOf = (n: number): number => Math.max(1, Math.round(n * 0.01))
+
+/** What moves when `mesh` does: its LOD when it is a LOD level, else the mesh. */
+const moveTarget = (mesh: Mesh): Object3D => ((mesh.parent as LOD).isLOD === true ? (mesh.parent as Object3D) : mesh)
+
+/** One frame of motion: every mover (or, `scatter`, as many random objects) takes a small random step. */
+function moveSome(world: World, random: Random, motion: Motion, onMoved: ((o: Object3D) => void) | null): void {
+  const { meshes, movers } = world
+  for (let i = 0; i < movers.length; i++) {
+    const target = motion === 'movers' ? (movers[i] as Object3D) : moveTarget(meshes[Math.floor(random.next() * meshes.length)] as Mesh)
     target.position.x += (random.next() - 0.5) * 0.5
     target.position.z += (random.next() - 0.5) * 0.5
     if (onMoved !== null) onMoved(target)
@@ -172,10 +195,9 @@ const summary = (values: number[]): { p50: number; p99: number; max: number } =>
 function runPlain(n: number, frames: number, warmup: number): number[] {
   const random = new Random(n)
   const world = buildWorld(n, random)
-  const moving = Math.max(1, Math.round(n * 0.01))
   const out: number[] = []
   for (let f = 0; f < warmup + frames; f++) {
-    moveSome(world, random, moving, null)
+    moveSome(world, random, 'movers', null)
     moveCamera(world, f)
     const t0 = performance.now()
     renderWalk(world.scene, world.camera)
@@ -186,7 +208,10 @@ function runPlain(n: number, frames: number, warmup: number): number[] {
   return out
 }
 
-function runScheduled(n: number, frames: number, warmup: number, strict: boolean, budgetMs = BUDGET_MS): Omit<ScalingRow, 'plain' | 'n' | 'frames' | 'budgetMs' | 'strict'> {
+type Setup = Pick<ScalingRow, 'strict' | 'budgetMs' | 'motion'>
+
+function runScheduled(n: number, frames: number, warmup: number, setup: Setup): Omit<ScalingRow, 'plain' | 'n' | 'frames' | keyof Setup> {
+  const { strict, budgetMs, motion } = setup
   const random = new Random(n)
   const world = buildWorld(n, random)
   const scheduler = new BatchScheduler({ budgetMs })
@@ -194,7 +219,6 @@ function runScheduled(n: number, frames: number, warmup: number, strict: boolean
   const matrices = new MatrixSyncJob(scheduler, world.scene, { watchHierarchy: false, ...lag })
   const culling = new FrustumCullingJob(scheduler, world.camera, world.scene)
   const lods = new LODJob(scheduler, world.camera, { root: world.scene, ...lag })
-  const moving = Math.max(1, Math.round(n * 0.01))
   // The app marks what it moves for the matrix job only: the culling job learns of
   // changed world matrices from the matrix job's change stamps.
   const onMoved = (o: Object3D): void => {
@@ -211,7 +235,7 @@ function runScheduled(n: number, frames: number, warmup: number, strict: boolean
   const lapsStart = { laps: 0, frame: 0 }
   const sweepsStart = { sweeps: 0, frame: 0 }
   for (let f = 0; f < warmup + frames; f++) {
-    moveSome(world, random, moving, onMoved)
+    moveSome(world, random, motion, onMoved)
     moveCamera(world, f)
     const t0 = performance.now()
     scheduler.runFrame()
@@ -290,12 +314,16 @@ export function runScaling(sizes: readonly number[] = [1_000, 10_000, 100_000], 
   const rows: ScalingRow[] = []
   for (const n of sizes) {
     const plain = summary(runPlain(n, frames, warmup))
-    rows.push({ n, strict: false, frames, plain, budgetMs: BUDGET_MS, ...runScheduled(n, frames, warmup, false) })
-    // At the largest N, also without the jobs' staleness bounds: what the budget alone does.
+    const row = (setup: Setup): ScalingRow => ({ n, frames, plain, ...setup, ...runScheduled(n, frames, warmup, setup) })
+    rows.push(row({ strict: false, budgetMs: BUDGET_MS, motion: 'movers' }))
     if (n === sizes[sizes.length - 1]) {
-      rows.push({ n, strict: true, frames, plain, budgetMs: BUDGET_MS, ...runScheduled(n, frames, warmup, true) })
-      // And with a budget that holds what the jobs need at this N (default bounds).
-      rows.push({ n, strict: false, frames, plain, budgetMs: BIG_BUDGET_MS, ...runScheduled(n, frames, warmup, false, BIG_BUDGET_MS) })
+      // At the largest N, also without the jobs' staleness bounds: what the budget alone does.
+      rows.push(row({ strict: true, budgetMs: BUDGET_MS, motion: 'movers' }))
+      // With a budget that holds what the jobs need at this N (default bounds).
+      rows.push(row({ strict: false, budgetMs: BIG_BUDGET_MS, motion: 'movers' }))
+      // The stress case: a different random 1 % every frame. Plain three's work does not depend on
+      // which objects moved (it recomputes every matrix), so the plain row is shared.
+      rows.push(row({ strict: false, budgetMs: BUDGET_MS, motion: 'scatter' }))
     }
   }
   return rows
@@ -312,7 +340,7 @@ export function scalingTable(rows: ScalingRow[]): string {
   for (const r of rows) {
     const s = r.scheduled
     lines.push(
-      `| ${r.n.toLocaleString('en')}${r.strict ? ', no staleness bound' : ''}${r.budgetMs !== BUDGET_MS ? `, budget ${r.budgetMs} ms` : ''} | ${f2(r.plain.p50)} / ${f2(r.plain.p99)} / ${f2(r.plain.max)} | ` +
+      `| ${r.n.toLocaleString('en')}${r.strict ? ', no staleness bound' : ''}${r.budgetMs !== BUDGET_MS ? `, budget ${r.budgetMs} ms` : ''}${r.motion === 'scatter' ? ', scatter (stress)' : ''} | ${f2(r.plain.p50)} / ${f2(r.plain.p99)} / ${f2(r.plain.max)} | ` +
         `${f2(s.jobs.p50)} / ${f2(s.jobs.p99)} / ${f2(s.jobs.max)} | ${f2(s.walk.p50)} / ${f2(s.walk.p99)} | ` +
         `${f2(s.total.p50)} / ${f2(s.total.p99)} | ${f2(r.plain.p50 / s.total.p50)}× | ` +
         `${r.matrixSweepFrames} / ${f2(r.cullingSweepFrames)} / ${f2(r.lodLapFrames)} | ${(r.hiddenShareOfOutOfView * 100).toFixed(0)} % | ${r.falseNegatives} | ${((r.trustedShare ?? 0) * 100).toFixed(0)} % |`,
@@ -323,6 +351,7 @@ export function scalingTable(rows: ScalingRow[]): string {
     'ms per frame over the measured frames. Target: scheduled jobs p99 ≤ budget + 0.5 ms at every N; in-view hidden = 0.',
     'With their default staleness bounds (MatrixSyncJob maxLagFrames 8, LODJob 30) the jobs work past the budget when a',
     'sweep cannot finish in time; "no staleness bound" (maxLagFrames: Infinity) keeps the budget and lets the sweeps run long.',
+    '1 % of the objects move every frame (the same ones); "scatter": a different random 1 % each frame, a stress case.',
     'Moves are marked with MatrixSyncJob.markDirty only; the culling job reads an object again only when its world matrix',
     'changed (the matrix job\'s change stamps), its decision changes, or once every 8 sweeps. "—": no lap completed.',
   )
