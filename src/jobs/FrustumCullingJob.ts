@@ -163,6 +163,8 @@ const STILL_ANGLE = 1e-4
 const _sphere = /*@__PURE__*/ new Float64Array(5)
 /** A LOD's world sphere (x, y, z, radius, part count), from `subtreeSphere`. */
 const _world = /*@__PURE__*/ new Float64Array(5)
+/** A cell's ball on its way to `insideGuard` / `storeUnit`: center x, y, z, reach, members' largest speed. */
+const _ball = /*@__PURE__*/ new Float64Array(5)
 
 type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
 
@@ -922,7 +924,13 @@ export class FrustumCullingJob {
       const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (r > 0 ? r : 0)
       if (d > reach) reach = d
     }
-    this.storeUnit(c, UNIT_HIDDEN, i, n, cx, cy, cz, reach, fastest, frame)
+    const ball = _ball
+    ball[0] = cx
+    ball[1] = cy
+    ball[2] = cz
+    ball[3] = reach
+    ball[4] = fastest
+    this.storeUnit(c, UNIT_HIDDEN, i, n, frame)
     return n
   }
 
@@ -965,7 +973,12 @@ export class FrustumCullingJob {
       const d = Math.sqrt(dx * dx + dy * dy + dz * dz)
       if (d > reach) reach = d
     }
-    if (!this.insideGuard(cx, cy, cz, reach)) return 0
+    const ball = _ball
+    ball[0] = cx
+    ball[1] = cy
+    ball[2] = cz
+    ball[3] = reach
+    if (!this.insideGuard(ball)) return 0
     const speeds = this.speeds
     let fastest = 0
     for (let j = i; j < end; j++) {
@@ -974,13 +987,20 @@ export class FrustumCullingJob {
       this.visits[j] = frame
       if (speed > fastest) fastest = speed
     }
-    this.storeUnit(c, UNIT_SHOWN, i, n, cx, cy, cz, reach, fastest, frame)
+    ball[4] = fastest
+    this.storeUnit(c, UNIT_SHOWN, i, n, frame)
     return n
   }
 
-  /** Whether the ball (cx, cy, cz, reach), grown a hair for rounding, lies inside every plane of the current guard. */
-  private insideGuard(cx: number, cy: number, cz: number, reach: number): boolean {
+  /**
+   * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
+   * for rounding, lies inside every plane of the current guard. (In a typed
+   * array: V8 boxes doubles passed to a call that is not inlined.)
+   */
+  private insideGuard(ball: Float64Array): boolean {
     const p = this.guard.planes
+    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
+    const reach = ball[3] as number
     const r = reach + (reach + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
     for (let o = 0; o < 24; o += 4) {
       // Written so that NaN fails.
@@ -1028,24 +1048,35 @@ export class FrustumCullingJob {
       test[4] = 0
       if (!this.guard.rejects(test)) return 0
     } else {
-      if (this.cells.hid[c] !== 0 || !this.insideGuard(cx, cy, cz, reach)) return 0
+      if (this.cells.hid[c] !== 0) return 0
+      const ball = _ball
+      ball[0] = cx
+      ball[1] = cy
+      ball[2] = cz
+      ball[3] = reach
+      if (!this.insideGuard(ball)) return 0
     }
     this.unitSkips[c] = skips + 1
     this.unitFrame[c] = frame
     return n
   }
 
-  /** Records cell `c`'s unit, just decided member by member in slots `[first, first + count)`. */
-  private storeUnit(c: number, kind: number, first: number, count: number, cx: number, cy: number, cz: number, reach: number, speed: number, frame: number): void {
+  /**
+   * Records cell `c`'s unit, just decided member by member in slots
+   * `[first, first + count)`: its ball and its members' largest speed, from
+   * `_ball` (center, reach, speed).
+   */
+  private storeUnit(c: number, kind: number, first: number, count: number, frame: number): void {
     if (c >= this.unitKind.length) return
     if (this.unitKind[c] === 0) this.units++
     this.unitKind[c] = kind
     const u = c * 4
-    this.unitSphere[u] = cx
-    this.unitSphere[u + 1] = cy
-    this.unitSphere[u + 2] = cz
-    this.unitSphere[u + 3] = reach
-    this.unitSpeed[c] = speed
+    const ball = _ball
+    this.unitSphere[u] = ball[0] as number
+    this.unitSphere[u + 1] = ball[1] as number
+    this.unitSphere[u + 2] = ball[2] as number
+    this.unitSphere[u + 3] = ball[3] as number
+    this.unitSpeed[c] = ball[4] as number
     this.unitAt[c] = this.tickNow
     this.unitFirst[c] = first
     this.unitCount[c] = count

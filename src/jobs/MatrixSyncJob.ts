@@ -550,7 +550,9 @@ export class MatrixSyncJob {
     }
     if (id >= this.stamps.length) this.growMarks(id)
     this.stamps[id] = this.tick
-    this.stampAbove(object, this.tick)
+    // Siblings written in the same run find their parent raised already: the walk up is then skipped.
+    const parent = object.parent
+    if (parent !== null && !((this.below[parent.id] as number) >= this.tick)) this.stampAbove(object, this.tick)
   }
 
   /** Raises the subtree stamps of `object`'s ancestors to `tick` (stops at one already there: so are those above it). */
