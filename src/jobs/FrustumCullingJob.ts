@@ -104,9 +104,9 @@ export interface FrustumCullingJobOptions {
   matrices?: MatrixSyncJob | null
   /**
    * With `matrices`: every managed object is read in full at least once
-   * every this many sweeps (a rolling share of each sweep), as a net for
-   * changes the matrix job cannot see. 1 reads everything every sweep. An
-   * integer ≥ 1.
+   * every this many sweeps (a rolling share of each sweep; the members of a
+   * cell take their turn together), as a net for changes the matrix job
+   * cannot see. 1 reads everything every sweep. An integer ≥ 1.
    * @default 8
    */
   verifyEvery?: number
@@ -115,9 +115,9 @@ export interface FrustumCullingJobOptions {
    * `Object3D`) whose children are all objects the job manages (without
    * children of their own), LODs or such groups is hidden itself while the
    * job holds all of them hidden, so the renderer skips the whole subtree; and, with a
-   * MatrixSyncJob, the sweep decides such a hidden group's members as one
-   * unit while none of them changed. What is drawn is the same as without
-   * cells. A group whose children change is no longer a cell until
+   * MatrixSyncJob, the sweep decides such a group's members as one unit
+   * (hidden, or shown well inside the view) while none of them changed,
+   * from a sphere it stores. What is drawn is the same as without cells. A group whose children change is no longer a cell until
    * {@link FrustumCullingJob.refresh}; set `frustumCulled = false` on a group
    * to keep it out.
    * @default true
@@ -199,11 +199,17 @@ type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknow
  * objects the job manages (without children of their own), LODs, or cells
  * (a district of blocks of buildings) is hidden itself while the job holds
  * every one of them hidden, so the renderer skips the whole subtree; it is
- * shown the moment one of them is shown. And with a MatrixSyncJob, the sweep decides a hidden group's members
- * as one unit when none of them changed: one test of a sphere holding all
- * their padded spheres (if it is outside, so is each of them). What is drawn
- * is exactly what is drawn without cells (a property test runs both side by
- * side). A group whose children change (`add`, `remove`, or a different
+ * shown the moment one of them is shown. And with a MatrixSyncJob, the
+ * sweep decides a leaf group's members as one unit when none of them
+ * changed: a hidden group by one test of a sphere holding all their padded
+ * spheres (if it is outside the guard, so is each of them), a shown group by
+ * one test that all their centers are inside every plane. The job stores that
+ * sphere; in later sweeps, while the matrix job's stamps show nothing written
+ * under the group, the group is decided from the stored sphere without
+ * reading a member (`stats.unitCells`). A group holding one object that moves
+ * every frame is read member by member every sweep: keep what moves in
+ * groups of its own. What is drawn is exactly what is drawn without cells (a
+ * property test runs both side by side). A group whose children change (`add`, `remove`, or a different
  * child count before a render) is shown and is no longer a cell until
  * {@link FrustumCullingJob.refresh}. See {@link FrustumCullingJobOptions.cells}.
  *
