@@ -163,8 +163,8 @@ const STILL_ANGLE = 1e-4
 const _sphere = /*@__PURE__*/ new Float64Array(5)
 /** A LOD's world sphere (x, y, z, radius, part count), from `subtreeSphere`. */
 const _world = /*@__PURE__*/ new Float64Array(5)
-/** A cell's ball on its way to `insideGuard` / `storeUnit`: center x, y, z, reach, members' largest speed. */
-const _ball = /*@__PURE__*/ new Float64Array(5)
+/** A cell's ball on its way from `memberBall` to `insideGuard` / `storeUnit`, or from `skipStored`: center x, y, z, reach. */
+const _ball = /*@__PURE__*/ new Float64Array(4)
 
 type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
 
@@ -876,66 +876,18 @@ export class FrustumCullingJob {
     const cells = this.cells
     const n = cells.size[c] as number
     const end = i + n
-    if (n <= 0 || end > limit || !cells.isHidden(c)) return 0
-    const flags = this.flags
-    const depCount = this.depCount
-    const spheres = this.spheres
-    const speeds = this.speeds
-    const horizon = this.horizon
-    let minX = Infinity, minY = Infinity, minZ = Infinity
-    let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
-    for (let j = i; j < end; j++) {
-      if (((flags[j] as number) & (SEEN | HIDDEN)) !== (SEEN | HIDDEN)) return 0
-      const dn = depCount[j] as number
-      if (dn === 0 || !this.unchanged(j, dn)) return 0
-      const s = j * 4
-      const r = spheres[s + 3] as number
-      const extent = (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon
-      const x = spheres[s] as number, y = spheres[s + 1] as number, z = spheres[s + 2] as number
-      if (x - extent < minX) minX = x - extent
-      if (y - extent < minY) minY = y - extent
-      if (z - extent < minZ) minZ = z - extent
-      if (x + extent > maxX) maxX = x + extent
-      if (y + extent > maxY) maxY = y + extent
-      if (z + extent > maxZ) maxZ = z + extent
-    }
-    const cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5
-    let radius = 0
-    for (let j = i; j < end; j++) {
-      const s = j * 4
-      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const r = spheres[s + 3] as number
-      const reach = Math.sqrt(dx * dx + dy * dy + dz * dz) + (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon
-      if (reach > radius) radius = reach
-    }
-    // Grown a hair for rounding, so the union holds every member's sphere in floating point too.
-    radius += (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
+    if (n <= 0 || end > limit || !cells.isHidden(c) || !this.memberBall(i, end, SEEN | HIDDEN, true)) return 0
+    const ball = _ball
+    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
+    const radius = ball[3] as number
     const test = _sphere
     test[0] = cx
     test[1] = cy
     test[2] = cz
-    test[3] = radius
+    // Grown a hair for rounding, so the union holds every member's sphere in floating point too.
+    test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
     test[4] = 0
     if (!this.guard.rejects(test)) return 0
-    let reach = 0
-    let fastest = 0
-    for (let j = i; j < end; j++) {
-      const speed = (speeds[j] as number) * SPEED_DECAY
-      speeds[j] = speed
-      this.visits[j] = frame
-      if (speed > fastest) fastest = speed
-      const s = j * 4
-      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const r = spheres[s + 3] as number
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (r > 0 ? r : 0)
-      if (d > reach) reach = d
-    }
-    const ball = _ball
-    ball[0] = cx
-    ball[1] = cy
-    ball[2] = cz
-    ball[3] = reach
-    ball[4] = fastest
     this.storeUnit(c, UNIT_HIDDEN, i, n, frame)
     return n
   }
@@ -952,31 +904,51 @@ export class FrustumCullingJob {
     const cells = this.cells
     const n = cells.size[c] as number
     const end = i + n
-    if (n <= 0 || end > limit || cells.hid[c] !== 0) return 0
+    if (n <= 0 || end > limit || cells.hid[c] !== 0 || !this.memberBall(i, end, SEEN, false)) return 0
+    if (!this.insideGuard(_ball)) return 0
+    this.storeUnit(c, UNIT_SHOWN, i, n, frame)
+    return n
+  }
+
+  /**
+   * The ball of the members in slots `[first, end)`, into `_ball` (center,
+   * reach): when each has the flags `want` (of SEEN and HIDDEN) and would be
+   * decided from its stored sphere (see {@link FrustumCullingJob.decideStored}).
+   * With `padded` the ball holds each member's sphere grown by its pad at
+   * this visit (its speed decayed once, over the horizon); without, it holds
+   * their centers.
+   * @returns false when a member does not qualify.
+   */
+  private memberBall(first: number, end: number, want: number, padded: boolean): boolean {
     const flags = this.flags
     const depCount = this.depCount
     const spheres = this.spheres
+    const speeds = this.speeds
+    const horizon = this.horizon
     let minX = Infinity, minY = Infinity, minZ = Infinity
     let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
-    for (let j = i; j < end; j++) {
-      if (((flags[j] as number) & (SEEN | HIDDEN)) !== SEEN) return 0
+    for (let j = first; j < end; j++) {
+      if (((flags[j] as number) & (SEEN | HIDDEN)) !== want) return false
       const dn = depCount[j] as number
-      if (dn === 0 || !this.unchanged(j, dn)) return 0
+      if (dn === 0 || !this.unchanged(j, dn)) return false
       const s = j * 4
+      const r = spheres[s + 3] as number
+      const extent = padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0
       const x = spheres[s] as number, y = spheres[s + 1] as number, z = spheres[s + 2] as number
-      if (x < minX) minX = x
-      if (y < minY) minY = y
-      if (z < minZ) minZ = z
-      if (x > maxX) maxX = x
-      if (y > maxY) maxY = y
-      if (z > maxZ) maxZ = z
+      if (x - extent < minX) minX = x - extent
+      if (y - extent < minY) minY = y - extent
+      if (z - extent < minZ) minZ = z - extent
+      if (x + extent > maxX) maxX = x + extent
+      if (y + extent > maxY) maxY = y + extent
+      if (z + extent > maxZ) maxZ = z + extent
     }
     const cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5
     let reach = 0
-    for (let j = i; j < end; j++) {
+    for (let j = first; j < end; j++) {
       const s = j * 4
       const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz)
+      const r = spheres[s + 3] as number
+      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0)
       if (d > reach) reach = d
     }
     const ball = _ball
@@ -984,18 +956,7 @@ export class FrustumCullingJob {
     ball[1] = cy
     ball[2] = cz
     ball[3] = reach
-    if (!this.insideGuard(ball)) return 0
-    const speeds = this.speeds
-    let fastest = 0
-    for (let j = i; j < end; j++) {
-      const speed = (speeds[j] as number) * SPEED_DECAY
-      speeds[j] = speed
-      this.visits[j] = frame
-      if (speed > fastest) fastest = speed
-    }
-    ball[4] = fastest
-    this.storeUnit(c, UNIT_SHOWN, i, n, frame)
-    return n
+    return true
   }
 
   /**
@@ -1068,21 +1029,41 @@ export class FrustumCullingJob {
   }
 
   /**
-   * Records cell `c`'s unit, just decided member by member in slots
-   * `[first, first + count)`: its ball and its members' largest speed, from
-   * `_ball` (center, reach, speed).
+   * Cell `c`'s members, in slots `[first, first + count)`, were just decided
+   * as one unit around the ball in `_ball`: updates their state as their
+   * visits would leave it (speed decayed once, visit frame) and stores the
+   * unit for later sweeps: the ball's center, its reach (over the members'
+   * centers; plus their radii for a hidden unit, whose test adds the pads
+   * anew each time) and the members' largest speed.
    */
   private storeUnit(c: number, kind: number, first: number, count: number, frame: number): void {
+    const spheres = this.spheres
+    const speeds = this.speeds
+    const ball = _ball
+    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
+    const radii = kind === UNIT_HIDDEN
+    let reach = 0
+    let fastest = 0
+    for (let j = first, end = first + count; j < end; j++) {
+      const speed = (speeds[j] as number) * SPEED_DECAY
+      speeds[j] = speed
+      this.visits[j] = frame
+      if (speed > fastest) fastest = speed
+      const s = j * 4
+      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
+      const r = spheres[s + 3] as number
+      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (radii && r > 0 ? r : 0)
+      if (d > reach) reach = d
+    }
     if (c >= this.unitKind.length) return
     if (this.unitKind[c] === 0) this.units++
     this.unitKind[c] = kind
     const u = c * 4
-    const ball = _ball
-    this.unitSphere[u] = ball[0] as number
-    this.unitSphere[u + 1] = ball[1] as number
-    this.unitSphere[u + 2] = ball[2] as number
-    this.unitSphere[u + 3] = ball[3] as number
-    this.unitSpeed[c] = ball[4] as number
+    this.unitSphere[u] = cx
+    this.unitSphere[u + 1] = cy
+    this.unitSphere[u + 2] = cz
+    this.unitSphere[u + 3] = reach
+    this.unitSpeed[c] = fastest
     this.unitAt[c] = this.tickNow
     this.unitFirst[c] = first
     this.unitCount[c] = count
