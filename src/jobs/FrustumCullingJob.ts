@@ -319,26 +319,7 @@ export class FrustumCullingJob {
   private stampArr: Float64Array | null = null
   /** The matrix job's subtree stamps for the current slice (with `stampArr`). */
   private belowArr: Float64Array | null = null
-  /**
-   * Cells decided as a unit from what the job stored (see `skipStored`), per
-   * cell: UNIT_HIDDEN or UNIT_SHOWN while the stored unit stands, else 0.
-   * Members of such a cell have decisions pending that are not written to
-   * their slots (speed decays, visit frames) until `settleUnit` writes them.
-   */
-  private unitKind = new Uint8Array(0)
-  /** Per cell: center x, y, z and reach (members' centers, plus their radii for UNIT_HIDDEN). */
-  private unitSphere = new Float64Array(0)
-  /** Per cell: the members' largest speed when the unit was stored. */
-  private unitSpeed = new Float64Array(0)
-  /** Per cell: the matrix job's change tick when the unit was stored. */
-  private unitAt = new Float64Array(0)
-  /** Per cell: its first slot and member count when the unit was stored. */
-  private unitFirst = new Int32Array(0)
-  private unitCount = new Int32Array(0)
-  /** Per cell: unit decisions since the unit was stored (speed decays owed to each member) and the frame of the last. */
-  private unitSkips = new Int32Array(0)
-  private unitFrame = new Int32Array(0)
-  /** Cells with a stored unit. */
+  /** Cells with a stored unit (see `skipStored`; the units live in `cells`). */
   private units = 0
   /** The matrix job whose writes the job listens to (see `onMatrixWrite`). */
   private writeSource: MatrixSyncJob | null = null
@@ -727,10 +708,10 @@ export class FrustumCullingJob {
           const c = cellAt[i] as number
           if (c >= 0) {
             // A cell whose stored unit stands: decided in one test, no member read.
-            let n = this.unitKind[c] !== 0 ? this.skipStored(c, i, limit, frame) : 0
+            let n = this.cells.unitKind[c] !== 0 ? this.skipStored(c, i, limit, frame) : 0
             if (n > 0) units++
             else {
-              if (this.unitKind[c] !== 0) this.settleUnit(c)
+              if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
               // A hidden cell, or a shown one, whose members all stand: decided as one.
               n = this.skipCell(c, i, limit, frame)
               if (n === 0) n = this.skipShownCell(c, i, limit, frame)
@@ -988,23 +969,23 @@ export class FrustumCullingJob {
    * @returns the members decided, or 0 (the caller settles the unit and goes on member by member).
    */
   private skipStored(c: number, i: number, limit: number, frame: number): number {
-    const n = this.unitCount[c] as number
-    if (this.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
+    const n = this.cells.unitCount[c] as number
+    if (this.cells.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
     if ((this.sweep + c) % this.verifyEvery === 0) return 0
-    const at = this.unitAt[c] as number
+    const at = this.cells.unitAt[c] as number
     const id = (this.cells.groups[c] as Object3D).id
     const stamps = this.stampArr as Float64Array
     const below = this.belowArr as Float64Array
     if ((id < stamps.length && (stamps[id] as number) > at) || (id < below.length && (below[id] as number) > at)) return 0
     const u = c * 4
-    const sphere = this.unitSphere
+    const sphere = this.cells.unitSphere
     const cx = sphere[u] as number, cy = sphere[u + 1] as number, cz = sphere[u + 2] as number
     const reach = sphere[u + 3] as number
-    const skips = this.unitSkips[c] as number
-    if (this.unitKind[c] === UNIT_HIDDEN) {
+    const skips = this.cells.unitSkips[c] as number
+    if (this.cells.unitKind[c] === UNIT_HIDDEN) {
       if (!this.cells.isHidden(c) || this.cells.hid[c] !== n) return 0
       // Each member's pad at this visit: its speed decayed once per decision since the unit was stored, and once more.
-      let speed = this.unitSpeed[c] as number
+      let speed = this.cells.unitSpeed[c] as number
       for (let k = 0; k <= skips; k++) speed *= SPEED_DECAY
       const radius = reach + speed * this.horizon
       const test = _sphere
@@ -1023,8 +1004,8 @@ export class FrustumCullingJob {
       ball[3] = reach
       if (!this.insideGuard(ball)) return 0
     }
-    this.unitSkips[c] = skips + 1
-    this.unitFrame[c] = frame
+    this.cells.unitSkips[c] = skips + 1
+    this.cells.unitFrame[c] = frame
     return n
   }
 
@@ -1055,26 +1036,25 @@ export class FrustumCullingJob {
       const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (radii && r > 0 ? r : 0)
       if (d > reach) reach = d
     }
-    if (c >= this.unitKind.length) return
-    if (this.unitKind[c] === 0) this.units++
-    this.unitKind[c] = kind
+    if (this.cells.unitKind[c] === 0) this.units++
+    this.cells.unitKind[c] = kind
     const u = c * 4
-    this.unitSphere[u] = cx
-    this.unitSphere[u + 1] = cy
-    this.unitSphere[u + 2] = cz
-    this.unitSphere[u + 3] = reach
-    this.unitSpeed[c] = fastest
-    this.unitAt[c] = this.tickNow
-    this.unitFirst[c] = first
-    this.unitCount[c] = count
-    this.unitSkips[c] = 0
-    this.unitFrame[c] = frame
+    this.cells.unitSphere[u] = cx
+    this.cells.unitSphere[u + 1] = cy
+    this.cells.unitSphere[u + 2] = cz
+    this.cells.unitSphere[u + 3] = reach
+    this.cells.unitSpeed[c] = fastest
+    this.cells.unitAt[c] = this.tickNow
+    this.cells.unitFirst[c] = first
+    this.cells.unitCount[c] = count
+    this.cells.unitSkips[c] = 0
+    this.cells.unitFrame[c] = frame
   }
 
   /** Settles the unit of the cell slot `i` belongs to, if it has one. */
   private settleUnitOf(i: number): void {
     const c = this.cells.of[i] as number
-    if (c >= 0 && c < this.unitKind.length && this.unitKind[c] !== 0) this.settleUnit(c)
+    if (c >= 0 && this.cells.unitKind[c] !== 0) this.settleUnit(c)
   }
 
   /**
@@ -1083,10 +1063,10 @@ export class FrustumCullingJob {
    * sets its visit frame) and forgets the unit.
    */
   private settleUnit(c: number): void {
-    const first = this.unitFirst[c] as number
-    const end = first + (this.unitCount[c] as number)
-    const skips = this.unitSkips[c] as number
-    const frame = this.unitFrame[c] as number
+    const first = this.cells.unitFirst[c] as number
+    const end = first + (this.cells.unitCount[c] as number)
+    const skips = this.cells.unitSkips[c] as number
+    const frame = this.cells.unitFrame[c] as number
     const speeds = this.speeds
     if (skips > 0) {
       for (let j = first; j < end && j < this.count; j++) {
@@ -1096,14 +1076,14 @@ export class FrustumCullingJob {
         this.visits[j] = frame
       }
     }
-    this.unitKind[c] = 0
+    this.cells.unitKind[c] = 0
     this.units--
   }
 
   /** Settles every stored unit (before slots move or cells are rebuilt). */
   private settleUnits(): void {
-    for (let c = 0; this.units > 0 && c < this.unitKind.length; c++) {
-      if (this.unitKind[c] !== 0) this.settleUnit(c)
+    for (let c = 0; this.units > 0 && c < this.cells.unitKind.length; c++) {
+      if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
     }
   }
 
@@ -1444,18 +1424,8 @@ export class FrustumCullingJob {
     if (!this.useCells) return
     this.settleUnits()
     this.cells.build(this.root, this.index, this.kinds, (slot) => ((this.flags[slot] as number) & HIDDEN) !== 0)
+    this.units = 0 // (settled above; new cells start without one)
     this.stats.cells = this.cells.count
-    const count = this.cells.count
-    if (count > this.unitKind.length) {
-      this.unitKind = new Uint8Array(count)
-      this.unitSphere = new Float64Array(count * 4)
-      this.unitSpeed = new Float64Array(count)
-      this.unitAt = new Float64Array(count)
-      this.unitFirst = new Int32Array(count)
-      this.unitCount = new Int32Array(count)
-      this.unitSkips = new Int32Array(count)
-      this.unitFrame = new Int32Array(count)
-    }
   }
 
   private restore(i: number): void {

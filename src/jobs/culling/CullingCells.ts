@@ -49,6 +49,26 @@ export class CullingCells {
   /** Per cell: the cell it is a member of, or -1. */
   private parent = new Int32Array(0)
   private state = new Uint8Array(0)
+  /**
+   * Stored units, per cell (kept by `FrustumCullingJob`, which settles them
+   * before a build or a clear): its kind while the stored unit stands (1:
+   * hidden, 2: shown), else 0. Members of such a cell have decisions pending
+   * that are not written to their slots (speed decays, visit frames) until
+   * the job settles the unit.
+   */
+  unitKind = new Uint8Array(0)
+  /** Per cell, 4 a cell: the unit's center x, y, z and reach (members' centers, plus their radii for a hidden unit). */
+  unitSphere = new Float64Array(0)
+  /** Per cell: the members' largest speed when the unit was stored. */
+  unitSpeed = new Float64Array(0)
+  /** Per cell: the matrix job's change tick when the unit was stored. */
+  unitAt = new Float64Array(0)
+  /** Per cell: its first slot and member count when the unit was stored. */
+  unitFirst = new Int32Array(0)
+  unitCount = new Int32Array(0)
+  /** Per cell: unit decisions since the unit was stored (speed decays owed to each member) and the frame of the last. */
+  unitSkips = new Int32Array(0)
+  unitFrame = new Int32Array(0)
   /** Per slot: the cell it belongs to, or -1. */
   of = new Int32Array(0)
   /** Per slot: the cell whose consecutive members start at this slot, or -1. */
@@ -209,6 +229,7 @@ export class CullingCells {
     this.size[c] = n
     this.state[c] = 0
     this.parent[c] = -1
+    this.unitKind[c] = 0
     let hid = 0
     for (let k = 0; k < n; k++) {
       const slot = index.get(children[k] as Object3D)
@@ -278,7 +299,7 @@ export class CullingCells {
 
   private grow(): void {
     const capacity = Math.max(16, this.size.length * 2)
-    const widen = <T extends Int32Array | Uint8Array>(next: T, previous: T): T => {
+    const widen = <T extends Int32Array | Uint8Array | Float64Array>(next: T, previous: T): T => {
       next.set(previous)
       return next
     }
@@ -287,6 +308,14 @@ export class CullingCells {
     this.first = widen(new Int32Array(capacity), this.first)
     this.parent = widen(new Int32Array(capacity), this.parent)
     this.state = widen(new Uint8Array(capacity), this.state)
+    this.unitKind = widen(new Uint8Array(capacity), this.unitKind)
+    this.unitSphere = widen(new Float64Array(capacity * 4), this.unitSphere)
+    this.unitSpeed = widen(new Float64Array(capacity), this.unitSpeed)
+    this.unitAt = widen(new Float64Array(capacity), this.unitAt)
+    this.unitFirst = widen(new Int32Array(capacity), this.unitFirst)
+    this.unitCount = widen(new Int32Array(capacity), this.unitCount)
+    this.unitSkips = widen(new Int32Array(capacity), this.unitSkips)
+    this.unitFrame = widen(new Int32Array(capacity), this.unitFrame)
   }
 }
 
