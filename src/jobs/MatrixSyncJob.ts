@@ -565,7 +565,7 @@ export class MatrixSyncJob {
     }
   }
 
-  /** Grows the id-indexed arrays (marks and stamps) past `id`. */
+  /** Grows the id-indexed arrays (marks, stamps, subtree stamps) past `id`. */
   private growMarks(id: number): void {
     let length = Math.max(this.marks.length, this.stamps.length, this.below.length, 1024)
     while (length <= id) length *= 2

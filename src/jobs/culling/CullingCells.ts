@@ -57,7 +57,7 @@ export class CullingCells {
    * the job settles the unit.
    */
   unitKind = new Uint8Array(0)
-  /** Per cell, 4 a cell: the unit's center x, y, z and reach (members' centers, plus their radii for a hidden unit). */
+  /** Per cell, four numbers: the unit's center x, y, z and reach (members' centers, plus their radii for a hidden unit). */
   unitSphere = new Float64Array(0)
   /** Per cell: the members' largest speed when the unit was stored. */
   unitSpeed = new Float64Array(0)
