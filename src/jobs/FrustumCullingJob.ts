@@ -862,17 +862,7 @@ export class FrustumCullingJob {
     const n = cells.size[c] as number
     const end = i + n
     if (n <= 0 || end > limit || !cells.isHidden(c) || !this.memberBall(i, end, SEEN | HIDDEN, true)) return 0
-    const ball = _ball
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const radius = ball[3] as number
-    const test = _sphere
-    test[0] = cx
-    test[1] = cy
-    test[2] = cz
-    // Grown a hair for rounding, so the union holds every member's sphere in floating point too.
-    test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
-    test[4] = 0
-    if (!this.guard.rejects(test)) return 0
+    if (!this.outsideGuard(_ball)) return 0
     this.storeUnit(c, UNIT_HIDDEN, i, n, frame)
     return n
   }
@@ -946,6 +936,23 @@ export class FrustumCullingJob {
 
   /**
    * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
+   * for rounding (so it holds the members' spheres in floating point too), is
+   * outside the current guard: then so is every sphere inside it.
+   */
+  private outsideGuard(ball: Float64Array): boolean {
+    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
+    const radius = ball[3] as number
+    const test = _sphere
+    test[0] = cx
+    test[1] = cy
+    test[2] = cz
+    test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
+    test[4] = 0
+    return this.guard.rejects(test)
+  }
+
+  /**
+   * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
    * for rounding, lies inside every plane of the current guard. (In a typed
    * array: V8 boxes doubles passed to a call that is not inlined.)
    */
@@ -983,30 +990,21 @@ export class FrustumCullingJob {
     if ((id < stamps.length && (stamps[id] as number) > at) || (id < below.length && (below[id] as number) > at)) return 0
     const u = c * 4
     const sphere = this.cells.unitSphere
-    const cx = sphere[u] as number, cy = sphere[u + 1] as number, cz = sphere[u + 2] as number
-    const reach = sphere[u + 3] as number
+    const ball = _ball
+    ball[0] = sphere[u] as number
+    ball[1] = sphere[u + 1] as number
+    ball[2] = sphere[u + 2] as number
+    ball[3] = sphere[u + 3] as number
     const skips = this.cells.unitSkips[c] as number
     if (this.cells.unitKind[c] === UNIT_HIDDEN) {
       if (!this.cells.isHidden(c) || this.cells.hid[c] !== n) return 0
       // Each member's pad at this visit: its speed decayed once per decision since the unit was stored, and once more.
       let speed = this.cells.unitSpeed[c] as number
       for (let k = 0; k <= skips; k++) speed *= SPEED_DECAY
-      const radius = reach + speed * this.horizon
-      const test = _sphere
-      test[0] = cx
-      test[1] = cy
-      test[2] = cz
-      test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
-      test[4] = 0
-      if (!this.guard.rejects(test)) return 0
-    } else {
-      if (this.cells.hid[c] !== 0) return 0
-      const ball = _ball
-      ball[0] = cx
-      ball[1] = cy
-      ball[2] = cz
-      ball[3] = reach
-      if (!this.insideGuard(ball)) return 0
+      ball[3] = (ball[3] as number) + speed * this.horizon
+      if (!this.outsideGuard(ball)) return 0
+    } else if (this.cells.hid[c] !== 0 || !this.insideGuard(ball)) {
+      return 0
     }
     this.cells.unitSkips[c] = skips + 1
     this.cells.unitFrame[c] = frame
