@@ -63,7 +63,7 @@ export class CullingCells {
   unitSpeed = new Float64Array(0)
   /** Per cell: the matrix job's change tick when the unit was stored. */
   unitAt = new Float64Array(0)
-  /** Per cell: its first slot and member count when the unit was stored. */
+  /** Per cell: its first slot and member count when the unit was stored (`first` and `size` are lost when a cell is dropped; a pending unit still has to be settled). */
   unitFirst = new Int32Array(0)
   unitCount = new Int32Array(0)
   /** Per cell: unit decisions since the unit was stored (speed decays owed to each member) and the frame of the last. */
