@@ -1,10 +1,12 @@
-import { Object3D, type Scene } from 'three'
+import type { Object3D, Scene, SkinnedMesh } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkObject } from './utils/checkThree.js'
 import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
+import { baseUpdateMatrixWorld, ChangeDetector } from './matrices/ChangeDetector.js'
+import { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
 
 /** Options of {@link MatrixSyncJob}. */
 export interface MatrixSyncJobOptions {
@@ -42,10 +44,36 @@ export interface MatrixSyncJobOptions {
    * @default true
    */
   updateOnAdd?: boolean
+  /**
+   * How the job learns what moved.
+   *
+   * - `'auto'`: apps move objects the way three.js apps do (writing
+   *   `position` / `rotation` / `quaternion` / `scale`, `lookAt`, an
+   *   `AnimationMixer`, helpers) and the job finds the moves by itself: an
+   *   unmarked change to an object's local transform (or to `matrix` when
+   *   `matrixAutoUpdate` is false) gets a correct world matrix, with its
+   *   subtree, within `detectFrames` frames when the object starts moving,
+   *   and in every frame while it keeps moving. Objects three recomputes in
+   *   ways a snapshot cannot see (cameras, skinned meshes and their bones,
+   *   `CameraHelper`, the light helpers, positional audio) are recomputed in
+   *   every frame. `markDirty` is still the zero-lag path.
+   * - `'manual'`: only what you {@link MatrixSyncJob.markDirty} (and what is
+   *   added to the scene) is updated; nothing is compared. The cheapest mode,
+   *   for apps that mark every move.
+   *
+   * @default 'auto'
+   */
+  detect?: 'auto' | 'manual'
+  /**
+   * With `detect: 'auto'`: an object that starts moving without a mark is
+   * found within this many frames (the budgeted scan compares
+   * 1/detectFrames of the scene per frame). An integer ≥ 1.
+   * @default 4
+   */
+  detectFrames?: number
 }
 
-/** The Object3D update three uses unless a class overrides it (cameras, skinned meshes, helpers, audio). */
-const _baseUpdateMatrixWorld = Object3D.prototype.updateMatrixWorld
+const _baseUpdateMatrixWorld = baseUpdateMatrixWorld
 /** Scenes that have a live job: two jobs on one scene would restore each other's flag wrongly. */
 const _scenes = new WeakMap<Scene, MatrixSyncJob>()
 /** A deadline that never expires, for {@link MatrixSyncJob.flush}. */
@@ -66,12 +94,17 @@ const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => fal
  * manual `scene.updateMatrixWorld()`) keep working. The camera is not the
  * job's concern: `RenderLoop` updates the camera's world matrix itself.
  *
- * **What counts as moved**: objects you mark with {@link MatrixSyncJob.markDirty}
- * after changing their position, rotation, scale or matrix (mark an animated
- * root once per frame; its subtree follows). There is no automatic change
- * detection: reading every object's transform every frame is the O(N) work
- * this job exists to remove. Objects added under the scene are picked up by
- * `childadded` listeners (see {@link MatrixSyncJobOptions.watchHierarchy}).
+ * **What counts as moved**: with `detect: 'auto'` (the default), any
+ * change to an object's local transform, found by the job itself: objects
+ * seen moving are compared every frame until they have been still for two
+ * seconds, the rest in a budgeted scan that covers the scene every
+ * `detectFrames` frames, and objects three recomputes in ways a comparison
+ * cannot see (cameras, skinned meshes with their bones, helpers that borrow
+ * another object's matrix) every frame. Moves found this way are counted in
+ * `stats.detected`: {@link MatrixSyncJob.markDirty} an object after moving it
+ * to have its world matrix in the same frame, with no lag and no scan. With
+ * `detect: 'manual'` only marked objects (and objects added under the scene,
+ * see {@link MatrixSyncJobOptions.watchHierarchy}) are updated.
  *
  * **Order and cost**: marks are coalesced (an object is queued once until it
  * is updated) and served oldest first. A dirty object is updated together
@@ -113,9 +146,9 @@ const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => fal
  * @example
  * ```ts
  * const sync = new MatrixSyncJob(scheduler, scene)
- * // per frame, after moving things:
- * player.position.x += 0.1
- * sync.markDirty(player)      // player and its subtree get new world matrices
+ * // per frame, move things as usual:
+ * player.position.x += 0.1    // found by the job within a few frames, then every frame
+ * sync.markDirty(player)      // optional: the same frame, without the lag
  * // before a raycast that must see this frame's moves:
  * sync.flush()
  * // later:
@@ -159,14 +192,23 @@ export class MatrixSyncJob {
   /** Told of every object whose world matrix the job wrote, right after (see {@link MatrixSyncJob.addWriteListener}). */
   private writeListeners: ((object: Object3D) => void)[] = []
   private updatedTotal = 0
+  /** Unmarked moves, for `detect: 'auto'` (null with 'manual'). */
+  private readonly detector: ChangeDetector | null
+  private readonly detectFrames: number
+  /** Scheduler frame of the last detection round (-1: none yet). */
+  private detectFrame = -1
+  /** First error thrown by an object's update during detection, rethrown at the end of the run. */
+  private detectFailure: { error: unknown } | null = null
+  private readonly statsObject = new MatrixSyncStats()
   private disposed = false
   private warnedDisposed = false
 
   /**
    * Installs the job: registers a sliced {@link BatchType.Transform} system,
    * sets `scene.matrixWorldAutoUpdate = false`, brings every world matrix up
-   * to date once (`scene.updateMatrixWorld()`) and, with `watchHierarchy`,
-   * listens to hierarchy changes on every object in the scene.
+   * to date once (`scene.updateMatrixWorld()`), with `watchHierarchy`
+   * listens to hierarchy changes on every object in the scene and, with
+   * `detect: 'auto'`, takes a snapshot of every object's local transform.
    *
    * @throws TypeError when `scheduler` is not a BatchScheduler or `scene` not a THREE.Scene, or on a bad option; Error when the scene already has a live MatrixSyncJob.
    */
@@ -180,6 +222,8 @@ export class MatrixSyncJob {
       maxLagFrames = 8,
       watchHierarchy = true,
       updateOnAdd = true,
+      detect = 'auto',
+      detectFrames = 4,
     }: MatrixSyncJobOptions = {},
   ) {
     const api = 'MatrixSyncJob'
@@ -195,6 +239,11 @@ export class MatrixSyncJob {
     this.maxLag = checkLag(api, maxLagFrames)
     this.watchHierarchy = checkBoolean(api, 'watchHierarchy', watchHierarchy, true)
     this.updateOnAdd = checkBoolean(api, 'updateOnAdd', updateOnAdd, true)
+    if (detect !== 'auto' && detect !== 'manual') {
+      throw new TypeError(`${api}: detect must be 'auto' or 'manual', got ${describe(detect)}`)
+    }
+    this.detectFrames = checkInteger(api, 'detectFrames', detectFrames, 1)
+    this.detector = detect === 'auto' ? new ChangeDetector() : null
     if (_scenes.has(scene)) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
 
     this.scheduler = scheduler
@@ -226,6 +275,24 @@ export class MatrixSyncJob {
   /** Objects updated since the job was installed. */
   get totalUpdated(): number {
     return this.updatedTotal
+  }
+
+  /** How the job learns what moved (see {@link MatrixSyncJobOptions.detect}). */
+  get detect(): 'auto' | 'manual' {
+    return this.detector !== null ? 'auto' : 'manual'
+  }
+
+  /** Live numbers of the job, updated in place by each run (reading them allocates nothing). */
+  get stats(): MatrixSyncStats {
+    const stats = this.statsObject
+    stats.pending = this.live
+    const d = this.detector
+    if (d !== null) {
+      stats.watched = d.count
+      stats.moving = d.hotCount
+      stats.always = d.always.length
+    }
+    return stats
   }
 
   /**
@@ -319,13 +386,14 @@ export class MatrixSyncJob {
 
   /**
    * Applies every pending mark now, outside the budget (for example before
-   * a raycast that must see this frame's moves).
+   * a raycast that must see this frame's moves); with `detect: 'auto'` it
+   * first compares every object, so unmarked moves are applied too.
    *
    * @returns the number of objects updated.
    */
   flush(): number {
     if (this.disposed) return 0
-    this.work(_never, this.scheduler.frame)
+    this.work(_never, this.scheduler.frame, true)
     return this.updatedLast
   }
 
@@ -350,6 +418,7 @@ export class MatrixSyncJob {
     this.below = new Float64Array(0)
     this.writeListeners = []
     this.live = 0
+    this.detector?.clear()
   }
 
   // ---- internals ---------------------------------------------------------
@@ -357,15 +426,16 @@ export class MatrixSyncJob {
   /** The system: one slice of the sweep. */
   private readonly run = (deadline: Deadline): boolean => this.work(deadline, this.scheduler.frame)
 
-  private work(deadline: Deadline, frame: number): boolean {
+  private work(deadline: Deadline, frame: number, full = false): boolean {
     this.tick++
+    // Unmarked moves first: what they write is then current for the marks' sweeps below.
+    let updated = this.detector !== null ? this.detectMoves(frame, full) : 0
     // A sweep carried over from an earlier run is one too big for a frame: it is paced.
     if (this.stackLen > 0) this.sweepRuns++
     const chunk = this.chunkSize
     // Marks this run owes (see markQuota), counted as marks consumed.
     const liveAtStart = this.live
     const markQuota = this.markQuota(frame)
-    let updated = 0
     let sinceCheck = 0
     let more = false
     let failed = false
@@ -395,8 +465,132 @@ export class MatrixSyncJob {
     }
     this.updatedLast = updated
     this.updatedTotal += updated
+    const stats = this.statsObject
+    stats.updated = updated
+    stats.updatedTotal = this.updatedTotal
+    const detectFailure = this.detectFailure
+    if (detectFailure !== null) {
+      this.detectFailure = null
+      if (!failed) throw detectFailure.error
+    }
     if (failed) throw failure
     return more
+  }
+
+  /**
+   * One detection round (`detect: 'auto'`): compares the moving objects and
+   * the cold scan's share of the rest (all of them when `full`), updates
+   * the subtree of each object found changed (once, under its topmost
+   * changed ancestor), then recomputes the objects that are recomputed every
+   * frame. Returns the objects updated.
+   */
+  private detectMoves(frame: number, full: boolean): number {
+    const d = this.detector as ChangeDetector
+    d.clearFound()
+    d.checkHot(frame)
+    const count = d.count
+    let quota = count
+    if (!full) {
+      const elapsed = this.detectFrame < 0 ? 1 : frame - this.detectFrame
+      quota = elapsed <= 0 ? 0 : Math.min(count, Math.ceil((count * elapsed) / this.detectFrames))
+    }
+    this.detectFrame = frame
+    if (quota > 0 && d.scan(quota, frame) && !this.watchHierarchy) this.resync()
+    const scene = this.scene
+    const marks = this.marks
+    let updated = 0
+    let detected = 0
+    const found = d.found
+    for (let i = 0; i < d.foundCount; i++) {
+      const object = found[i] as Object3D
+      const id = object.id
+      // A marked object is left to its mark: its sweep is paced under the budget like any other.
+      if (id < marks.length && marks[id] !== 0) continue
+      detected++
+      if (this.coveredOrGone(object, d, scene)) continue
+      updated += this.updateSubtree(object)
+    }
+    const always = d.always
+    for (let i = 0; i < always.length; i++) {
+      const object = always[i] as Object3D
+      if (this.coveredOrGone(object, d, scene)) continue
+      updated += this.updateSubtree(object)
+      if ((object as { isSkinnedMesh?: boolean }).isSkinnedMesh === true) updated += this.updateBones(object as SkinnedMesh, d, scene)
+    }
+    const stats = this.statsObject
+    stats.detected = detected
+    stats.detectedTotal += detected
+    stats.compared = d.compared
+    return updated
+  }
+
+  /** Whether `object` was updated this round with a changed ancestor's subtree, or is not in the scene. */
+  private coveredOrGone(object: Object3D, d: ChangeDetector, scene: Scene): boolean {
+    let root = object
+    for (let p = object.parent; p !== null; p = p.parent) {
+      if (d.foundNow(p)) return true
+      root = p
+    }
+    return root !== scene
+  }
+
+  /** A skinned mesh's bones are recomputed with it (they may hang anywhere in the scene). */
+  private updateBones(mesh: SkinnedMesh, d: ChangeDetector, scene: Scene): number {
+    const bones = mesh.skeleton?.bones
+    if (bones === undefined) return 0
+    let updated = 0
+    for (let i = 0; i < bones.length; i++) {
+      const bone = bones[i] as Object3D
+      const parent = bone.parent
+      // Root bones only: their subtrees hold the rest.
+      if (parent !== null && (parent as { isBone?: boolean }).isBone === true) continue
+      if (isAncestor(mesh, bone) || this.coveredOrGone(bone, d, scene)) continue
+      updated += this.updateSubtree(bone)
+    }
+    return updated
+  }
+
+  /** Recomputes `object`'s world matrix and its subtree's with three's own `updateMatrixWorld(true)`, and records the writes. */
+  private updateSubtree(object: Object3D): number {
+    try {
+      object.updateMatrixWorld(true)
+    } catch (error) {
+      if (this.detectFailure === null) this.detectFailure = { error }
+    }
+    this.settle(object)
+    this.wrote(object)
+    return 1 + this.consumeBelow(object)
+  }
+
+  /**
+   * Without hierarchy listeners (`watchHierarchy: false`), the watched set is
+   * collected again from the scene after each pass of the cold scan: objects
+   * that left are dropped, new ones are watched and, having no snapshot,
+   * found changed (so updated) at their first comparison.
+   */
+  private resync(): void {
+    const d = this.detector as ChangeDetector
+    const list = this.resyncList
+    list.length = 0
+    d.forEach(this.collectVisitor)
+    for (let i = 0; i < list.length; i++) {
+      const object = list[i] as Object3D
+      let root = object
+      while (root.parent !== null) root = root.parent
+      if (root !== this.scene) d.remove(object)
+    }
+    list.length = 0
+    this.scene.traverse(this.resyncVisitor)
+    this.sceneNodes = d.count
+  }
+
+  private readonly resyncList: Object3D[] = []
+  private readonly collectVisitor = (object: Object3D): void => {
+    this.resyncList.push(object)
+  }
+  private readonly resyncVisitor = (object: Object3D): void => {
+    const d = this.detector as ChangeDetector
+    if (!d.has(object)) d.add(object, false)
   }
 
   /**
@@ -550,6 +744,7 @@ export class MatrixSyncJob {
     }
     if (id >= this.stamps.length) this.growMarks(id)
     this.stamps[id] = this.tick
+    if (this.detector !== null) this.detector.refresh(object)
     // Siblings written in the same run find their parent raised already. The check is made here,
     // not only in stampAbove, so that case costs no call: an unconditional call made work() give up
     // inlining the clock read behind shouldYield, whose boxed result cost 160 B/frame.
@@ -623,16 +818,19 @@ export class MatrixSyncJob {
     object.addEventListener('childadded', this.onChildAdded)
     object.addEventListener('childremoved', this.onChildRemoved)
     this.sceneNodes++
+    this.detector?.add(object)
   }
 
   private readonly detachVisitor = (object: Object3D): void => {
     object.removeEventListener('childadded', this.onChildAdded)
     object.removeEventListener('childremoved', this.onChildRemoved)
     this.sceneNodes--
+    this.detector?.remove(object)
   }
 
-  private readonly countVisitor = (): void => {
+  private readonly countVisitor = (object: Object3D): void => {
     this.sceneNodes++
+    this.detector?.add(object)
   }
 }
 
@@ -657,6 +855,12 @@ export function checkMatricesOption(api: string, value: unknown): void {
   if (typeof value !== 'object' || !((value as { changeStamps?: unknown }).changeStamps instanceof Float64Array)) {
     throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(value)}`)
   }
+}
+
+/** Whether `ancestor` is `object` or above it. */
+function isAncestor(ancestor: Object3D, object: Object3D): boolean {
+  for (let p: Object3D | null = object; p !== null; p = p.parent) if (p === ancestor) return true
+  return false
 }
 
 function checkLag(api: string, value: unknown): number {

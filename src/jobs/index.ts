@@ -6,10 +6,14 @@
  * - {@link FrustumCullingJob} (Visibility): hides what is out of view, in a sliced sweep with a guard band.
  * - {@link LODJob} (LOD): picks LOD levels round-robin instead of every LOD every frame.
  *
- * Each restores what it changed on `dispose()`.
+ * Each restores what it changed on `dispose()`. {@link installBatchJobs}
+ * installs the set in one call.
  *
  * @example
  * ```ts
+ * import { installBatchJobs } from 'three-batch-scheduler/jobs'
+ * const jobs = installBatchJobs(scheduler, { scene, camera })   // jobs.matrices, jobs.culling, jobs.lods
+ * // or one by one:
  * import { MatrixSyncJob, FrustumCullingJob, LODJob } from 'three-batch-scheduler/jobs'
  * const matrices = new MatrixSyncJob(scheduler, scene)
  * const culling = new FrustumCullingJob(scheduler, camera, scene)
@@ -17,7 +21,9 @@
  * ```
  * @module
  */
+export { installBatchJobs, type BatchJobs, type InstallBatchJobsOptions } from './installBatchJobs.js'
 export { MatrixSyncJob, type MatrixSyncJobOptions } from './MatrixSyncJob.js'
+export { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
 export { LODJob, type LODJobOptions } from './LODJob.js'
 export { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'
 export { FrustumCullingStats } from './culling/FrustumCullingStats.js'

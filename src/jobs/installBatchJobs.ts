@@ -1,0 +1,102 @@
+import type { Camera, Scene } from 'three'
+import type { BatchScheduler } from '../core/BatchScheduler.js'
+import { describe } from '../core/validate.js'
+import { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'
+import { LODJob, type LODJobOptions } from './LODJob.js'
+import { MatrixSyncJob, type MatrixSyncJobOptions } from './MatrixSyncJob.js'
+import { checkCamera } from './utils/checkThree.js'
+
+/** Options of {@link installBatchJobs}: the scene and camera, and per job its options, `true` for the defaults, or `false` to leave it out. */
+export interface InstallBatchJobsOptions {
+  /** The scene the jobs manage (the one you render). */
+  scene: Scene
+  /** The camera you render with (culling and LOD choice follow it). */
+  camera: Camera
+  /** {@link MatrixSyncJob}: world matrices of what moved (found by itself: `detect: 'auto'`). @default {} */
+  matrices?: MatrixSyncJobOptions | boolean
+  /** {@link FrustumCullingJob}: hides what is out of view, with the scene as root. @default {} */
+  culling?: FrustumCullingJobOptions | boolean
+  /** {@link LODJob}: LOD levels, for every `THREE.LOD` under `root` (the scene unless given). @default {} */
+  lods?: LODJobOptions | boolean
+}
+
+/** The jobs {@link installBatchJobs} installed (null for those left out), and one `dispose()` for all. */
+export interface BatchJobs {
+  readonly matrices: MatrixSyncJob | null
+  readonly culling: FrustumCullingJob | null
+  readonly lods: LODJob | null
+  /** Disposes every installed job, last installed first; each restores what it changed. Safe to call twice. */
+  dispose(): void
+}
+
+/**
+ * Installs the built-in jobs on one scene in one call: {@link MatrixSyncJob}
+ * (world matrices; finds moves by itself), {@link FrustumCullingJob} (hides
+ * what is out of view) and {@link LODJob} (LOD levels). The culling and LOD
+ * jobs find the matrix job by themselves. Nothing else to call: move, add,
+ * animate and remove objects as in any three.js app.
+ *
+ * Pass a job's options object to tune it, or `false` to leave it out. If a
+ * job throws while installing (a bad option), the ones already installed
+ * are disposed and the error is rethrown.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new BatchScheduler()
+ * const loop = new RenderLoop(renderer, scheduler, { scene, camera })
+ * loop.start()
+ * const jobs = installBatchJobs(scheduler, { scene, camera })
+ * // later: jobs.dispose() restores the scene
+ * ```
+ * @throws TypeError when `scene` is not a THREE.Scene, `camera` not a camera, or a job's option is neither an object nor a boolean; whatever a job's constructor throws on a bad option.
+ */
+export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatchJobsOptions): BatchJobs {
+  const api = 'installBatchJobs'
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${api}: options must be an object with scene and camera, got ${describe(options)}`)
+  }
+  const { scene, camera, matrices = {}, culling = {}, lods = {} } = options
+  if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
+    throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
+  }
+  checkCamera(api, camera)
+  const matrixOptions = jobOptions(api, 'matrices', matrices)
+  const cullingOptions = jobOptions(api, 'culling', culling)
+  const lodOptions = jobOptions(api, 'lods', lods)
+
+  const installed: { dispose(): void }[] = []
+  const install = <T extends { dispose(): void }>(make: () => T): T => {
+    try {
+      const job = make()
+      installed.push(job)
+      return job
+    } catch (error) {
+      for (let i = installed.length - 1; i >= 0; i--) (installed[i] as { dispose(): void }).dispose()
+      throw error
+    }
+  }
+  const m = matrixOptions === null ? null : install(() => new MatrixSyncJob(scheduler, scene, matrixOptions))
+  const c = cullingOptions === null ? null : install(() => new FrustumCullingJob(scheduler, camera, scene, cullingOptions))
+  const l = lodOptions === null ? null : install(() => new LODJob(scheduler, camera, { root: scene, ...lodOptions }))
+  let disposed = false
+  return {
+    matrices: m,
+    culling: c,
+    lods: l,
+    dispose() {
+      if (disposed) return
+      disposed = true
+      for (let i = installed.length - 1; i >= 0; i--) (installed[i] as { dispose(): void }).dispose()
+    },
+  }
+}
+
+/** A job's options: `{}` for true, null for false. */
+function jobOptions<T extends object>(api: string, key: string, value: T | boolean | undefined): T | null {
+  if (value === false) return null
+  if (value === true || value === undefined) return {} as T
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${api}: ${key} must be an options object, true or false, got ${describe(value)}`)
+  }
+  return value
+}

@@ -1,0 +1,69 @@
+import { BoxGeometry, LOD, Mesh, MeshBasicMaterial, PerspectiveCamera, Scene } from 'three'
+import { describe, expect, it } from 'vitest'
+import { BatchScheduler, BatchType, ManualClock } from '../../src/index.js'
+import { FrustumCullingJob, installBatchJobs, LODJob, MatrixSyncJob } from '../../src/jobs/index.js'
+
+function world() {
+  const scheduler = new BatchScheduler({ clock: new ManualClock() })
+  const scene = new Scene()
+  const camera = new PerspectiveCamera(60, 1, 0.1, 100)
+  const lod = new LOD()
+  lod.addLevel(new Mesh(new BoxGeometry(), new MeshBasicMaterial()), 0)
+  lod.addLevel(new Mesh(new BoxGeometry(), new MeshBasicMaterial()), 10)
+  scene.add(lod, new Mesh(new BoxGeometry(), new MeshBasicMaterial()))
+  return { scheduler, scene, camera, lod }
+}
+
+describe('installBatchJobs', () => {
+  it('installs the three jobs on the scene, wired together, with their default names and types', () => {
+    const { scheduler, scene, camera, lod } = world()
+    const jobs = installBatchJobs(scheduler, { scene, camera })
+    expect(jobs.matrices).toBeInstanceOf(MatrixSyncJob)
+    expect(jobs.culling).toBeInstanceOf(FrustumCullingJob)
+    expect(jobs.lods).toBeInstanceOf(LODJob)
+    expect(jobs.matrices?.detect).toBe('auto')
+    expect(scheduler.systems.map((s) => s.type)).toEqual([BatchType.Transform, BatchType.Visibility, BatchType.LOD])
+    expect(scene.matrixWorldAutoUpdate).toBe(false)
+    expect(lod.autoUpdate).toBe(false)
+    expect(jobs.lods?.size).toBe(1)
+    scheduler.runFrame()
+  })
+
+  it('passes each job its options, and leaves out a job given false', () => {
+    const { scheduler, scene, camera, lod } = world()
+    const jobs = installBatchJobs(scheduler, { scene, camera, matrices: { name: 'm', detect: 'manual' }, culling: false, lods: { weight: 0.1 } })
+    expect(jobs.matrices?.system.name).toBe('m')
+    expect(jobs.matrices?.detect).toBe('manual')
+    expect(jobs.culling).toBeNull()
+    expect(jobs.lods?.system.weight).toBe(0.1)
+    expect(scheduler.systems).toHaveLength(2)
+    expect(lod.autoUpdate).toBe(false)
+  })
+
+  it('dispose() disposes every job and restores the scene; safe twice', () => {
+    const { scheduler, scene, camera, lod } = world()
+    const hook = scene.onBeforeRender
+    const jobs = installBatchJobs(scheduler, { scene, camera })
+    scheduler.runFrame()
+    jobs.dispose()
+    jobs.dispose()
+    expect(scheduler.systems).toHaveLength(0)
+    expect(scene.matrixWorldAutoUpdate).toBe(true)
+    expect(lod.autoUpdate).toBe(true)
+    expect(scene.onBeforeRender).toBe(hook)
+    expect(jobs.matrices?.isDisposed).toBe(true)
+    // The scene can take a new set.
+    installBatchJobs(scheduler, { scene, camera }).dispose()
+  })
+
+  it('throws with its name on bad arguments, and a job that fails to install leaves nothing behind', () => {
+    const { scheduler, scene, camera } = world()
+    expect(() => installBatchJobs(scheduler, undefined as never)).toThrow(/^installBatchJobs: options must be an object/)
+    expect(() => installBatchJobs(scheduler, { scene: {} as never, camera })).toThrow(/^installBatchJobs: scene must be a THREE.Scene/)
+    expect(() => installBatchJobs(scheduler, { scene, camera: scene as never })).toThrow(/^installBatchJobs: camera must be a THREE.Camera/)
+    expect(() => installBatchJobs(scheduler, { scene, camera, culling: 3 as never })).toThrow(/^installBatchJobs: culling must be an options object, true or false/)
+    expect(() => installBatchJobs(scheduler, { scene, camera, lods: { weight: Number.NaN } })).toThrow(/weight/)
+    expect(scheduler.systems).toHaveLength(0)
+    expect(scene.matrixWorldAutoUpdate).toBe(true)
+  })
+})
