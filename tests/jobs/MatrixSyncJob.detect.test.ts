@@ -103,6 +103,15 @@ describe('MatrixSyncJob detect: unmarked moves', () => {
     ['rotation', (o: Object3D) => o.rotation.set(0.3, 0.2, 0.1)],
     ['quaternion', (o: Object3D) => o.quaternion.set(0, 0.6, 0, 0.8)],
     ['scale', (o: Object3D) => o.scale.set(2, 1, 3)],
+    // One component alone: every float of the snapshot is compared.
+    ['position.x', (o: Object3D) => (o.position.x = 0.5)],
+    ['position.y', (o: Object3D) => (o.position.y = 0.5)],
+    ['position.z', (o: Object3D) => (o.position.z = 0.5)],
+    ['scale.x', (o: Object3D) => (o.scale.x = 2)],
+    ['scale.y', (o: Object3D) => (o.scale.y = 2)],
+    ['scale.z', (o: Object3D) => (o.scale.z = 2)],
+    ['rotation.x', (o: Object3D) => (o.rotation.x = 0.5)],
+    ['rotation.z', (o: Object3D) => (o.rotation.z = 0.5)],
     ['lookAt', (o: Object3D) => o.lookAt(1, 2, 3)],
   ])('a change of %s gets a correct world matrix, with the subtree, within detectFrames frames', (_name, change) => {
     for (const detectFrames of [1, 2, 4, 7]) {
