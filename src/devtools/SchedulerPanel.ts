@@ -10,6 +10,7 @@ import { PanelReadouts } from './PanelReadouts.js'
 import { QueueDepthGraph } from './QueueDepthGraph.js'
 import type { ScrollingGraphOptions } from './ScrollingGraph.js'
 import { StatsPanels } from './StatsPanels.js'
+import { JobStatsView } from './JobStatsView.js'
 import { SystemControls } from './SystemControls.js'
 import { TypeControls } from './TypeControls.js'
 import { UtilizationGraph } from './UtilizationGraph.js'
@@ -25,6 +26,12 @@ export interface SchedulerPanelOptions {
   gui?: GUI
   /** A render loop whose `timings` (frame, update, jobs, render ms) to show, e.g. `RenderLoop`. */
   loop?: LoopTimingsSource
+  /**
+   * Jobs whose `stats` to show in a "Jobs" folder, by name: what
+   * `installBatchJobs` returns, or `{ matrices, culling }`. The matrix job's
+   * `detected` row counts moves it found without `markDirty`.
+   */
+  jobs?: object
   /** Show stats.js panels (FPS, MS, budget %, queue depth). @default true */
   stats?: boolean
   /** Title of the GUI or folder. @default 'Batch scheduler' */
@@ -131,6 +138,8 @@ export class SchedulerPanel {
   readonly readouts: PanelReadouts
   /** The per-system rows. */
   readonly systems: SystemControls
+  /** The jobs' stats table (the `jobs` option), or null. */
+  readonly jobStats: JobStatsView | null = null
   /** The controllers. */
   readonly controllers: PanelControllers
   /** The stats.js panels, or null when off (`stats: false`, or no canvas 2D context). */
@@ -164,6 +173,7 @@ export class SchedulerPanel {
       graphColumns = 240,
       graphHeight = 56,
       graphInterval = 2,
+      jobs,
       width = 300,
       maxBudgetMs = 16,
     }: SchedulerPanelOptions = {},
@@ -192,6 +202,9 @@ export class SchedulerPanel {
     }
     if (typeof maxBudgetMs !== 'number' || !Number.isFinite(maxBudgetMs) || maxBudgetMs <= 0.1) {
       throw new RangeError(`${api}: maxBudgetMs must be a finite number > 0.1, got ${describe(maxBudgetMs)}`)
+    }
+    if (jobs !== undefined && jobs !== null && typeof jobs !== 'object') {
+      throw new TypeError(`${api}: jobs must be an object of jobs by name, got ${describe(jobs)}`)
     }
     this.scheduler = scheduler
     this.refreshMs = refreshMs
@@ -278,6 +291,17 @@ export class SchedulerPanel {
     // Per system.
     this.systems = new SystemControls(folder.addFolder('Systems'), scheduler)
 
+    // Per job: the built-in jobs' own numbers.
+    if (jobs !== undefined && jobs !== null) {
+      const view = new JobStatsView(jobs)
+      const jobsFolder = folder.addFolder('Jobs')
+      const holder = document.createElement('div')
+      holder.className = 'tbs-devtools'
+      holder.appendChild(view.domElement)
+      jobsFolder.$children.appendChild(holder)
+      this.jobStats = view
+    }
+
     // stats.js.
     let statsPanels: StatsPanels | null = null
     if (stats) {
@@ -320,6 +344,7 @@ export class SchedulerPanel {
     const { queueDepth, deferrals, utilization } = this.graphs
     this.systems.sync()
     this.systems.refresh()
+    this.jobStats?.refresh()
     const c = this.controllers
     updateIfChanged(c.budget)
     updateIfChanged(c.paused)

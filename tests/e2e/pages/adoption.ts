@@ -348,7 +348,7 @@ const loop = new RenderLoop(renderer, scheduler, {
 })
 // `jobs=0`: RenderLoop alone (plain three.js underneath), to compare pictures by eye.
 const jobs = query.get('jobs') === '0' ? null : installBatchJobs(scheduler, detect === 'auto' ? { scene, camera } : { scene, camera, matrices: { detect } })
-new SchedulerPanel(scheduler, { loop, gui: new GUI({ title: `adoption: ${example}` }) })
+new SchedulerPanel(scheduler, { loop, gui: new GUI({ title: `adoption: ${example}` }), ...(jobs !== null ? { jobs } : {}) })
 loop.start()
 report.ready = true
 ;(window as unknown as { __jobs: unknown }).__jobs = { jobs, scheduler, loop }
