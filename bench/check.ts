@@ -7,6 +7,7 @@
  */
 import type { AllocationResult } from './allocation.js'
 import type { BudgetResult } from './budget.js'
+import type { DetectRow } from './detect.js'
 import type { OverheadResult } from './overhead.js'
 import { fmt, table } from './lib.js'
 
@@ -17,6 +18,7 @@ export interface BenchResults {
   overhead?: OverheadResult[]
   budget?: BudgetResult[]
   allocation?: AllocationResult[]
+  detect?: DetectRow[]
 }
 
 export interface CheckOutcome {
@@ -49,6 +51,12 @@ function scenario(r: Required<BenchResults>, name: string): BudgetResult {
   return s
 }
 
+function detectRow(r: Required<BenchResults>, n: number, scene: DetectRow['scene'], mode: DetectRow['mode']): DetectRow {
+  const row = r.detect.find((d) => d.n === n && d.scene === scene && d.mode === mode)
+  if (!row) throw new Error(`bench/check: no detect row for ${n}, ${scene}, ${mode}`)
+  return row
+}
+
 function workload(r: Required<BenchResults>, name: string): AllocationResult {
   const w = r.allocation.find((a) => a.workload === name)
   if (!w) throw new Error(`bench/check: no allocation workload "${name}"`)
@@ -70,6 +78,27 @@ function frontTypesP99OverBound(s: BudgetResult): number {
 }
 
 export const CHECKS: Check[] = [
+  {
+    name: "detect, 10k, 1 % unmarked movers, 'auto': jobs p99 ÷ budget",
+    section: 'detect',
+    value: (r) => detectRow(r, 10_000, 'movers', 'auto, no marks').jobs.p99 / 2.5,
+    atMost: 1.2,
+    target: '≤ 1.2 (budget + 0.5 ms)',
+  },
+  {
+    name: "detect, 10k, 1 % unmarked movers, 'auto': frames a mover was stale after it was first found",
+    section: 'detect',
+    value: (r) => detectRow(r, 10_000, 'movers', 'auto, no marks').staleFrames,
+    atMost: 0,
+    target: '0',
+  },
+  {
+    name: "detect, 10k, 1 % unmarked movers, 'auto': frames from the first move to every mover current",
+    section: 'detect',
+    value: (r) => detectRow(r, 10_000, 'movers', 'auto, no marks').firstMoveFrames,
+    atMost: 4,
+    target: '≤ detectFrames (4)',
+  },
   {
     name: 'overhead, 1M jobs at once: React scheduler ns/job ÷ ours',
     section: 'overhead',

@@ -19,9 +19,10 @@ import type { AllocationResult } from './allocation.js'
 import type { BudgetResult } from './budget.js'
 import { type BenchResults, checksTable, runChecks } from './check.js'
 import type { OverheadResult } from './overhead.js'
+import type { DetectRow } from './detect.js'
 import type { ScalingRow } from './scaling.js'
 
-const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling'] as const
+const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling', 'detect'] as const
 type Section = (typeof SECTIONS)[number]
 
 const args = process.argv.slice(2)
@@ -39,6 +40,8 @@ async function runSection(section: Section): Promise<unknown> {
       return (await import('./allocation.js')).runAllocation(quick ? 2_000 : undefined)
     case 'scaling':
       return (await import('./scaling.js')).runScaling(quick ? [1_000, 10_000] : undefined, quick ? 100 : 300)
+    case 'detect':
+      return (await import('./detect.js')).runDetect(quick ? [10_000] : undefined, quick ? 100 : 300)
   }
 }
 
@@ -97,6 +100,10 @@ async function main(): Promise<void> {
       results.allocation = data as AllocationResult[]
       console.log('\n## 3. Allocation in steady state\n')
       console.log((await import('./allocation.js')).allocationTable(results.allocation))
+    } else if (section === 'detect') {
+      results.detect = data as DetectRow[]
+      console.log('\n## 5. Detect: unmarked moves found by the matrix job (detect: \'auto\') vs marked moves vs plain three.js\n')
+      console.log((await import('./detect.js')).detectTable(results.detect))
     } else {
       const scaling = data as ScalingRow[]
       results.scaling = scaling

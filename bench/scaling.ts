@@ -84,7 +84,7 @@ const BIG_BUDGET_MS = 6
 const _frustum = new Frustum()
 const _projection = new Matrix4()
 
-interface World {
+export interface World {
   scene: Scene
   meshes: Mesh[]
   /** What moves: the 1 % picked once (LODs move as a whole, never one of their levels). */
@@ -93,7 +93,7 @@ interface World {
   extent: number
 }
 
-function buildWorld(n: number, random: Random, traffic = false): World {
+export function buildWorld(n: number, random: Random, traffic = false): World {
   const scene = new Scene()
   const geometry = new BoxGeometry(1, 1, 1)
   const material = new MeshBasicMaterial()
@@ -146,7 +146,7 @@ function buildWorld(n: number, random: Random, traffic = false): World {
   return { scene, meshes, movers: [...movers], camera, extent }
 }
 
-function moveCamera(world: World, frame: number): void {
+export function moveCamera(world: World, frame: number): void {
   const { camera, extent } = world
   const a = frame * 0.01
   camera.position.set(Math.cos(a) * extent * 0.3, 30 + 10 * Math.sin(a * 3), Math.sin(a) * extent * 0.3)
@@ -155,7 +155,7 @@ function moveCamera(world: World, frame: number): void {
 }
 
 /** The renderer's CPU work before drawing: what `WebGLRenderer.render` does in `projectObject`. */
-function renderWalk(scene: Scene, camera: PerspectiveCamera): number {
+export function renderWalk(scene: Scene, camera: PerspectiveCamera): number {
   if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
   if (camera.parent === null && camera.matrixWorldAutoUpdate) camera.updateMatrixWorld()
   // three calls this here, after the camera update and before culling; the culling job's
@@ -196,7 +196,7 @@ function moveSome(world: World, random: Random, motion: Motion, onMoved: ((o: Ob
   }
 }
 
-const summary = (values: number[]): { p50: number; p99: number; max: number } => {
+export const summary = (values: number[]): { p50: number; p99: number; max: number } => {
   const sorted = [...values].sort((a, b) => a - b)
   return { p50: percentileOf(sorted, 50), p99: percentileOf(sorted, 99), max: sorted[sorted.length - 1] ?? NaN }
 }
@@ -225,7 +225,8 @@ function runScheduled(n: number, frames: number, warmup: number, setup: Setup): 
   const world = buildWorld(n, random, traffic)
   const scheduler = new BatchScheduler({ budgetMs })
   const lag = strict ? { maxLagFrames: Infinity } : {}
-  const matrices = new MatrixSyncJob(scheduler, world.scene, { watchHierarchy: false, ...lag })
+  // Every move is marked here: the scan for unmarked moves ('auto') is measured by the detect section.
+  const matrices = new MatrixSyncJob(scheduler, world.scene, { watchHierarchy: false, detect: 'manual', ...lag })
   const culling = new FrustumCullingJob(scheduler, world.camera, world.scene)
   const lods = new LODJob(scheduler, world.camera, { root: world.scene, ...lag })
   // The app marks what it moves for the matrix job only: the culling job learns of
@@ -315,7 +316,7 @@ function runScheduled(n: number, frames: number, warmup: number, setup: Setup): 
 }
 
 /** Collects garbage between warm-up and measurement when the bench runs with `--expose-gc` (it does), so one run's leftovers do not pause the next. */
-function collect(): void {
+export function collect(): void {
   ;(globalThis as { gc?: () => void }).gc?.()
 }
 
@@ -366,7 +367,7 @@ export function scalingTable(rows: ScalingRow[]): string {
     'sweep cannot finish in time; "no staleness bound" (maxLagFrames: Infinity) keeps the budget and lets the sweeps run long.',
     '1 % of the objects move every frame (the same ones, each in its block); "movers grouped apart": the same in a group of',
     'their own; "scatter": a different random 1 % each frame, a stress case.',
-    'Moves are marked with MatrixSyncJob.markDirty only; the culling job reads an object again only when its world matrix',
+    'Moves are marked with MatrixSyncJob.markDirty only (detect: \'manual\'; see the detect section for unmarked moves); the culling job reads an object again only when its world matrix',
     'changed (the matrix job\'s change stamps), its decision changes, or once every 8 sweeps. "—": no lap completed.',
   )
   return lines.join('\n')
