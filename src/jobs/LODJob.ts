@@ -4,7 +4,8 @@ import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
-import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
+import type { MatrixSyncJob } from './MatrixSyncJob.js'
+import { checkChangesOption, liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 
 /** Options of {@link LODJob}. */
 export interface LODJobOptions {
@@ -150,7 +151,7 @@ export class LODJob {
   private ids = new Int32Array(0)
   private banded = new Uint8Array(0)
   /** The linked matrix job; undefined: the root Scene's, looked up at each run. */
-  private readonly matrices: MatrixSyncJob | null | undefined
+  private readonly matrices: WorldMatrixChanges | null | undefined
   private readonly rootScene: Scene | null
   private skippedLast = 0
   private readonly skip: boolean
@@ -175,6 +176,10 @@ export class LODJob {
   private lapClean = false
   /** A clean lap finished and the camera has not moved since: runs do nothing. */
   private resting = false
+  /** The matrix job whose writes wake a resting job (a managed LOD moved), or null. */
+  private writeSource: WorldMatrixChanges | null = null
+  /** A managed LOD's world matrix was written while the job rested. */
+  private lodWritten = false
 
   /**
    * Installs the job: registers a sliced {@link BatchType.LOD} system and,
@@ -197,7 +202,7 @@ export class LODJob {
     this.chunkSize = checkInteger(api, 'chunkSize', chunkSize, 1)
     this.maxLag = maxLagFrames === Infinity ? Infinity : checkInteger(api, 'maxLagFrames', maxLagFrames, 1)
     if (root !== undefined) checkObject(api, 'root', root)
-    checkMatricesOption(api, matrices)
+    checkChangesOption(api, matrices)
     this.matrices = matrices
     this.skip = checkBoolean(api, 'skipUnchanged', skipUnchanged, true)
     this.rootScene = root !== undefined && (root as Scene).isScene === true ? (root as Scene) : null
@@ -232,9 +237,10 @@ export class LODJob {
 
   /**
    * Starts a new lap even if the camera is still, in which every LOD's
-   * update runs in full: call it after moving LODs themselves (the job
-   * watches only the camera's position and zoom to rest) or changing their
-   * levels.
+   * update runs in full: call it after changing LODs' levels, or after
+   * moving LODs when the scene has no MatrixSyncJob (with one, a LOD whose
+   * world matrix it writes, marked or found moving, wakes the job by itself;
+   * without, the job watches only the camera's position and zoom to rest).
    */
   invalidate(): void {
     this.resting = false
@@ -355,6 +361,7 @@ export class LODJob {
     if (this.disposed) return
     this.disposed = true
     this.system.remove()
+    this.listen()
     const lods = this.lods
     for (let i = 0; i < lods.length; i++) {
       const lod = lods[i]
@@ -388,13 +395,15 @@ export class LODJob {
     const frame = this.scheduler.frame
     const camera = this.cam
     readPose(camera, this.pose)
+    this.listen()
     if (this.resting) {
-      if (samePose(this.pose, this.lapPose)) {
+      if (samePose(this.pose, this.lapPose) && !this.lodWritten) {
         this.updatedLast = 0
         return false
       }
       this.resting = false
       this.lapClean = false
+      this.lodWritten = false
       // Every level was right for the camera of the previous frame: the staleness
       // clock restarts there (not here: that would let the lap end one frame late).
       this.lastFrame.fill(frame - 1)
@@ -460,9 +469,22 @@ export class LODJob {
     return more
   }
 
+  /** Follows the live matrix job's writes: a managed LOD moved (marked or found) wakes a resting job. */
+  private listen(): void {
+    const source = this.disposed ? null : liveChanges(this.matrices, this.rootScene)
+    if (source === this.writeSource) return
+    this.writeSource?.removeWriteListener(this.onWrite)
+    source?.addWriteListener(this.onWrite)
+    this.writeSource = source
+  }
+
+  private readonly onWrite = (object: Object3D): void => {
+    if (this.resting && (object as LOD).isLOD === true && this.index.has(object as LOD)) this.lodWritten = true
+  }
+
   /** The linked matrix job's change stamps, or null (no live matrix job: read LOD positions). */
   private stampsNow(): Float64Array | null {
-    const m = liveMatrixJob(this.matrices, this.rootScene)
+    const m = liveChanges(this.matrices, this.rootScene)
     if (m === null) return null
     this.tick = m.changeTick
     return m.changeStamps

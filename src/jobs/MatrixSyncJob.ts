@@ -7,6 +7,13 @@ import { checkObject } from './utils/checkThree.js'
 import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
 import { baseUpdateMatrixWorld, ChangeDetector } from './matrices/ChangeDetector.js'
 import { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
+import {
+  checkChangesOption,
+  liveChanges,
+  registerChanges,
+  unregisterChanges,
+  type WorldMatrixChanges,
+} from './matrices/WorldMatrixChanges.js'
 
 /** Options of {@link MatrixSyncJob}. */
 export interface MatrixSyncJobOptions {
@@ -74,8 +81,6 @@ export interface MatrixSyncJobOptions {
 }
 
 const _baseUpdateMatrixWorld = baseUpdateMatrixWorld
-/** Scenes that have a live job: two jobs on one scene would restore each other's flag wrongly. */
-const _scenes = new WeakMap<Scene, MatrixSyncJob>()
 /** A deadline that never expires, for {@link MatrixSyncJob.flush}. */
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
 
@@ -155,7 +160,7 @@ const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => fal
  * sync.dispose()              // restores scene.matrixWorldAutoUpdate
  * ```
  */
-export class MatrixSyncJob {
+export class MatrixSyncJob implements WorldMatrixChanges {
   /** The scene whose world matrices the job keeps. */
   readonly scene: Scene
   /** The scheduler system running the job (tune `weight`, toggle `enabled`; while disabled, world matrices freeze). */
@@ -244,12 +249,13 @@ export class MatrixSyncJob {
     }
     this.detectFrames = checkInteger(api, 'detectFrames', detectFrames, 1)
     this.detector = detect === 'auto' ? new ChangeDetector() : null
-    if (_scenes.has(scene)) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
+    // Two jobs on one scene would restore each other's flag wrongly.
+    if (liveChanges(undefined, scene) !== null) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
 
     this.scheduler = scheduler
     this.scene = scene
     this.system = scheduler.addSystem(BatchType.Transform, this.run, { sliced: true, name: label, weight: w })
-    _scenes.set(scene, this)
+    registerChanges(scene, this)
     this.savedAutoUpdate = scene.matrixWorldAutoUpdate
     scene.matrixWorldAutoUpdate = false
     scene.updateMatrixWorld()
@@ -301,8 +307,7 @@ export class MatrixSyncJob {
    * another job whether an object's world matrix changed since it last read
    * it: read the tick when you read the matrix; the matrix changed since iff
    * `changeStamps[object.id]` is greater. Used by `FrustumCullingJob`'s
-   * `matrices` option.
-   * @internal
+   * and `LODJob`'s `matrices` option (see {@link WorldMatrixChanges}).
    */
   get changeTick(): number {
     return this.tick
@@ -313,7 +318,6 @@ export class MatrixSyncJob {
    * last wrote the object's world matrix, or added or removed one of its
    * children (0: never; ids past the end: never). The array is replaced when
    * it grows: read it again after the job ran.
-   * @internal
    */
   get changeStamps(): Float64Array {
     return this.stamps
@@ -326,7 +330,6 @@ export class MatrixSyncJob {
    * changed since iff neither `changeStamps[root.id]` nor this exceeds T.
    * Kept for the cost of one look at the parent per stamped object. The array
    * is replaced when it grows: read it again after the job ran.
-   * @internal
    */
   get subtreeStamps(): Float64Array {
     return this.below
@@ -335,16 +338,15 @@ export class MatrixSyncJob {
   /**
    * Calls `listener(object)` right after the job writes an object's world
    * matrix (while the object is still in the CPU's caches), for every object
-   * it updates. For the built-in jobs that keep data derived from world
+   * it updates, marked or found. For jobs that keep data derived from world
    * matrices (`FrustumCullingJob` re-tests a moved object at once). Adding
    * one twice does nothing.
-   * @internal
    */
   addWriteListener(listener: (object: Object3D) => void): void {
     if (!this.writeListeners.includes(listener)) this.writeListeners = [...this.writeListeners, listener]
   }
 
-  /** Stops a listener of {@link MatrixSyncJob.addWriteListener}. @internal */
+  /** Stops a listener of {@link MatrixSyncJob.addWriteListener}. */
   removeWriteListener(listener: (object: Object3D) => void): void {
     this.writeListeners = this.writeListeners.filter((l) => l !== listener)
   }
@@ -409,7 +411,7 @@ export class MatrixSyncJob {
     this.system.remove()
     this.scene.matrixWorldAutoUpdate = this.savedAutoUpdate
     if (this.watchHierarchy) this.scene.traverse(this.detachVisitor)
-    _scenes.delete(this.scene)
+    unregisterChanges(this.scene, this)
     this.queue.clear()
     this.stack = []
     this.stackLen = 0
@@ -836,26 +838,15 @@ export class MatrixSyncJob {
 
 /**
  * The matrix job a `matrices` option of the culling and LOD jobs stands for
- * now: the one given, or (option left out) `scene`'s live MatrixSyncJob;
- * null when there is none or it was disposed.
+ * now (see {@link liveChanges}).
  * @internal
  */
 export function liveMatrixJob(option: MatrixSyncJob | null | undefined, scene: Scene | null): MatrixSyncJob | null {
-  const job = option === undefined ? (scene !== null ? _scenes.get(scene) : undefined) : option
-  return job === undefined || job === null || job.isDisposed ? null : job
+  return liveChanges(option, scene) as MatrixSyncJob | null
 }
 
-/**
- * Checks a `matrices` option: a MatrixSyncJob, null or left out.
- * @throws TypeError naming `api` otherwise.
- * @internal
- */
-export function checkMatricesOption(api: string, value: unknown): void {
-  if (value === undefined || value === null) return
-  if (typeof value !== 'object' || !((value as { changeStamps?: unknown }).changeStamps instanceof Float64Array)) {
-    throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(value)}`)
-  }
-}
+/** @internal */
+export const checkMatricesOption = checkChangesOption
 
 /** Whether `ancestor` is `object` or above it. */
 function isAncestor(ancestor: Object3D, object: Object3D): boolean {

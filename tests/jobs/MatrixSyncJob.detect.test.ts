@@ -534,3 +534,31 @@ describe('MatrixSyncJob detect: property', () => {
     )
   })
 })
+
+describe('MatrixSyncJob detect: what the LOD job sees', () => {
+  it('a LOD moved (unmarked) while the camera is still wakes a resting LODJob, which picks its new level', async () => {
+    const { LOD, BoxGeometry: Box } = await import('three')
+    const { LODJob } = await import('../../src/jobs/LODJob.js')
+    const { scheduler, scene, make } = setup({ detectFrames: 2 })
+    const camera = new PerspectiveCamera()
+    camera.updateMatrixWorld()
+    const lod = new LOD()
+    const near = new Mesh(new Box())
+    const far = new Mesh(new Box())
+    lod.addLevel(near, 0)
+    lod.addLevel(far, 50)
+    lod.position.z = -100
+    scene.add(lod)
+    make()
+    const lods = new LODJob(scheduler, camera, { root: scene })
+    for (let f = 0; f < 5; f++) scheduler.runFrame()
+    expect(lods.isResting).toBe(true)
+    expect(lod.getCurrentLevel()).toBe(1)
+    lod.position.z = -10
+    for (let f = 0; f < 4; f++) scheduler.runFrame()
+    expect(lod.getCurrentLevel()).toBe(0)
+    expect(near.visible).toBe(true)
+    expect(far.visible).toBe(false)
+    lods.dispose()
+  })
+})
