@@ -1,7 +1,8 @@
 // Same picture either way: with the camera and cars held still (autoplay=0),
 // once the sweeps have caught up, a frame with the scheduler on must look the
 // same as the plain three.js frame (same objects drawn, same LOD levels, same
-// transforms). Compares the two screenshots' pixels; saves both.
+// transforms), also after half the cars were moved without a mark.
+// Compares the two screenshots' pixels; saves both.
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { colourCount, comparePngs, guiSet, openPage, sceneShot, waitFrames } from './lib.mjs'
@@ -19,6 +20,25 @@ export default async function samePictureTest({ browser, demoUrl, artifactsDir }
     }))
     console.log(`     scheduler on, settled: ${JSON.stringify(state)}`)
     assert.ok(state.hidden > 0, 'the culling job hides what is out of view')
+    // Unmarked movers: the page moves every other car the way apps do (position and
+    // rotation written, no markDirty); the matrix job must find them (detect: 'auto').
+    const moved = await page.evaluate(() => {
+      const cars = window.demo.city.cars.meshes
+      let n = 0
+      for (let i = 0; i < cars.length; i += 2) {
+        cars[i].position.x += 4
+        cars[i].position.z -= 3
+        cars[i].rotation.y += 0.7
+        n++
+      }
+      return n
+    })
+    // detectFrames (4) to find them, then a full culling sweep and LOD lap with them in place.
+    await waitFrames(page, 40)
+    await page.waitForFunction(() => window.demo.mode.settled(), null, { timeout: 60_000, polling: 200 })
+    const detected = await page.evaluate(() => window.demo.mode.matrices.stats.detectedTotal)
+    console.log(`     moved ${moved} cars without marks; the matrix job found ${detected} moves`)
+    assert.ok(detected >= moved, 'every unmarked move was found')
     const on = await sceneShot(page, path.join(artifactsDir, 'picture-on.png'))
 
     await guiSet(page, 'scheduler on')
