@@ -20,13 +20,17 @@ const HINTS: Record<string, string> = {
 export class JobStatsView {
   /** The table. */
   readonly domElement: HTMLTableElement
-  private readonly rows: { job: JobStatsSource; key: string; cell: HTMLTableCellElement; last: number }[] = []
+  private readonly rows: { name: string; key: string; cell: HTMLTableCellElement; last: number }[] = []
+  private readonly jobs: Record<string, unknown>
 
   /**
    * @param jobs a record of jobs by name (e.g. what `installBatchJobs` returns); entries
-   *   without a `stats` object (null, functions) are skipped.
+   *   without a `stats` object (null, functions) are skipped. Entries are read again at each
+   *   refresh, so a getter may hand over another job of the same kind later (a row shows '—'
+   *   while its entry is null).
    */
   constructor(jobs: object) {
+    this.jobs = jobs as Record<string, unknown>
     const table = document.createElement('table')
     table.className = 'tbs-readouts tbs-job-stats'
     for (const [name, job] of Object.entries(jobs)) {
@@ -48,7 +52,7 @@ export class JobStatsView {
         if (hint !== undefined) label.title = hint
         const cell = row.insertCell()
         cell.style.textAlign = 'right'
-        this.rows.push({ job: source, key, cell, last: Number.NaN })
+        this.rows.push({ name, key, cell, last: Number.NaN })
       }
     }
     this.domElement = table
@@ -58,8 +62,14 @@ export class JobStatsView {
   /** Rewrites the values that changed since the last refresh. */
   refresh(): void {
     for (const row of this.rows) {
-      const value = (row.job.stats as Record<string, unknown>)[row.key]
-      if (typeof value !== 'number' || Object.is(value, row.last)) continue
+      const job = this.jobs[row.name] as { stats?: Record<string, unknown> } | null | undefined
+      const value = job?.stats?.[row.key]
+      if (typeof value !== 'number') {
+        if (row.cell.textContent !== '—') row.cell.textContent = '—'
+        row.last = Number.NaN
+        continue
+      }
+      if (Object.is(value, row.last)) continue
       row.last = value
       row.cell.textContent = Number.isInteger(value) ? String(value) : value.toFixed(2)
     }

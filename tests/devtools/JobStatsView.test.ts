@@ -30,6 +30,22 @@ describe('SchedulerPanel jobs option', () => {
     panel.dispose()
   })
 
+  it('reads entries again at each refresh: a getter may hand over another job, or none for a while', () => {
+    const { scheduler, clock } = setup()
+    let current: { stats: { detected: number } } | null = { stats: { detected: 1 } }
+    const panel = new SchedulerPanel(scheduler, { stats: false, jobs: { get matrices() { return current } } })
+    expect(cells(panel)).toEqual([['matrices'], ['detected', '1']])
+    current = null
+    clock.advance(1000)
+    scheduler.runFrame()
+    expect(cells(panel)).toEqual([['matrices'], ['detected', '—']])
+    current = { stats: { detected: 5 } }
+    clock.advance(1000)
+    scheduler.runFrame()
+    expect(cells(panel)).toEqual([['matrices'], ['detected', '5']])
+    panel.dispose()
+  })
+
   it('has no jobs table without the option, and rejects a jobs option that is not an object', () => {
     const { scheduler } = setup()
     const panel = new SchedulerPanel(scheduler, { stats: false })
