@@ -572,23 +572,15 @@ export class MatrixSyncJob implements WorldMatrixChanges {
    */
   private resync(): void {
     const d = this.detector as ChangeDetector
-    const list = this.resyncList
-    list.length = 0
-    d.forEach(this.collectVisitor)
-    for (let i = 0; i < list.length; i++) {
-      const object = list[i] as Object3D
-      let root = object
-      while (root.parent !== null) root = root.parent
-      if (root !== this.scene) d.remove(object)
-    }
-    list.length = 0
+    d.retain(this.inScene)
     this.scene.traverse(this.resyncVisitor)
     this.sceneNodes = d.count
   }
 
-  private readonly resyncList: Object3D[] = []
-  private readonly collectVisitor = (object: Object3D): void => {
-    this.resyncList.push(object)
+  private readonly inScene = (object: Object3D): boolean => {
+    let root = object
+    while (root.parent !== null) root = root.parent
+    return root === this.scene
   }
   private readonly resyncVisitor = (object: Object3D): void => {
     const d = this.detector as ChangeDetector

@@ -209,9 +209,14 @@ export class ChangeDetector {
     return this.cursor
   }
 
-  /** Calls `visit` on every watched object (for a full check, or a resync). */
-  forEach(visit: (object: Object3D) => void): void {
-    for (let i = 0; i < this.count; i++) visit(this.objects[i] as Object3D)
+  /** Stops watching every object for which `keep` returns false (allocates nothing). */
+  retain(keep: (object: Object3D) => boolean): void {
+    // Backwards: a removal moves an already visited slot into the hole.
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (i >= this.count) continue
+      const object = this.objects[i] as Object3D
+      if (!keep(object)) this.remove(object)
+    }
   }
 
   /** Forgets everything. */
