@@ -4,6 +4,7 @@ import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
+import { LODJobStats } from './lod/LODJobStats.js'
 import type { MatrixSyncJob } from './MatrixSyncJob.js'
 import { checkChangesOption, liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 
@@ -180,6 +181,7 @@ export class LODJob {
   private writeSource: WorldMatrixChanges | null = null
   /** A managed LOD's world matrix was written while the job rested. */
   private lodWritten = false
+  private readonly statsObject = new LODJobStats()
 
   /**
    * Installs the job: registers a sliced {@link BatchType.LOD} system and,
@@ -275,6 +277,18 @@ export class LODJob {
   /** Round-robin laps completed: after a lap with a still camera, every LOD shows the level `update` picks. */
   get laps(): number {
     return this.lapCount
+  }
+
+  /** Live numbers of the job, updated in place (reading them allocates nothing). */
+  get stats(): LODJobStats {
+    const stats = this.statsObject
+    stats.managed = this.index.size
+    stats.updated = this.updatedLast
+    stats.skipped = this.skippedLast
+    stats.updatedTotal = this.updatedTotal
+    stats.laps = this.lapCount
+    stats.resting = this.resting ? 1 : 0
+    return stats
   }
 
   /** True once {@link LODJob.dispose} was called. */

@@ -67,3 +67,25 @@ describe('installBatchJobs', () => {
     expect(scene.matrixWorldAutoUpdate).toBe(true)
   })
 })
+
+describe('one shape for the jobs', () => {
+  it('each job has a stats object of numbers, isDisposed, and dispose() twice', () => {
+    const { scheduler, scene, camera } = world()
+    const jobs = installBatchJobs(scheduler, { scene, camera })
+    for (let f = 0; f < 3; f++) scheduler.runFrame()
+    for (const job of [jobs.matrices, jobs.culling, jobs.lods]) {
+      expect(job).not.toBeNull()
+      const j = job as NonNullable<typeof job>
+      expect(typeof j.stats).toBe('object')
+      expect(Object.values(j.stats).every((v) => typeof v === 'number')).toBe(true)
+      expect(j.isDisposed).toBe(false)
+    }
+    expect(jobs.lods?.stats.managed).toBe(1)
+    expect(jobs.lods?.stats.updatedTotal).toBeGreaterThan(0)
+    jobs.dispose()
+    for (const job of [jobs.matrices, jobs.culling, jobs.lods]) {
+      expect(job?.isDisposed).toBe(true)
+      expect(() => job?.dispose()).not.toThrow()
+    }
+  })
+})
