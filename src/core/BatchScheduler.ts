@@ -4,13 +4,15 @@ import { type Clock, performanceClock } from './Clock.js'
 import { CostModel, MAX_LEARNED_NAMES } from './CostModel.js'
 import { CANCELLED, JobPool, QUEUED, RUNNING, SKIP, SLICED, SYSTEM } from './JobPool.js'
 import { RingQueue } from './RingQueue.js'
+import { CHEAP_MS, CheapGroup } from './CheapGroup.js'
+import { ProblemReporter } from './ProblemReporter.js'
+import { type SystemHost, SystemRecord } from './SystemRecord.js'
 import type {
   BatchSchedulerOptions,
   Deadline,
   EnqueueOptions,
   FrameListener,
   JobFn,
-  JobInfo,
   MaxDeferFrames,
   SchedulerDiagnostics,
   SystemHandle,
@@ -27,18 +29,8 @@ import {
   describe,
 } from './validate.js'
 
-/**
- * A job whose learned cost is below this (ms) is "cheap": runs of cheap jobs
- * share one clock read per {@link CHEAP_GROUP} jobs instead of one each, the
- * group's measured time split among them in proportion to their predictions.
- * Reading the clock costs ~40–60 ns in Node and ~280 ns in a browser, more
- * than such a job; the extra overrun this allows is at most
- * `CHEAP_GROUP × CHEAP_MS` (16 µs).
- */
-export const CHEAP_MS = 0.002
-
-/** Most cheap jobs run between two clock reads. */
-export const CHEAP_GROUP = 8
+/** Re-exported where they were defined before; see CheapGroup.ts. */
+export { CHEAP_GROUP, CHEAP_MS } from './CheapGroup.js'
 
 /**
  * A queue is compacted (its cancelled and skipped entries dropped, their slots
@@ -48,9 +40,6 @@ export const CHEAP_GROUP = 8
  * grow the queue and the job pool without bound.
  */
 const COMPACT_MIN = 64
-
-/** Most distinct job names whose problems are printed once each (see `reportOnce`); later ones are counted, not printed. */
-const MAX_REPORTED = 256
 
 /** Weight of a job or system that gives none: 10 % of the budget. */
 export const DEFAULT_WEIGHT = 0.1
@@ -92,7 +81,7 @@ export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
  * }
  * ```
  */
-export class BatchScheduler {
+export class BatchScheduler implements SystemHost {
   /** The clock all time is read from. */
   readonly clock: Clock
   /** Everything counted since the start; reading it allocates nothing. */
@@ -116,9 +105,8 @@ export class BatchScheduler {
   /** The system owning each pool slot, or null for one-shot jobs. */
   private readonly systemBySlot: (SystemRecord | null)[] = []
   private listeners: FrameListener[] = []
-  private readonly onError: ((error: unknown, job: JobInfo) => void) | undefined
   private readonly maxQueueLength: number
-  private readonly reported = new Set<string>()
+  private readonly problems: ProblemReporter
   private readonly deadline: Deadline
 
   private frameNumber = 0
@@ -133,12 +121,8 @@ export class BatchScheduler {
   private usedNow = 0
   /** Ms the job being admitted may use (see computeAllowance). */
   private allowed = 0
-  /** Predicted ms of the cheap jobs run since the last clock read (`lastNow`). */
-  private pendingMs = 0
-  private groupCount = 0
-  private readonly groupCost = new Int32Array(CHEAP_GROUP)
-  private readonly groupType = new Uint8Array(CHEAP_GROUP)
-  private readonly groupPredicted = new Float64Array(CHEAP_GROUP)
+  /** The cheap jobs run since the last clock read (`lastNow`); see {@link CHEAP_MS}. */
+  private readonly group = new CheapGroup()
   /** Memo of the last function enqueued without a name, to skip reading `fn.name` and the name map. */
   /** Per type, the last function enqueued without a name (and its label and cost entry): skips `fn.name` and the name map. */
   private readonly memoFn: (JobFn | null)[] = [null, null, null, null, null]
@@ -181,7 +165,7 @@ export class BatchScheduler {
     }
     this.clock = clock
     if (onError !== undefined) checkFunction(api, 'onError', onError)
-    this.onError = onError
+    this.problems = new ProblemReporter(onError)
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
     this.minSlice = checkMinSlice(api, minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
@@ -307,7 +291,7 @@ export class BatchScheduler {
     d.frameListeners = this.listeners.length
     d.costEntries = this.costs.used
     d.learnedNames = this.costs.names
-    d.reportedKeys = this.reported.size
+    d.reportedKeys = this.problems.size
     return d
   }
 
@@ -507,13 +491,13 @@ export class BatchScheduler {
     for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
       if (!this.typeEnabled[t]) continue
       for (;;) {
-        if (this.lastNow + this.pendingMs - t0 >= this.budget) break
+        if (this.lastNow + this.group.pendingMs - t0 >= this.budget) break
         const slot = this.liveHead(t)
         if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !this.fits(slot)) break
         this.runHead(t, slot, false)
         if (this.disposed) break
       }
-      if (this.lastNow + this.pendingMs - t0 >= this.budget) break
+      if (this.lastNow + this.group.pendingMs - t0 >= this.budget) break
     }
 
     this.flushGroup()
@@ -742,7 +726,7 @@ export class BatchScheduler {
   private learnedEntry(name: string): number {
     const entry = this.costs.entryFor(name)
     if (entry < 0) {
-      this.reportOnce(
+      this.problems.once(
         'names',
         `BatchScheduler.enqueue: more than ${MAX_LEARNED_NAMES} distinct job names; jobs with new names are not learned (predicted from their weight). Give jobs of one kind one name.`,
       )
@@ -790,7 +774,7 @@ export class BatchScheduler {
 
   /** Ms the job may use now: the frame's budget left, capped by its type's share. */
   private computeAllowance(type: number): void {
-    const left = this.budget - (this.lastNow + this.pendingMs - this.frameStart)
+    const left = this.budget - (this.lastNow + this.group.pendingMs - this.frameStart)
     const share = this.typeShare[type] as number
     if (share >= 1) {
       this.allowed = left
@@ -843,7 +827,7 @@ export class BatchScheduler {
 
     const fn = pool.fn[slot] as JobFn
     pool.flags[slot] = flags | RUNNING
-    const start = this.lastNow + this.pendingMs
+    const start = this.lastNow + this.group.pendingMs
     this.computeAllowance(type)
     const allowance = this.allowed
     this.deadlineEnd = start + (allowance > 0 ? allowance : 0)
@@ -860,12 +844,7 @@ export class BatchScheduler {
 
     const costIndex = pool.costIndex[slot] as number
     if (cheap) {
-      const g = this.groupCount++
-      this.groupCost[g] = costIndex
-      this.groupType[g] = type
-      this.groupPredicted[g] = predicted
-      this.pendingMs += predicted
-      if (threw || this.groupCount === CHEAP_GROUP) this.flushGroup()
+      if (this.group.add(costIndex, type, predicted) || threw) this.flushGroup()
     } else {
       const end = this.clock.now()
       this.lastNow = end
@@ -922,26 +901,12 @@ export class BatchScheduler {
    * splits the measured time among them in proportion to their predictions.
    */
   private flushGroup(): void {
-    const n = this.groupCount
-    if (n === 0) return
+    const group = this.group
+    if (group.count === 0) return
     const now = this.clock.now()
-    const measured = now - this.lastNow
-    const predicted = this.pendingMs
-    const last = this.stats.last
-    for (let g = 0; g < n; g++) {
-      const share = predicted > 0 ? ((this.groupPredicted[g] as number) / predicted) * measured : measured / n
-      const costIndex = this.groupCost[g] as number
-      const type = this.groupType[g] as number
-      if (costIndex >= 0 && !this.disposed) {
-        this.costs.sample = share
-        this.costs.commit(costIndex)
-      }
-      last.msByType[type] = (last.msByType[type] as number) + share
-      ;(this.stats.perType[type] as TypeStats).totalMs += share
-    }
+    group.measured = now - this.lastNow
+    group.split(this.costs, this.stats, !this.disposed)
     this.lastNow = now
-    this.pendingMs = 0
-    this.groupCount = 0
   }
 
   private finishFrame(frame: number): void {
@@ -984,7 +949,7 @@ export class BatchScheduler {
         try {
           ;(listeners[i] as FrameListener)(frame)
         } catch (error) {
-          this.reportOnce('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
+          this.problems.once('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
         }
       }
     } finally {
@@ -993,24 +958,7 @@ export class BatchScheduler {
   }
 
   private report(error: unknown, slot: number, type: number): void {
-    this.reportError(error, this.pool.name[slot] as string, type)
-  }
-
-  private reportError(error: unknown, name: string, type: number): void {
-    if (this.onError === undefined) {
-      this.reportOnce(
-        `error:${name}`,
-        `BatchScheduler: job "${name}" (${BATCH_TYPE_NAMES[type]}) threw; the frame went on. Later errors of this job are counted in stats.errors, not printed.`,
-        error,
-        true,
-      )
-      return
-    }
-    try {
-      this.onError(error, { name, type: type as BatchType })
-    } catch (handlerError) {
-      this.reportOnce('onError', 'BatchScheduler: onError threw:', handlerError)
-    }
+    this.problems.jobError(error, this.pool.name[slot] as string, type)
   }
 
   /**
@@ -1022,7 +970,7 @@ export class BatchScheduler {
   private checkResult(result: unknown, slot: number, type: number): void {
     if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
       const name = this.pool.name[slot] as string
-      this.reportOnce(
+      this.problems.once(
         `promise:${name}`,
         `BatchScheduler: job "${name}" returned a Promise; it is not awaited and its time after the first await is not budgeted. Split async work into jobs.`,
         undefined,
@@ -1030,30 +978,12 @@ export class BatchScheduler {
       )
       try {
         ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
-          if (!this.disposed) this.reportError(error, name, type)
+          if (!this.disposed) this.problems.jobError(error, name, type)
         })
       } catch {
         // A thenable whose then() throws: nothing to listen to.
       }
     }
-  }
-
-  /**
-   * Prints a problem the first time its key is seen. Keys made from job names
-   * (`perName`) are capped at {@link MAX_REPORTED}: a name per job would grow
-   * the set for the page's life. Fixed keys are always printed once.
-   */
-  private reportOnce(key: string, message: string, error?: unknown, perName = false): void {
-    if (this.reported.has(key)) return
-    if (perName && this.reported.size >= MAX_REPORTED) {
-      if (this.reported.has('')) return
-      key = ''
-      message = `BatchScheduler: more than ${MAX_REPORTED} distinct problems reported; later ones are counted in stats (and passed to onError), not printed.`
-      error = undefined
-    }
-    this.reported.add(key)
-    if (error === undefined) console.warn(message)
-    else console.error(message, error)
   }
 
   private measure(type: number, slot: number, start: number, end: number): void {
@@ -1079,83 +1009,4 @@ function checkMinSlice(api: string, value: unknown): number {
     throw new RangeError(`${api}: minSliceMs must be a finite number >= 0, got ${describe(value)}`)
   }
   return value
-}
-
-/** The object behind a {@link SystemHandle}. */
-class SystemRecord implements SystemHandle {
-  /** @internal */
-  lastArmed = -Infinity
-  private live = true
-  private isEnabled: boolean
-  private every: number
-
-  constructor(
-    private readonly scheduler: BatchScheduler,
-    /** @internal */ readonly slot: number,
-    readonly name: string,
-    readonly type: BatchType,
-    interval: number,
-    enabled: boolean,
-  ) {
-    this.every = interval
-    this.isEnabled = enabled
-  }
-
-  get weight(): number {
-    return this.live ? this.scheduler.systemWeight(this.slot) : 0
-  }
-
-  set weight(value: number) {
-    if (this.live) this.scheduler.setSystemWeight(this.slot, value)
-    else checkWeight('SystemHandle.weight', value)
-  }
-
-  get enabled(): boolean {
-    return this.isEnabled
-  }
-
-  set enabled(value: boolean) {
-    const next = checkBoolean('SystemHandle.enabled', 'enabled', value, true)
-    if (next === this.isEnabled) return
-    this.isEnabled = next
-    if (this.live) this.scheduler.systemEnabledChanged(this.slot, next)
-  }
-
-  get interval(): number {
-    return this.every
-  }
-
-  set interval(value: number) {
-    this.every = checkInteger('SystemHandle.interval', 'interval', value, 1)
-  }
-
-  get estimateMs(): number {
-    return this.live ? this.scheduler.systemEstimate(this.slot) : 0
-  }
-
-  get measuredMs(): number {
-    return this.live ? this.scheduler.systemMeasured(this.slot) : NaN
-  }
-
-  get runs(): number {
-    return this.runCount
-  }
-
-  /** @internal */
-  runCount = 0
-
-  get active(): boolean {
-    return this.live
-  }
-
-  remove(): void {
-    if (!this.live) return
-    this.live = false
-    this.scheduler.removeSystem(this)
-  }
-
-  /** @internal */
-  deactivate(): void {
-    this.live = false
-  }
 }
