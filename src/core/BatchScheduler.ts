@@ -479,12 +479,14 @@ export class BatchScheduler implements SystemHost {
       this.eligibleLive[t] = this.typeEnabled[t] ? (this.liveCount[t] as number) : 0
     }
 
-    // Latency bound: at most one forced run per type per frame, before anything else.
+    // Latency bound: at most one forced run per type per frame, before anything
+    // else. Counted as forced whether or not it would have fitted: it ran
+    // because of its bound, not because the budget admitted it.
     for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
       if (!this.typeEnabled[t]) continue
       const slot = this.liveHead(t)
       if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
-      this.runHead(t, slot, !this.fits(slot))
+      this.runHead(t, slot, true)
     }
 
     // Priority order within the budget; FIFO within a type.

@@ -366,8 +366,9 @@ describe('text readouts', () => {
     scheduler.addSystem(AI, () => clock.advance(2), { name: 'heavy', weight: 1 })
     const panel = makePanel(scheduler, { refreshMs: 0 })
     for (let i = 0; i < 3; i++) scheduler.runFrame()
-    expect(scheduler.stats.forced).toBe(2)
-    expect(panel.readouts.text('forced.total')).toBe('2')
+    // A bound of 0: every run is at its bound, so every run is forced (fitted or not).
+    expect(scheduler.stats.forced).toBe(3)
+    expect(panel.readouts.text('forced.total')).toBe('3')
     expect(panel.readouts.text('forced.last')).toBe('1')
     expect(panel.graphs.deferrals.values[1]).toBe(1)
     expect(panel.readouts.text('maxOverrun')).toBe('1.00')
