@@ -7,16 +7,26 @@ import { RingQueue } from './RingQueue.js'
 import { CHEAP_MS, CheapGroup } from './CheapGroup.js'
 import { ProblemReporter } from './ProblemReporter.js'
 import { type SystemHost, SystemRecord } from './SystemRecord.js'
+import { FixedSystemRecord } from './FixedSystemRecord.js'
+import { AsyncRuns } from './AsyncRuns.js'
+import { PendingMoves } from './PendingMoves.js'
+import { registerSystems } from './registerSystems.js'
 import type {
   BatchSchedulerOptions,
   Deadline,
   EnqueueOptions,
+  FixedStepFn,
+  FixedSystemHandle,
+  FixedSystemOptions,
+  FixedSystemSpec,
   FrameListener,
   JobFn,
   MaxDeferFrames,
   SchedulerDiagnostics,
   SystemHandle,
+  SystemHandles,
   SystemOptions,
+  SystemSpec,
 } from './types.js'
 import {
   checkBoolean,
@@ -102,6 +112,10 @@ export class BatchScheduler implements SystemHost {
   private readonly pool = new JobPool()
   private readonly costs = new CostModel()
   private readonly systemList: SystemRecord[] = []
+  private readonly fixedList: FixedSystemRecord[] = []
+  private readonly asyncRuns: AsyncRuns
+  /** Type changes asked for during a frame, applied at its end. */
+  private readonly moves = new PendingMoves()
   /** The system owning each pool slot, or null for one-shot jobs. */
   private readonly systemBySlot: (SystemRecord | null)[] = []
   private listeners: FrameListener[] = []
@@ -112,7 +126,17 @@ export class BatchScheduler implements SystemHost {
   private frameNumber = 0
   private isPaused = false
   private stepsPending = 0
+  /** True while a frame that runs is open (between its start and its stats). */
   private running = false
+  /** True between beginFrame and endFrame, a paused (skipped) frame included. */
+  private frameOpen = false
+  /** True while runJobs walks the queues (a job is running or about to). */
+  private inJobs = false
+  /** Whether this frame's forced runs and fixed steps were done (runJobs may be called twice). */
+  private forcedDone = false
+  /** Clock time of the previous frame's start, for the measured delta. */
+  private previousStart = 0
+  private hasPreviousStart = false
   /** True while frame listeners are being called. */
   private notifying = false
   private disposed = false
@@ -167,6 +191,7 @@ export class BatchScheduler implements SystemHost {
     if (onError !== undefined) checkFunction(api, 'onError', onError)
     this.problems = new ProblemReporter(onError)
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
+    this.asyncRuns = new AsyncRuns(this.stats, this.problems)
     this.minSlice = checkMinSlice(api, minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
     this.trace = checkBoolean(api, 'trace', trace, false)
@@ -424,92 +449,261 @@ export class BatchScheduler implements SystemHost {
       sliced = checkBoolean(api, 'sliced', options.sliced, false)
       enabled = checkBoolean(api, 'enabled', options.enabled, true)
     }
-    const pool = this.pool
-    const slot = pool.alloc()
-    const label = name ?? (fn.name || 'anonymous')
-    pool.fn[slot] = fn
-    pool.name[slot] = label
-    pool.type[slot] = type
-    pool.flags[slot] = sliced ? SYSTEM | SLICED : SYSTEM
-    pool.weight[slot] = weight
-    pool.costIndex[slot] = this.costs.create()
-    pool.eligibleFrame[slot] = 0
-    pool.lastRunFrame[slot] = -1
-    const record = new SystemRecord(this, slot, label, type, interval, enabled)
-    this.systemList.push(record)
-    while (this.systemBySlot.length <= slot) this.systemBySlot.push(null)
-    this.systemBySlot[slot] = record
+    const slot = this.allocSystemSlot(fn, name, type, sliced ? SYSTEM | SLICED : SYSTEM, weight)
+    const record = new SystemRecord(this, slot, this.pool.name[slot] as string, type, interval, enabled)
+    this.registerSystem(record)
     return record
   }
 
   /**
-   * Runs one frame: arms due systems, runs forced jobs, then runs jobs in
-   * priority order while they fit in the budget. Never throws because of a
+   * Registers a fixed-timestep system (Bevy's `FixedUpdate`): each frame's
+   * elapsed time (the `deltaMs` given to `runFrame`, else measured) feeds an
+   * accumulator, and `floor(accumulated / stepMs)` steps, at most `maxSteps`,
+   * run in that frame in its type's turn, even past the budget (determinism
+   * first: steps are never deferred; the budget accounts them and admits the
+   * rest around them; a step started past the budget counts as forced).
+   * Time owed past `maxSteps` is dropped and counted
+   * ({@link FixedSystemHandle.droppedSteps}); {@link FixedSystemHandle.alpha}
+   * is the leftover fraction of a step, for interpolation.
+   *
+   * @example
+   * ```ts
+   * const physics = scheduler.addFixedSystem(BatchType.Physics, (stepMs) => world.step(stepMs / 1000), { stepMs: 1000 / 60 })
+   * // when drawing: mesh.position.lerpVectors(previous, current, physics.alpha)
+   * ```
+   * @throws RangeError / TypeError on a bad type, function or option.
+   */
+  addFixedSystem(type: BatchType, fn: FixedStepFn, options?: FixedSystemOptions): FixedSystemHandle {
+    const api = 'BatchScheduler.addFixedSystem'
+    this.checkAlive(api)
+    checkType(api, type)
+    checkFunction(api, 'fn', fn)
+    let stepMs = 1000 / 60
+    let maxSteps = 4
+    let weight = 0.1
+    let name: string | undefined
+    let enabled = true
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`)
+      }
+      if (options.stepMs !== undefined) stepMs = checkPositive(api, 'stepMs', options.stepMs)
+      if (options.maxSteps !== undefined) maxSteps = checkInteger(api, 'maxSteps', options.maxSteps, 1)
+      if (options.weight !== undefined) weight = checkWeight(api, options.weight)
+      name = checkName(api, options.name)
+      enabled = checkBoolean(api, 'enabled', options.enabled, true)
+    }
+    const slot = this.allocSystemSlot(fn as unknown as JobFn, name, type, SYSTEM, weight)
+    const record = new FixedSystemRecord(this, slot, this.pool.name[slot] as string, type, enabled, stepMs, maxSteps)
+    this.fixedList.push(record)
+    this.registerSystem(record)
+    return record
+  }
+
+  /**
+   * Registers many systems from one description (the seed's declarative
+   * registration): each key names a system (unless it gives `name`); an
+   * entry with `fixed` is a fixed-timestep system ({@link BatchScheduler.addFixedSystem}),
+   * any other a per-frame one ({@link BatchScheduler.addSystem}). All or
+   * nothing: on a bad entry, the ones already added are removed.
+   *
+   * @example
+   * ```ts
+   * const { agents, physics } = scheduler.addSystems({
+   *   agents: { type: BatchType.AI, run: (d) => agents.think(d), weight: 0.2, sliced: true },
+   *   physics: { type: BatchType.Physics, fixed: { stepMs: 1000 / 60, maxSteps: 4 }, run: (stepMs) => world.step(stepMs) },
+   * })
+   * physics.alpha // a FixedSystemHandle
+   * ```
+   * @returns a handle per key, in the description's shape.
+   * @throws RangeError / TypeError naming the entry (`systems.physics: ...`).
+   */
+  addSystems<const D extends Record<string, SystemSpec | FixedSystemSpec>>(systems: D): SystemHandles<D> {
+    return registerSystems(this, systems) as SystemHandles<D>
+  }
+
+  /**
+   * Moves a queued one-shot job to the tail of another type's queue (dynamic
+   * priority). It keeps its learned cost and its wait: its latency bound
+   * counts from when it was first ready. Called during a frame (from a job),
+   * the move takes effect when the frame ends; until then the job keeps its
+   * place and may still run as its old type.
+   *
+   * @returns true if the job is waiting and moves (or already has that type);
+   * false if it already ran, was cancelled, is a system, or the id is unknown.
+   * @throws RangeError on an unknown type or a full target queue; TypeError when `id` is not a number.
+   */
+  setJobType(id: number, type: BatchType): boolean {
+    const api = 'BatchScheduler.setJobType'
+    if (typeof id !== 'number') throw new TypeError(`${api}: id must be a number, got ${describe(id)}`)
+    checkType(api, type)
+    if (this.disposed || !Number.isInteger(id) || id < 0) return false
+    const pool = this.pool
+    const slot = pool.slotOf(id)
+    if (slot < 0) return false
+    const flags = pool.flags[slot] as number
+    if (flags & (SYSTEM | CANCELLED) || (flags & QUEUED) === 0) return false
+    if (pool.type[slot] === type) return true
+    if ((this.liveCount[type] as number) >= this.maxQueueLength) {
+      throw new RangeError(`${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not moved`)
+    }
+    if (this.running) this.moves.push(id, type, null)
+    else this.moveSlot(slot, type)
+    return true
+  }
+
+  /**
+   * Runs one frame: `beginFrame(deltaMs)`, {@link BatchScheduler.runJobs},
+   * `endFrame()`. Arms due systems, adds the elapsed time to fixed-step
+   * systems, runs forced jobs, then in priority order each type's due fixed
+   * steps and its jobs while they fit in the budget. Never throws because of a
    * job. After {@link BatchScheduler.dispose} it does nothing.
    *
+   * @param deltaMs the time since the previous frame (finite, ≥ 0), which
+   * feeds fixed-step systems; `RenderLoop` passes its clamped delta. Without
+   * it the scheduler measures the time between frame starts on its clock.
    * @returns the frame's stats: the same object every frame (`stats.last`).
    * @throws Error when called from inside a job (the calling job's error is
-   * counted) or from a frame listener (reported like any listener error).
+   * counted), from a frame listener (reported like any listener error), or
+   * while a frame is open ({@link BatchScheduler.beginFrame}); RangeError or
+   * TypeError on a bad `deltaMs`. The scheduler stays usable.
    */
-  runFrame(): FrameStats {
+  runFrame(deltaMs?: number): FrameStats {
     const last = this.stats.last
     if (this.disposed) return last
-    // Checked before the pause, so a re-entrant call does not use up a pending step.
-    if (this.running) {
-      throw new Error('BatchScheduler.runFrame: called from inside a job; a job cannot run a frame of its own scheduler')
+    this.checkFrameCall('BatchScheduler.runFrame', deltaMs)
+    if (this.frameOpen) {
+      throw new Error('BatchScheduler.runFrame: a frame is open (beginFrame was called); call endFrame() to close it, runJobs() to run jobs in it')
     }
-    if (this.notifying) {
-      throw new Error('BatchScheduler.runFrame: called from a frame listener; a frame cannot start inside the end of another')
+    if (!this.openFrame(deltaMs)) {
+      this.frameOpen = false
+      return last
     }
-    if (this.isPaused) {
-      if (this.stepsPending === 0) return last
-      this.stepsPending--
-    }
+    this.walk()
+    return this.closeFrame()
+  }
+
+  /**
+   * Opens a frame for an app that drives frames itself: the budget starts
+   * now. Between it and {@link BatchScheduler.endFrame}, the app's own work
+   * can read {@link BatchScheduler.timeRemaining} / {@link BatchScheduler.hasBudget},
+   * and {@link BatchScheduler.runJobs} runs the scheduler's jobs in the budget
+   * left. `runFrame()` is `beginFrame(); runJobs(); endFrame()`. While paused
+   * (and no step pending) the frame is open but runs and counts nothing.
+   *
+   * @example
+   * ```ts
+   * scheduler.beginFrame(delta)
+   * while (scheduler.hasBudget(0.2)) decodeOneTile()   // the app's own work
+   * scheduler.runJobs()                                // the queued jobs, in what is left
+   * const stats = scheduler.endFrame()
+   * ```
+   * @throws Error when a frame is already open, or when called from inside a
+   * job or a frame listener; RangeError / TypeError on a bad `deltaMs`. The
+   * scheduler stays usable (an open frame stays open).
+   */
+  beginFrame(deltaMs?: number): void {
+    if (this.disposed) return
+    this.checkFrameCall('BatchScheduler.beginFrame', deltaMs)
+    if (this.frameOpen) throw new Error('BatchScheduler.beginFrame: a frame is already open; call endFrame() first')
+    this.openFrame(deltaMs)
+  }
+
+  /**
+   * Runs the open frame's jobs: forced ones, then each type's due fixed steps
+   * and its jobs in priority order while they fit the budget left (time the
+   * app spent since `beginFrame` counts). May be called more than once per
+   * frame; forced runs and fixed steps happen only in the first call.
+   *
+   * @throws Error when no frame is open, or when called from inside a job.
+   */
+  runJobs(): void {
+    if (this.disposed) return
+    if (this.inJobs) throw new Error('BatchScheduler.runJobs: called from inside a job')
+    if (!this.frameOpen) throw new Error('BatchScheduler.runJobs: no frame is open; call beginFrame() first')
+    if (!this.running) return
+    // The app's work since beginFrame counts.
+    this.lastNow = this.clock.now()
+    this.walk()
+  }
+
+  /** Runs the frame's jobs from `lastNow` on (see {@link BatchScheduler.runJobs}). */
+  private walk(): void {
     const pool = this.pool
-    const frame = ++this.frameNumber
-    const budgetAtStart = this.budget
-    last.reset(frame, budgetAtStart)
-    this.running = true
-    const t0 = this.clock.now()
-    this.frameStart = t0
-    this.lastNow = t0
+    const frame = this.frameNumber
+    const t0 = this.frameStart
+    this.inJobs = true
 
-    this.armSystems(frame)
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      this.eligibleLive[t] = this.typeEnabled[t] ? (this.liveCount[t] as number) : 0
+    if (!this.forcedDone) {
+      this.forcedDone = true
+      // Latency bound: at most one forced run per type per frame, before
+      // anything else. Counted as forced whether or not it would have fitted:
+      // it ran because of its bound, not because the budget admitted it.
+      for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+        if (!this.typeEnabled[t]) continue
+        const slot = this.liveHead(t)
+        if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
+        this.runHead(t, slot, true)
+      }
     }
 
-    // Latency bound: at most one forced run per type per frame, before anything
-    // else. Counted as forced whether or not it would have fitted: it ran
-    // because of its bound, not because the budget admitted it.
+    // Priority order: each type's due fixed steps (never deferred), then its
+    // jobs within the budget; FIFO within a type.
     for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
       if (!this.typeEnabled[t]) continue
-      const slot = this.liveHead(t)
-      if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
-      this.runHead(t, slot, true)
-    }
-
-    // Priority order within the budget; FIFO within a type.
-    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-      if (!this.typeEnabled[t]) continue
-      for (;;) {
+      if (this.fixedList.length > 0) this.runFixedSteps(t)
+      while (!this.disposed) {
         if (this.lastNow + this.group.pendingMs - t0 >= this.budget) break
         const slot = this.liveHead(t)
         if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !this.fits(slot)) break
         this.runHead(t, slot, false)
-        if (this.disposed) break
       }
-      if (this.lastNow + this.group.pendingMs - t0 >= this.budget) break
     }
-
     this.flushGroup()
-    // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
-    this.usedNow = this.clock.now() - t0
-    this.finishFrame(frame)
-    this.running = false
-    if (!this.disposed) for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.compactIfNeeded(t)
-    this.notify(last)
-    return last
+    this.inJobs = false
+  }
+
+  /**
+   * Closes the frame opened by {@link BatchScheduler.beginFrame}: records its
+   * stats (used ms from `beginFrame` to now, the app's work included), applies
+   * type changes made during it, and calls the frame listeners.
+   *
+   * @returns the frame's stats (`stats.last`; the last recorded frame when paused).
+   * @throws Error when no frame is open, or when called from inside a job or a frame listener.
+   */
+  endFrame(): FrameStats {
+    const last = this.stats.last
+    if (this.disposed) return last
+    if (this.inJobs) throw new Error('BatchScheduler.endFrame: called from inside a job; a job cannot end its own frame')
+    if (this.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
+    if (!this.frameOpen) throw new Error('BatchScheduler.endFrame: no frame is open; call beginFrame() first')
+    if (!this.running) {
+      this.frameOpen = false
+      return last
+    }
+    return this.closeFrame()
+  }
+
+  /**
+   * Milliseconds of the frame's budget left now (≥ 0): inside a frame, the
+   * budget minus the time since it began; outside one, the whole budget.
+   */
+  timeRemaining(): number {
+    if (!this.running) return this.budget
+    const left = this.budget - (this.clock.now() - this.frameStart)
+    return left > 0 ? left : 0
+  }
+
+  /**
+   * Whether at least `ms` of the frame's budget is left (more than 0 when `ms`
+   * is omitted); see {@link BatchScheduler.timeRemaining}.
+   * @throws RangeError / TypeError when `ms` is not a finite number ≥ 0.
+   */
+  hasBudget(ms?: number): boolean {
+    const left = this.timeRemaining()
+    if (ms === undefined) return left > 0
+    checkDelta('BatchScheduler.hasBudget', 'ms', ms)
+    return left > 0 && left >= ms
   }
 
   /**
@@ -596,6 +790,10 @@ export class BatchScheduler implements SystemHost {
     this.disposed = true
     for (const record of this.systemList) record.deactivate()
     this.systemList.length = 0
+    this.fixedList.length = 0
+    this.asyncRuns.dispose()
+    this.moves.clear()
+    this.frameOpen = false
     this.systemBySlot.fill(null)
     for (const queue of this.queues) queue.clear()
     this.liveCount.fill(0)
@@ -608,6 +806,194 @@ export class BatchScheduler implements SystemHost {
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /** @internal Sets a system's type: at once between frames, at the frame's end during one. */
+  setSystemType(record: SystemRecord, value: unknown): void {
+    checkType('SystemHandle.type', value)
+    if (!record.active || this.disposed) {
+      record.kind = value
+      return
+    }
+    if (this.running) this.moves.push(-1, value, record)
+    else this.applySystemType(record, value)
+  }
+
+  private applySystemType(record: SystemRecord, type: BatchType): void {
+    record.kind = type
+    if (record.active) this.moveSlot(record.slot, type)
+  }
+
+  /** Moves a slot to another type: out of its queue (if queued) to the tail of the new one. Not while a frame walks the queues. */
+  private moveSlot(slot: number, to: number): void {
+    const pool = this.pool
+    const from = pool.type[slot] as number
+    if (from === to) return
+    const flags = pool.flags[slot] as number
+    if (flags & QUEUED && (flags & RUNNING) === 0) {
+      ;(this.queues[from] as RingQueue).remove(slot)
+      ;(this.queues[to] as RingQueue).push(slot)
+      if ((flags & (SKIP | CANCELLED)) === 0) {
+        this.liveCount[from] = (this.liveCount[from] as number) - 1
+        this.liveCount[to] = (this.liveCount[to] as number) + 1
+      }
+    }
+    pool.type[slot] = to
+  }
+
+  /** Applies the type changes asked for during the frame that just ended. */
+  private readonly applyMove = (id: number, type: number, record: SystemRecord | null): void => {
+    if (record !== null) {
+      this.applySystemType(record, type as BatchType)
+      return
+    }
+    const slot = this.pool.slotOf(id)
+    if (slot < 0) return
+    const flags = this.pool.flags[slot] as number
+    if (flags & QUEUED && (flags & CANCELLED) === 0) this.moveSlot(slot, type)
+  }
+
+  private allocSystemSlot(fn: JobFn, name: string | undefined, type: BatchType, flags: number, weight: number): number {
+    const pool = this.pool
+    const slot = pool.alloc()
+    pool.fn[slot] = fn
+    pool.name[slot] = name ?? (fn.name || 'anonymous')
+    pool.type[slot] = type
+    pool.flags[slot] = flags
+    pool.weight[slot] = weight
+    pool.costIndex[slot] = this.costs.create()
+    pool.eligibleFrame[slot] = 0
+    pool.lastRunFrame[slot] = -1
+    return slot
+  }
+
+  private registerSystem(record: SystemRecord): void {
+    this.systemList.push(record)
+    while (this.systemBySlot.length <= record.slot) this.systemBySlot.push(null)
+    this.systemBySlot[record.slot] = record
+  }
+
+  /** The checks every frame-starting call makes, before it changes anything. */
+  private checkFrameCall(api: string, deltaMs: number | undefined): void {
+    // Checked before the pause, so a re-entrant call does not use up a pending step.
+    if (this.inJobs) throw new Error(`${api}: called from inside a job; a job cannot run a frame of its own scheduler`)
+    if (this.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
+    if (deltaMs !== undefined) checkDelta(api, 'deltaMs', deltaMs)
+  }
+
+  /**
+   * Opens a frame: counts it, arms systems, feeds fixed-step systems. Returns
+   * false (the frame is open but skipped) while paused with no step pending.
+   */
+  private openFrame(deltaMs: number | undefined): boolean {
+    this.frameOpen = true
+    const t0 = this.clock.now()
+    const delta = deltaMs ?? (this.hasPreviousStart ? t0 - this.previousStart : 0)
+    this.previousStart = t0
+    this.hasPreviousStart = true
+    if (this.isPaused) {
+      if (this.stepsPending === 0) return false
+      this.stepsPending--
+    }
+    const frame = ++this.frameNumber
+    this.stats.last.reset(frame, this.budget)
+    this.running = true
+    this.forcedDone = false
+    this.frameStart = t0
+    this.lastNow = t0
+    this.armSystems(frame)
+    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
+      this.eligibleLive[t] = this.typeEnabled[t] ? (this.liveCount[t] as number) : 0
+    }
+    const fixed = this.fixedList
+    for (let i = 0; i < fixed.length; i++) {
+      const record = fixed[i] as FixedSystemRecord
+      if (record.enabled && this.typeEnabled[record.kind]) record.advance(delta > 0 ? delta : 0)
+      else record.due = record.stepsLast = 0
+    }
+    return true
+  }
+
+  /** Records the frame's stats, applies pending type changes, calls listeners. */
+  private closeFrame(): FrameStats {
+    const last = this.stats.last
+    // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
+    this.usedNow = this.clock.now() - this.frameStart
+    this.finishFrame(this.frameNumber)
+    this.running = false
+    this.frameOpen = false
+    if (!this.disposed) {
+      if (this.moves.length > 0) this.moves.drain(this.applyMove)
+      for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.compactIfNeeded(t)
+    }
+    this.notify(last)
+    return last
+  }
+
+  /** Runs the due steps of the fixed-step systems of `type`, past the budget if need be. */
+  private runFixedSteps(type: number): void {
+    const fixed = this.fixedList
+    for (let i = 0; i < fixed.length && !this.disposed; i++) {
+      const record = fixed[i] as FixedSystemRecord
+      if (record.kind !== type) continue
+      while (record.due > 0 && record.active && !this.disposed) {
+        record.due--
+        this.runStep(record)
+      }
+    }
+  }
+
+  /** One fixed step: timed on its own, learned, counted (forced when started past the budget). */
+  private runStep(record: FixedSystemRecord): void {
+    this.flushGroup()
+    const pool = this.pool
+    const stats = this.stats
+    const last = stats.last
+    const slot = record.slot
+    const type = record.kind
+    const typeStats = stats.perType[type] as TypeStats
+    const start = this.lastNow
+    if (start - this.frameStart >= this.budget) {
+      last.forced++
+      stats.forced++
+      typeStats.forced++
+    }
+    this.computeAllowance(type)
+    this.deadlineEnd = start + (this.allowed > 0 ? this.allowed : 0)
+    pool.flags[slot] = (pool.flags[slot] as number) | RUNNING
+    let threw = false
+    try {
+      ;(pool.fn[slot] as unknown as FixedStepFn)(record.stepMs)
+    } catch (error) {
+      threw = true
+      this.report(error, slot, type)
+    }
+    const end = this.clock.now()
+    this.lastNow = end
+    const ms = end - start
+    if (this.trace) this.measure(type, slot, start, end)
+    const costIndex = pool.costIndex[slot] as number
+    if (costIndex >= 0 && !this.disposed) {
+      this.costs.sample = ms
+      this.costs.commit(costIndex)
+    }
+    last.msByType[type] = (last.msByType[type] as number) + ms
+    typeStats.totalMs += ms
+    last.processed++
+    last.processedByType[type] = (last.processedByType[type] as number) + 1
+    stats.processed++
+    typeStats.processed++
+    if (threw) {
+      last.errors++
+      stats.errors++
+      typeStats.errors++
+    }
+    record.runCount++
+    record.stepsLast++
+    if (this.disposed) return
+    const flags = (pool.flags[slot] as number) & ~RUNNING
+    pool.flags[slot] = flags
+    if (flags & CANCELLED) pool.release(slot)
+  }
 
   /** @internal */
   systemWeight(slot: number): number {
@@ -654,6 +1040,8 @@ export class BatchScheduler implements SystemHost {
     const flags = pool.flags[slot] as number
     const i = this.systemList.indexOf(record)
     if (i >= 0) this.systemList.splice(i, 1)
+    const f = this.fixedList.indexOf(record as FixedSystemRecord)
+    if (f >= 0) this.fixedList.splice(f, 1)
     this.systemBySlot[slot] = null
     this.costs.release(pool.costIndex[slot] as number)
     pool.costIndex[slot] = -1
@@ -741,7 +1129,7 @@ export class BatchScheduler implements SystemHost {
     const list = this.systemList
     for (let i = 0; i < list.length; i++) {
       const system = list[i] as SystemRecord
-      if (!system.enabled) continue
+      if (!system.enabled || system.pending || system.stepped) continue
       const slot = system.slot
       const flags = pool.flags[slot] as number
       if (flags & QUEUED || frame - system.lastArmed < system.interval) continue
@@ -828,6 +1216,7 @@ export class BatchScheduler implements SystemHost {
     if (!cheap) this.flushGroup()
 
     const fn = pool.fn[slot] as JobFn
+    const system = flags & SYSTEM ? (this.systemBySlot[slot] as SystemRecord) : null
     pool.flags[slot] = flags | RUNNING
     const start = this.lastNow + this.group.pendingMs
     this.computeAllowance(type)
@@ -841,8 +1230,10 @@ export class BatchScheduler implements SystemHost {
       threw = true
       this.report(error, slot, type)
     }
-    // Before the cancel / dispose exits below: a Promise's rejection is always handled.
-    if (result !== undefined && result !== true && result !== false && !threw) this.checkResult(result, slot, type)
+    // Before the cancel / dispose exits below: a Promise is always watched, so its rejection is handled.
+    if (result !== undefined && result !== true && result !== false && !threw) {
+      this.asyncRuns.watch(result, pool.name[slot] as string, type, system)
+    }
 
     const costIndex = pool.costIndex[slot] as number
     if (cheap) {
@@ -876,7 +1267,6 @@ export class BatchScheduler implements SystemHost {
       pool.release(slot)
       return
     }
-    const system = flags & SYSTEM ? (this.systemBySlot[slot] as SystemRecord) : null
     if (system !== null) system.runCount++
     if (result === true && !threw && (system === null || system.enabled)) {
       const next = this.frameNumber + 1
@@ -963,31 +1353,6 @@ export class BatchScheduler implements SystemHost {
     this.problems.jobError(error, this.pool.name[slot] as string, type)
   }
 
-  /**
-   * Warns (once per name) about a job that returned a Promise, and reports its
-   * rejection like a job error (to `onError`, or printed once per name) so an
-   * async job cannot cause an unhandled rejection. The rejection is not
-   * counted in the stats: its frame is over.
-   */
-  private checkResult(result: unknown, slot: number, type: number): void {
-    if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
-      const name = this.pool.name[slot] as string
-      this.problems.once(
-        `promise:${name}`,
-        `BatchScheduler: job "${name}" returned a Promise; it is not awaited and its time after the first await is not budgeted. Split async work into jobs.`,
-        undefined,
-        true,
-      )
-      try {
-        ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
-          if (!this.disposed) this.problems.jobError(error, name, type)
-        })
-      } catch {
-        // A thenable whose then() throws: nothing to listen to.
-      }
-    }
-  }
-
   private measure(type: number, slot: number, start: number, end: number): void {
     try {
       performance.measure(`batch:${BATCH_TYPE_NAMES[type]}:${this.pool.name[slot]}`, { start, end })
@@ -1009,6 +1374,14 @@ function checkMinSlice(api: string, value: unknown): number {
   if (typeof value !== 'number') throw new TypeError(`${api}: minSliceMs must be a number, got ${describe(value)}`)
   if (!Number.isFinite(value) || value < 0) {
     throw new RangeError(`${api}: minSliceMs must be a finite number >= 0, got ${describe(value)}`)
+  }
+  return value
+}
+
+function checkDelta(api: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${api}: ${arg} must be a number, got ${describe(value)}`)
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${api}: ${arg} must be a finite number >= 0, got ${describe(value)}`)
   }
   return value
 }

@@ -174,6 +174,15 @@ export class BatchStats {
   errors = 0
   /** Jobs cancelled before they ran. */
   cancelled = 0
+  /**
+   * Async runs pending now: jobs and systems whose Promise has not settled
+   * (a run that never settles stays here). Not a counter: {@link BatchStats.reset} keeps it.
+   */
+  inFlight = 0
+  /** Async runs that settled (fulfilled or rejected), in all. */
+  settled = 0
+  /** Async runs whose Promise rejected, in all (each passed to `onError`); not in {@link BatchStats.errors}, which counts throws. */
+  rejected = 0
   /** Highest total live queue depth seen at a frame end. */
   peakQueueDepth = 0
   /** Largest overrun seen (ms). */
@@ -240,6 +249,8 @@ export class BatchStats {
     this.forced = 0
     this.errors = 0
     this.cancelled = 0
+    this.settled = 0
+    this.rejected = 0
     this.peakQueueDepth = 0
     this.maxOverrunMs = 0
     for (const t of this.perType) {

@@ -13,6 +13,7 @@ export interface SystemHost {
   systemEstimate(slot: number): number
   systemMeasured(slot: number): number
   systemEnabledChanged(slot: number, enabled: boolean): void
+  setSystemType(record: SystemRecord, type: unknown): void
   removeSystem(record: SystemRecord): void
 }
 
@@ -26,6 +27,16 @@ export class SystemRecord implements SystemHandle {
   lastArmed = -Infinity
   /** @internal Runs so far. */
   runCount = 0
+  /** @internal True for a fixed-step system: stepped by time, never armed. */
+  readonly stepped: boolean = false
+  /** @internal True while its last run's Promise is pending. */
+  pending = false
+  /** @internal The type it runs as (the pool's copy follows it; see BatchScheduler.setSystemType). */
+  kind: BatchType
+  /** @internal Reactions to its async runs, made once (an async system's run allocates only the Promise `then` returns). */
+  onFulfilled: (() => void) | null = null
+  /** @internal */
+  onRejected: ((error: unknown) => void) | null = null
   private live = true
   private isEnabled: boolean
   private every: number
@@ -34,12 +45,25 @@ export class SystemRecord implements SystemHandle {
     private readonly host: SystemHost,
     /** @internal */ readonly slot: number,
     readonly name: string,
-    readonly type: BatchType,
+    type: BatchType,
     interval: number,
     enabled: boolean,
   ) {
+    this.kind = type
     this.every = interval
     this.isEnabled = enabled
+  }
+
+  get type(): BatchType {
+    return this.kind
+  }
+
+  set type(value: BatchType) {
+    this.host.setSystemType(this, value)
+  }
+
+  get inFlight(): boolean {
+    return this.pending
   }
 
   get weight(): number {
