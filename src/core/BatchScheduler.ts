@@ -27,6 +27,7 @@ import type {
   SystemHandles,
   SystemOptions,
   SystemSpec,
+  SystemEntry,
 } from './types.js'
 import {
   checkBoolean,
@@ -518,8 +519,8 @@ export class BatchScheduler implements SystemHost {
    * @returns a handle per key, in the description's shape.
    * @throws RangeError / TypeError naming the entry (`systems.physics: ...`).
    */
-  addSystems<const D extends Record<string, SystemSpec | FixedSystemSpec>>(systems: D): SystemHandles<D> {
-    return registerSystems(this, systems) as SystemHandles<D>
+  addSystems<D>(systems: { [K in keyof D]: SystemEntry<D[K]> }): SystemHandles<D> {
+    return registerSystems(this, systems as Record<string, SystemSpec | FixedSystemSpec>) as SystemHandles<D>
   }
 
   /**

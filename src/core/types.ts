@@ -159,29 +159,35 @@ export interface FixedSystemHandle extends SystemHandle {
   readonly lastSteps: number
 }
 
-/** One entry of {@link BatchScheduler.addSystems}: a system ({@link BatchScheduler.addSystem}). */
-export interface SystemSpec extends SystemOptions {
+/** The timestep of a fixed entry of {@link BatchScheduler.addSystems}. */
+export type FixedStepOptions = Pick<FixedSystemOptions, 'stepMs' | 'maxSteps'>
+
+/**
+ * One entry of {@link BatchScheduler.addSystems}, `F` being the type of its
+ * `fixed` field: with `fixed` (even `{}`) it is a fixed-timestep system
+ * ({@link BatchScheduler.addFixedSystem}) whose `run` gets the step's ms;
+ * without, a per-frame system ({@link BatchScheduler.addSystem}) whose `run`
+ * gets the {@link Deadline}. The name defaults to the entry's key; `interval`
+ * and `sliced` are ignored on a fixed entry.
+ */
+export interface SystemEntry<F = undefined> extends SystemOptions {
   /** Its {@link BatchType}. */
   type: BatchType
-  /** The system's function. */
-  run: JobFn
-  /** Absent (or undefined) for a per-frame system. */
-  fixed?: undefined
+  /** The timestep, for a fixed-timestep system. */
+  fixed?: F
+  /** The system: a {@link JobFn}, or a {@link FixedStepFn} for a fixed entry. */
+  run: [F] extends [FixedStepOptions] ? FixedStepFn : JobFn
 }
 
-/** One entry of {@link BatchScheduler.addSystems}: a fixed-timestep system ({@link BatchScheduler.addFixedSystem}). */
-export interface FixedSystemSpec extends Omit<FixedSystemOptions, 'stepMs' | 'maxSteps'> {
-  /** Its {@link BatchType}. */
-  type: BatchType
-  /** One step: advance by `stepMs`. */
-  run: FixedStepFn
-  /** The timestep: present (even `{}`) makes the entry a fixed system. */
-  fixed: Pick<FixedSystemOptions, 'stepMs' | 'maxSteps'>
-}
+/** A per-frame entry of {@link BatchScheduler.addSystems}. */
+export type SystemSpec = SystemEntry<undefined>
+
+/** A fixed-timestep entry of {@link BatchScheduler.addSystems}. */
+export type FixedSystemSpec = SystemEntry<FixedStepOptions> & { fixed: FixedStepOptions }
 
 /** The handles {@link BatchScheduler.addSystems} returns: one per key, a {@link FixedSystemHandle} for fixed entries. */
 export type SystemHandles<D> = {
-  readonly [K in keyof D]: D[K] extends { fixed: object } ? FixedSystemHandle : SystemHandle
+  readonly [K in keyof D]: [D[K]] extends [FixedStepOptions] ? FixedSystemHandle : SystemHandle
 }
 
 /** Called at the end of every frame with that frame's stats (the same object each time). */
