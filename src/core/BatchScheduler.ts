@@ -908,7 +908,7 @@ export class BatchScheduler implements SystemHost {
     const fixed = this.fixedList
     for (let i = 0; i < fixed.length; i++) {
       const record = fixed[i] as FixedSystemRecord
-      if (record.enabled && this.typeEnabled[record.kind]) record.advance(delta > 0 ? delta : 0)
+      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(delta > 0 ? delta : 0)
       else record.due = record.stepsLast = 0
     }
     return true

@@ -181,6 +181,8 @@ export class BatchStats {
   inFlight = 0
   /** Async runs that settled (fulfilled or rejected), in all. */
   settled = 0
+  /** Fixed-timestep steps dropped in all, because a frame owed a system more than its `maxSteps`. */
+  droppedSteps = 0
   /** Async runs whose Promise rejected, in all (each passed to `onError`); not in {@link BatchStats.errors}, which counts throws. */
   rejected = 0
   /** Highest total live queue depth seen at a frame end. */
@@ -251,6 +253,7 @@ export class BatchStats {
     this.cancelled = 0
     this.settled = 0
     this.rejected = 0
+    this.droppedSteps = 0
     this.peakQueueDepth = 0
     this.maxOverrunMs = 0
     for (const t of this.perType) {

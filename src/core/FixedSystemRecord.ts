@@ -55,19 +55,23 @@ export class FixedSystemRecord extends SystemRecord implements FixedSystemHandle
    * Adds `deltaMs` of elapsed time and sets {@link FixedSystemRecord.due}:
    * the whole steps owed, capped at `maxSteps`; the time of the steps past
    * the cap is dropped, the fraction of a step left is kept.
+   * @returns the steps dropped now.
    */
-  advance(deltaMs: number): void {
+  advance(deltaMs: number): number {
     const step = this.stepMs
     const total = this.accumulated + deltaMs
     let owed = Math.floor(total / step + STEP_EPSILON)
     if (owed < 0) owed = 0
     const left = total - owed * step
     this.accumulated = left > 0 ? left : 0
+    let dropped = 0
     if (owed > this.maxSteps) {
-      this.dropped += owed - this.maxSteps
+      dropped = owed - this.maxSteps
+      this.dropped += dropped
       owed = this.maxSteps
     }
     this.due = owed
     this.stepsLast = 0
+    return dropped
   }
 }

@@ -158,7 +158,7 @@ describe('tuning through the controllers', () => {
     scheduler.runFrame()
     expect(panel.systems.rows.map((r) => r.handle)).toEqual([second])
     expect(panel.systems.folder.domElement.textContent).not.toContain('first (AI)')
-    expect(panel.systems.folder.controllers).toHaveLength(2)
+    expect(panel.systems.folder.controllers).toHaveLength(3) // enabled, weight, type
   })
 
   it('pause and step: the checkbox pauses, the button lets one frame run and refreshes at once', () => {
