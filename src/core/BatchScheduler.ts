@@ -1,19 +1,20 @@
 import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
-import { BatchStats, type FrameStats, type TypeStats } from './BatchStats.js'
+import { BatchStats, type FrameStats } from './BatchStats.js'
 import { type Clock, performanceClock } from './Clock.js'
 import { CostModel, MAX_LEARNED_NAMES } from './CostModel.js'
-import { CANCELLED, JobPool, QUEUED, RUNNING, SKIP, SLICED, SYSTEM } from './JobPool.js'
-import { RingQueue } from './RingQueue.js'
-import { CHEAP_MS, CheapGroup } from './CheapGroup.js'
+import { CANCELLED, JobPool, QUEUED, RUNNING, SLICED, SYSTEM } from './JobPool.js'
 import { ProblemReporter } from './ProblemReporter.js'
-import { type SystemHost, SystemRecord } from './SystemRecord.js'
+import { SystemRecord } from './SystemRecord.js'
 import { FixedSystemRecord } from './FixedSystemRecord.js'
 import { AsyncRuns } from './AsyncRuns.js'
 import { PendingMoves } from './PendingMoves.js'
+import { TypeQueues } from './TypeQueues.js'
+import { JobRunner } from './JobRunner.js'
+import { SystemRegistry } from './SystemRegistry.js'
 import { registerSystems } from './registerSystems.js'
+import { checkFixedOptions, checkSystemOptions } from './systemOptions.js'
 import type {
   BatchSchedulerOptions,
-  Deadline,
   EnqueueOptions,
   FixedStepFn,
   FixedSystemHandle,
@@ -23,18 +24,20 @@ import type {
   JobFn,
   MaxDeferFrames,
   SchedulerDiagnostics,
+  SystemEntry,
   SystemHandle,
   SystemHandles,
   SystemOptions,
   SystemSpec,
-  SystemEntry,
 } from './types.js'
 import {
   checkBoolean,
   checkFunction,
   checkInteger,
   checkName,
+  checkNonNegative,
   checkPositive,
+  checkShare,
   checkType,
   checkWeight,
   describe,
@@ -42,15 +45,6 @@ import {
 
 /** Re-exported where they were defined before; see CheapGroup.ts. */
 export { CHEAP_GROUP, CHEAP_MS } from './CheapGroup.js'
-
-/**
- * A queue is compacted (its cancelled and skipped entries dropped, their slots
- * freed) once it holds more than this many of them and more of them than live
- * jobs. Without it, enqueue + cancel churn while a type is disabled, the
- * scheduler is paused or the tab is hidden (no frames pop the queue) would
- * grow the queue and the job pool without bound.
- */
-const COMPACT_MIN = 64
 
 /** Weight of a job or system that gives none: 10 % of the budget. */
 export const DEFAULT_WEIGHT = 0.1
@@ -92,43 +86,31 @@ export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
  * }
  * ```
  */
-export class BatchScheduler implements SystemHost {
+export class BatchScheduler {
   /** The clock all time is read from. */
   readonly clock: Clock
   /** Everything counted since the start; reading it allocates nothing. */
   readonly stats: BatchStats
-  /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
-  trace: boolean
 
-  private budget: number
-  private minSlice: number
   private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
   private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
-  private readonly typeShare = new Float64Array(BATCH_TYPE_COUNT).fill(1)
-  private readonly queues: RingQueue[] = []
-  /** Live (not cancelled, not skipped) queued jobs per type, the running job excluded. */
-  private readonly liveCount = new Int32Array(BATCH_TYPE_COUNT)
-  /** Eligible jobs of the current frame that have not run yet, per type. */
-  private readonly eligibleLive = new Int32Array(BATCH_TYPE_COUNT)
   private readonly pool = new JobPool()
   private readonly costs = new CostModel()
-  private readonly systemList: SystemRecord[] = []
-  private readonly fixedList: FixedSystemRecord[] = []
+  /** The queues and their counts; `queues.inFrame` is true while a frame runs. */
+  private readonly queues = new TypeQueues(this.pool)
+  /** Admission, timing, counting: what running a job does. */
+  private readonly runner: JobRunner
+  private readonly registry: SystemRegistry
   private readonly asyncRuns: AsyncRuns
   /** Type changes asked for during a frame, applied at its end. */
   private readonly moves = new PendingMoves()
-  /** The system owning each pool slot, or null for one-shot jobs. */
-  private readonly systemBySlot: (SystemRecord | null)[] = []
   private listeners: FrameListener[] = []
   private readonly maxQueueLength: number
   private readonly problems: ProblemReporter
-  private readonly deadline: Deadline
 
   private frameNumber = 0
   private isPaused = false
   private stepsPending = 0
-  /** True while a frame that runs is open (between its start and its stats). */
-  private running = false
   /** True between beginFrame and endFrame, a paused (skipped) frame included. */
   private frameOpen = false
   /** True while runJobs walks the queues (a job is running or about to). */
@@ -141,23 +123,12 @@ export class BatchScheduler implements SystemHost {
   /** True while frame listeners are being called. */
   private notifying = false
   private disposed = false
-  private frameStart = 0
   /** The frame's used ms, handed to finishFrame. */
   private usedNow = 0
-  /** Ms the job being admitted may use (see computeAllowance). */
-  private allowed = 0
-  /** The cheap jobs run since the last clock read (`lastNow`); see {@link CHEAP_MS}. */
-  private readonly group = new CheapGroup()
-  /** Memo of the last function enqueued without a name, to skip reading `fn.name` and the name map. */
   /** Per type, the last function enqueued without a name (and its label and cost entry): skips `fn.name` and the name map. */
   private readonly memoFn: (JobFn | null)[] = [null, null, null, null, null]
   private readonly memoName: string[] = ['', '', '', '', '']
   private readonly memoEntry = new Int32Array(BATCH_TYPE_COUNT).fill(-1)
-  /** Clock time at which the running job's share of the budget is spent. */
-  private deadlineEnd = 0
-  private lastNow = 0
-  /** Keeps a queue entry in {@link BatchScheduler.compact}; frees the slot of a dropped one. */
-  private readonly keepEntry: (slot: number) => boolean
   private readonly diag = {
     poolCapacity: 0,
     poolUsed: 0,
@@ -184,7 +155,7 @@ export class BatchScheduler implements SystemHost {
     typeShare,
   }: BatchSchedulerOptions = {}) {
     const api = 'BatchScheduler'
-    this.budget = checkPositive(api, 'budgetMs', budgetMs)
+    const budget = checkPositive(api, 'budgetMs', budgetMs)
     if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
       throw new TypeError(`${api}: clock must be an object with a now() method, got ${describe(clock)}`)
     }
@@ -193,13 +164,13 @@ export class BatchScheduler implements SystemHost {
     this.problems = new ProblemReporter(onError)
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
     this.asyncRuns = new AsyncRuns(this.stats, this.problems)
-    this.minSlice = checkMinSlice(api, minSliceMs)
+    const minSlice = checkNonNegative(api, 'minSliceMs', minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
-    this.trace = checkBoolean(api, 'trace', trace, false)
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      this.queues.push(new RingQueue())
-      this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
-    }
+    const bySlot: (SystemRecord | null)[] = []
+    this.runner = new JobRunner(clock, this.pool, this.costs, this.stats, this.queues, bySlot, this.asyncRuns, this.problems, budget, minSlice)
+    this.runner.trace = checkBoolean(api, 'trace', trace, false)
+    this.registry = new SystemRegistry(this.pool, this.costs, this.queues, this.runner, bySlot, this.moves)
+    for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
     if (maxDeferFrames !== undefined) this.applyMaxDefer(api, maxDeferFrames)
     if (typeShare !== undefined) {
       if (typeShare === null || typeof typeShare !== 'object') {
@@ -208,53 +179,40 @@ export class BatchScheduler implements SystemHost {
       for (const key of Object.keys(typeShare)) {
         const type = Number(key)
         checkType(`${api}: typeShare key`, type)
-        this.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
+        this.runner.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
       }
     }
-    this.stats.last.budgetMs = this.budget
+    this.stats.last.budgetMs = budget
+  }
 
-    const clockRef = this.clock
-    // One deadline object for the scheduler's life: handing it to jobs allocates nothing.
-    this.deadline = {
-      timeRemaining: () => {
-        const left = this.deadlineEnd - clockRef.now()
-        return left > 0 ? left : 0
-      },
-      shouldYield: () => clockRef.now() >= this.deadlineEnd,
-    }
-    const pool = this.pool
-    this.keepEntry = (slot) => {
-      const flags = pool.flags[slot] as number
-      if (flags & CANCELLED) {
-        pool.release(slot)
-        return false
-      }
-      if (flags & SKIP) {
-        pool.flags[slot] = flags & ~(SKIP | QUEUED)
-        return false
-      }
-      return true
-    }
+  /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
+  get trace(): boolean {
+    return this.runner.trace
+  }
+
+  /** Turns tracing on or off (a boolean). */
+  set trace(value: boolean) {
+    this.runner.trace = checkBoolean('BatchScheduler.trace', 'trace', value, false)
   }
 
   /** CPU milliseconds per frame for batch jobs. Must be finite and > 0; takes effect at once. */
   get budgetMs(): number {
-    return this.budget
+    return this.runner.budget
   }
 
   /** Sets the budget (finite, > 0); throws a RangeError/TypeError otherwise and keeps the old value. */
   set budgetMs(value: number) {
-    this.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
+    this.runner.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
   }
 
   /** A sliced job is admitted when at least this many ms of budget are left (finite, ≥ 0). */
   get minSliceMs(): number {
-    return this.minSlice
+    return this.runner.minSlice
   }
 
   /** Sets {@link BatchScheduler.minSliceMs}; throws a RangeError/TypeError on NaN, a negative or non-finite value, and keeps the old one. */
   set minSliceMs(value: number) {
-    this.minSlice = checkMinSlice('BatchScheduler.minSliceMs', value)
+    this.runner.minSlice = checkNonNegative('BatchScheduler.minSliceMs', 'minSliceMs', value)
   }
 
   /** Number of the last frame started (0 before the first). */
@@ -264,7 +222,7 @@ export class BatchScheduler implements SystemHost {
 
   /** Registered systems, in registration order (a live view: do not modify). */
   get systems(): readonly SystemHandle[] {
-    return this.systemList
+    return this.registry.list
   }
 
   /**
@@ -292,9 +250,9 @@ export class BatchScheduler implements SystemHost {
     return this.disposed
   }
 
-  /** True while {@link BatchScheduler.runFrame} is running jobs. */
+  /** True while a frame runs ({@link BatchScheduler.runFrame}, or between `beginFrame` and `endFrame`). */
   get isRunning(): boolean {
-    return this.running
+    return this.queues.inFrame
   }
 
   /**
@@ -304,16 +262,10 @@ export class BatchScheduler implements SystemHost {
    */
   get diagnostics(): SchedulerDiagnostics {
     const d = this.diag
-    let entries = 0
-    let capacity = 0
-    for (const queue of this.queues) {
-      entries += queue.length
-      capacity += queue.capacity
-    }
     d.poolCapacity = this.pool.capacity
     d.poolUsed = this.pool.used
-    d.queueEntries = entries
-    d.queueCapacity = capacity
+    d.queueEntries = this.queues.entries
+    d.queueCapacity = this.queues.capacity
     d.frameListeners = this.listeners.length
     d.costEntries = this.costs.used
     d.learnedNames = this.costs.names
@@ -345,7 +297,7 @@ export class BatchScheduler implements SystemHost {
       name = checkName(api, options.name)
       sliced = checkBoolean(api, 'sliced', options.sliced, false)
     }
-    if ((this.liveCount[type] as number) >= this.maxQueueLength) {
+    if ((this.queues.live[type] as number) >= this.maxQueueLength) {
       throw new RangeError(
         `${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not queued`,
       )
@@ -376,8 +328,7 @@ export class BatchScheduler implements SystemHost {
     pool.costIndex[slot] = entry
     pool.eligibleFrame[slot] = this.frameNumber + 1
     pool.lastRunFrame[slot] = -1
-    ;(this.queues[type] as RingQueue).push(slot)
-    this.liveCount[type] = (this.liveCount[type] as number) + 1
+    this.queues.push(type, slot)
     return pool.idOf(slot)
   }
 
@@ -402,9 +353,10 @@ export class BatchScheduler implements SystemHost {
     }
     pool.flags[slot] = flags | CANCELLED
     pool.fn[slot] = null
-    this.leaveQueue(slot)
+    const type = pool.type[slot] as number
+    this.queues.leave(slot, type)
     this.stats.cancelled++
-    this.compactIfNeeded(pool.type[slot] as number)
+    this.queues.compactIfNeeded(type)
     return true
   }
 
@@ -435,24 +387,10 @@ export class BatchScheduler implements SystemHost {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    let weight = 0.1 // DEFAULT_WEIGHT, as a literal: an imported constant is boxed on every call
-    let name: string | undefined
-    let interval = 1
-    let sliced = false
-    let enabled = true
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`)
-      }
-      if (options.weight !== undefined) weight = checkWeight(api, options.weight)
-      name = checkName(api, options.name)
-      if (options.interval !== undefined) interval = checkInteger(api, 'interval', options.interval, 1)
-      sliced = checkBoolean(api, 'sliced', options.sliced, false)
-      enabled = checkBoolean(api, 'enabled', options.enabled, true)
-    }
-    const slot = this.allocSystemSlot(fn, name, type, sliced ? SYSTEM | SLICED : SYSTEM, weight)
-    const record = new SystemRecord(this, slot, this.pool.name[slot] as string, type, interval, enabled)
-    this.registerSystem(record)
+    const o = checkSystemOptions(api, options)
+    const slot = this.registry.allocSlot(fn, o.name, type, o.sliced ? SYSTEM | SLICED : SYSTEM, o.weight)
+    const record = new SystemRecord(this.registry, slot, this.pool.name[slot] as string, type, o.interval, o.enabled)
+    this.registry.add(record)
     return record
   }
 
@@ -479,25 +417,10 @@ export class BatchScheduler implements SystemHost {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    let stepMs = 1000 / 60
-    let maxSteps = 4
-    let weight = 0.1
-    let name: string | undefined
-    let enabled = true
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`)
-      }
-      if (options.stepMs !== undefined) stepMs = checkPositive(api, 'stepMs', options.stepMs)
-      if (options.maxSteps !== undefined) maxSteps = checkInteger(api, 'maxSteps', options.maxSteps, 1)
-      if (options.weight !== undefined) weight = checkWeight(api, options.weight)
-      name = checkName(api, options.name)
-      enabled = checkBoolean(api, 'enabled', options.enabled, true)
-    }
-    const slot = this.allocSystemSlot(fn as unknown as JobFn, name, type, SYSTEM, weight)
-    const record = new FixedSystemRecord(this, slot, this.pool.name[slot] as string, type, enabled, stepMs, maxSteps)
-    this.fixedList.push(record)
-    this.registerSystem(record)
+    const o = checkFixedOptions(api, options)
+    const slot = this.registry.allocSlot(fn as unknown as JobFn, o.name, type, SYSTEM, o.weight)
+    const record = new FixedSystemRecord(this.registry, slot, this.pool.name[slot] as string, type, o.enabled, o.stepMs, o.maxSteps)
+    this.registry.add(record)
     return record
   }
 
@@ -545,11 +468,11 @@ export class BatchScheduler implements SystemHost {
     const flags = pool.flags[slot] as number
     if (flags & (SYSTEM | CANCELLED) || (flags & QUEUED) === 0) return false
     if (pool.type[slot] === type) return true
-    if ((this.liveCount[type] as number) >= this.maxQueueLength) {
+    if ((this.queues.live[type] as number) >= this.maxQueueLength) {
       throw new RangeError(`${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not moved`)
     }
-    if (this.running) this.moves.push(id, type, null)
-    else this.moveSlot(slot, type)
+    if (this.queues.inFrame) this.moves.push(id, type, null)
+    else this.registry.moveSlot(slot, type)
     return true
   }
 
@@ -622,19 +545,20 @@ export class BatchScheduler implements SystemHost {
     if (this.disposed) return
     if (this.inJobs) throw new Error('BatchScheduler.runJobs: called from inside a job')
     if (!this.frameOpen) throw new Error('BatchScheduler.runJobs: no frame is open; call beginFrame() first')
-    if (!this.running) return
+    if (!this.queues.inFrame) return
     // The app's work since beginFrame counts.
-    this.lastNow = this.clock.now()
+    this.runner.lastNow = this.clock.now()
     this.walk()
   }
 
-  /** Runs the frame's jobs from `lastNow` on (see {@link BatchScheduler.runJobs}). */
+  /** Runs the frame's jobs from the runner's `lastNow` on (see {@link BatchScheduler.runJobs}). */
   private walk(): void {
     const pool = this.pool
+    const queues = this.queues
+    const runner = this.runner
+    const fixed = this.registry.fixed
     const frame = this.frameNumber
-    const t0 = this.frameStart
     this.inJobs = true
-
     if (!this.forcedDone) {
       this.forcedDone = true
       // Latency bound: at most one forced run per type per frame, before
@@ -642,25 +566,23 @@ export class BatchScheduler implements SystemHost {
       // it ran because of its bound, not because the budget admitted it.
       for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
         if (!this.typeEnabled[t]) continue
-        const slot = this.liveHead(t)
+        const slot = queues.head(t)
         if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
-        this.runHead(t, slot, true)
+        runner.runHead(t, slot, true)
       }
     }
-
     // Priority order: each type's due fixed steps (never deferred), then its
     // jobs within the budget; FIFO within a type.
     for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
       if (!this.typeEnabled[t]) continue
-      if (this.fixedList.length > 0) this.runFixedSteps(t)
-      while (!this.disposed) {
-        if (this.lastNow + this.group.pendingMs - t0 >= this.budget) break
-        const slot = this.liveHead(t)
-        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !this.fits(slot)) break
-        this.runHead(t, slot, false)
+      if (fixed.length > 0) runner.runFixedSteps(fixed, t)
+      while (!this.disposed && !runner.spent()) {
+        const slot = queues.head(t)
+        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !runner.fits(slot)) break
+        runner.runHead(t, slot, false)
       }
     }
-    this.flushGroup()
+    runner.flushGroup()
     this.inJobs = false
   }
 
@@ -678,7 +600,7 @@ export class BatchScheduler implements SystemHost {
     if (this.inJobs) throw new Error('BatchScheduler.endFrame: called from inside a job; a job cannot end its own frame')
     if (this.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
     if (!this.frameOpen) throw new Error('BatchScheduler.endFrame: no frame is open; call beginFrame() first')
-    if (!this.running) {
+    if (!this.queues.inFrame) {
       this.frameOpen = false
       return last
     }
@@ -690,8 +612,9 @@ export class BatchScheduler implements SystemHost {
    * budget minus the time since it began; outside one, the whole budget.
    */
   timeRemaining(): number {
-    if (!this.running) return this.budget
-    const left = this.budget - (this.clock.now() - this.frameStart)
+    const budget = this.runner.budget
+    if (!this.queues.inFrame) return budget
+    const left = budget - (this.clock.now() - this.runner.frameStart)
     return left > 0 ? left : 0
   }
 
@@ -703,7 +626,7 @@ export class BatchScheduler implements SystemHost {
   hasBudget(ms?: number): boolean {
     const left = this.timeRemaining()
     if (ms === undefined) return left > 0
-    checkDelta('BatchScheduler.hasBudget', 'ms', ms)
+    checkNonNegative('BatchScheduler.hasBudget', 'ms', ms)
     return left > 0 && left >= ms
   }
 
@@ -744,13 +667,13 @@ export class BatchScheduler implements SystemHost {
   setTypeShare(type: BatchType, share: number): void {
     const api = 'BatchScheduler.setTypeShare'
     checkType(api, type)
-    this.typeShare[type] = checkShare(api, share)
+    this.runner.typeShare[type] = checkShare(api, share)
   }
 
   /** The share of the budget a type may use per frame (see {@link BatchScheduler.setTypeShare}). */
   getTypeShare(type: BatchType): number {
     checkType('BatchScheduler.getTypeShare', type)
-    return this.typeShare[type] as number
+    return this.runner.typeShare[type] as number
   }
 
   /** The latency bound of a type, in frames. */
@@ -769,7 +692,7 @@ export class BatchScheduler implements SystemHost {
   /** Live queued jobs of one type (cancelled and skipped ones not counted). */
   queueDepth(type: BatchType): number {
     checkType('BatchScheduler.queueDepth', type)
-    return this.liveCount[type] as number
+    return this.queues.live[type] as number
   }
 
   /**
@@ -789,16 +712,12 @@ export class BatchScheduler implements SystemHost {
   dispose(): void {
     if (this.disposed) return
     this.disposed = true
-    for (const record of this.systemList) record.deactivate()
-    this.systemList.length = 0
-    this.fixedList.length = 0
+    this.runner.disposed = true
+    this.registry.clear()
     this.asyncRuns.dispose()
     this.moves.clear()
     this.frameOpen = false
-    this.systemBySlot.fill(null)
-    for (const queue of this.queues) queue.clear()
-    this.liveCount.fill(0)
-    this.eligibleLive.fill(0)
+    this.queues.clear()
     this.pool.clear()
     this.costs.clear()
     this.listeners = []
@@ -808,69 +727,16 @@ export class BatchScheduler implements SystemHost {
 
   // ---- internals ---------------------------------------------------------
 
-  /** @internal Sets a system's type: at once between frames, at the frame's end during one. */
-  setSystemType(record: SystemRecord, value: unknown): void {
-    checkType('SystemHandle.type', value)
-    if (!record.active || this.disposed) {
-      record.kind = value
-      return
-    }
-    if (this.running) this.moves.push(-1, value, record)
-    else this.applySystemType(record, value)
-  }
-
-  private applySystemType(record: SystemRecord, type: BatchType): void {
-    record.kind = type
-    if (record.active) this.moveSlot(record.slot, type)
-  }
-
-  /** Moves a slot to another type: out of its queue (if queued) to the tail of the new one. Not while a frame walks the queues. */
-  private moveSlot(slot: number, to: number): void {
-    const pool = this.pool
-    const from = pool.type[slot] as number
-    if (from === to) return
-    const flags = pool.flags[slot] as number
-    if (flags & QUEUED && (flags & RUNNING) === 0) {
-      ;(this.queues[from] as RingQueue).remove(slot)
-      ;(this.queues[to] as RingQueue).push(slot)
-      if ((flags & (SKIP | CANCELLED)) === 0) {
-        this.liveCount[from] = (this.liveCount[from] as number) - 1
-        this.liveCount[to] = (this.liveCount[to] as number) + 1
-      }
-    }
-    pool.type[slot] = to
-  }
-
   /** Applies the type changes asked for during the frame that just ended. */
   private readonly applyMove = (id: number, type: number, record: SystemRecord | null): void => {
     if (record !== null) {
-      this.applySystemType(record, type as BatchType)
+      this.registry.applyType(record, type as BatchType)
       return
     }
     const slot = this.pool.slotOf(id)
     if (slot < 0) return
     const flags = this.pool.flags[slot] as number
-    if (flags & QUEUED && (flags & CANCELLED) === 0) this.moveSlot(slot, type)
-  }
-
-  private allocSystemSlot(fn: JobFn, name: string | undefined, type: BatchType, flags: number, weight: number): number {
-    const pool = this.pool
-    const slot = pool.alloc()
-    pool.fn[slot] = fn
-    pool.name[slot] = name ?? (fn.name || 'anonymous')
-    pool.type[slot] = type
-    pool.flags[slot] = flags
-    pool.weight[slot] = weight
-    pool.costIndex[slot] = this.costs.create()
-    pool.eligibleFrame[slot] = 0
-    pool.lastRunFrame[slot] = -1
-    return slot
-  }
-
-  private registerSystem(record: SystemRecord): void {
-    this.systemList.push(record)
-    while (this.systemBySlot.length <= record.slot) this.systemBySlot.push(null)
-    this.systemBySlot[record.slot] = record
+    if (flags & QUEUED && (flags & CANCELLED) === 0) this.registry.moveSlot(slot, type)
   }
 
   /** The checks every frame-starting call makes, before it changes anything. */
@@ -878,7 +744,7 @@ export class BatchScheduler implements SystemHost {
     // Checked before the pause, so a re-entrant call does not use up a pending step.
     if (this.inJobs) throw new Error(`${api}: called from inside a job; a job cannot run a frame of its own scheduler`)
     if (this.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
-    if (deltaMs !== undefined) checkDelta(api, 'deltaMs', deltaMs)
+    if (deltaMs !== undefined) checkNonNegative(api, 'deltaMs', deltaMs)
   }
 
   /**
@@ -896,16 +762,15 @@ export class BatchScheduler implements SystemHost {
       this.stepsPending--
     }
     const frame = ++this.frameNumber
-    this.stats.last.reset(frame, this.budget)
-    this.running = true
+    const runner = this.runner
+    this.stats.last.reset(frame, runner.budget)
     this.forcedDone = false
-    this.frameStart = t0
-    this.lastNow = t0
-    this.armSystems(frame)
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      this.eligibleLive[t] = this.typeEnabled[t] ? (this.liveCount[t] as number) : 0
-    }
-    const fixed = this.fixedList
+    runner.frame = frame
+    runner.frameStart = t0
+    runner.lastNow = t0
+    this.registry.arm(frame)
+    this.queues.startFrame(frame, this.typeEnabled)
+    const fixed = this.registry.fixed
     for (let i = 0; i < fixed.length; i++) {
       const record = fixed[i] as FixedSystemRecord
       if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(delta > 0 ? delta : 0)
@@ -918,144 +783,16 @@ export class BatchScheduler implements SystemHost {
   private closeFrame(): FrameStats {
     const last = this.stats.last
     // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
-    this.usedNow = this.clock.now() - this.frameStart
+    this.usedNow = this.clock.now() - this.runner.frameStart
     this.finishFrame(this.frameNumber)
-    this.running = false
+    this.queues.inFrame = false
     this.frameOpen = false
     if (!this.disposed) {
       if (this.moves.length > 0) this.moves.drain(this.applyMove)
-      for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.compactIfNeeded(t)
+      for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.queues.compactIfNeeded(t)
     }
     this.notify(last)
     return last
-  }
-
-  /** Runs the due steps of the fixed-step systems of `type`, past the budget if need be. */
-  private runFixedSteps(type: number): void {
-    const fixed = this.fixedList
-    for (let i = 0; i < fixed.length && !this.disposed; i++) {
-      const record = fixed[i] as FixedSystemRecord
-      if (record.kind !== type) continue
-      while (record.due > 0 && record.active && !this.disposed) {
-        record.due--
-        this.runStep(record)
-      }
-    }
-  }
-
-  /** One fixed step: timed on its own, learned, counted (forced when started past the budget). */
-  private runStep(record: FixedSystemRecord): void {
-    this.flushGroup()
-    const pool = this.pool
-    const stats = this.stats
-    const last = stats.last
-    const slot = record.slot
-    const type = record.kind
-    const typeStats = stats.perType[type] as TypeStats
-    const start = this.lastNow
-    if (start - this.frameStart >= this.budget) {
-      last.forced++
-      stats.forced++
-      typeStats.forced++
-    }
-    this.computeAllowance(type)
-    this.deadlineEnd = start + (this.allowed > 0 ? this.allowed : 0)
-    pool.flags[slot] = (pool.flags[slot] as number) | RUNNING
-    let threw = false
-    try {
-      ;(pool.fn[slot] as unknown as FixedStepFn)(record.stepMs)
-    } catch (error) {
-      threw = true
-      this.report(error, slot, type)
-    }
-    const end = this.clock.now()
-    this.lastNow = end
-    const ms = end - start
-    if (this.trace) this.measure(type, slot, start, end)
-    const costIndex = pool.costIndex[slot] as number
-    if (costIndex >= 0 && !this.disposed) {
-      this.costs.sample = ms
-      this.costs.commit(costIndex)
-    }
-    last.msByType[type] = (last.msByType[type] as number) + ms
-    typeStats.totalMs += ms
-    last.processed++
-    last.processedByType[type] = (last.processedByType[type] as number) + 1
-    stats.processed++
-    typeStats.processed++
-    if (threw) {
-      last.errors++
-      stats.errors++
-      typeStats.errors++
-    }
-    record.runCount++
-    record.stepsLast++
-    if (this.disposed) return
-    const flags = (pool.flags[slot] as number) & ~RUNNING
-    pool.flags[slot] = flags
-    if (flags & CANCELLED) pool.release(slot)
-  }
-
-  /** @internal */
-  systemWeight(slot: number): number {
-    return this.pool.weight[slot] as number
-  }
-
-  /** @internal */
-  setSystemWeight(slot: number, value: unknown): void {
-    this.pool.weight[slot] = checkWeight('SystemHandle.weight', value)
-  }
-
-  /** @internal */
-  systemEstimate(slot: number): number {
-    const learned = this.costs.predict(this.pool.costIndex[slot] as number)
-    return Number.isNaN(learned) ? (this.pool.weight[slot] as number) * this.budget : learned
-  }
-
-  /** @internal */
-  systemMeasured(slot: number): number {
-    return this.costs.predict(this.pool.costIndex[slot] as number)
-  }
-
-  /** @internal Called when a system's `enabled` changes. */
-  systemEnabledChanged(slot: number, enabled: boolean): void {
-    const pool = this.pool
-    const flags = pool.flags[slot] as number
-    if ((flags & QUEUED) === 0 || flags & RUNNING) return
-    const type = pool.type[slot] as number
-    if (!enabled && (flags & SKIP) === 0) {
-      pool.flags[slot] = flags | SKIP
-      this.countLeave(slot, type)
-      this.compactIfNeeded(type)
-    } else if (enabled && flags & SKIP) {
-      pool.flags[slot] = flags & ~SKIP
-      this.liveCount[type] = (this.liveCount[type] as number) + 1
-      if (this.running && (pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) + 1
-    }
-  }
-
-  /** @internal */
-  removeSystem(record: SystemRecord): void {
-    const slot = record.slot
-    const pool = this.pool
-    const flags = pool.flags[slot] as number
-    const i = this.systemList.indexOf(record)
-    if (i >= 0) this.systemList.splice(i, 1)
-    const f = this.fixedList.indexOf(record as FixedSystemRecord)
-    if (f >= 0) this.fixedList.splice(f, 1)
-    this.systemBySlot[slot] = null
-    this.costs.release(pool.costIndex[slot] as number)
-    pool.costIndex[slot] = -1
-    if (flags & RUNNING) {
-      pool.flags[slot] = flags | CANCELLED
-    } else if (flags & QUEUED) {
-      pool.flags[slot] = flags | CANCELLED
-      pool.fn[slot] = null
-      if ((flags & SKIP) === 0) this.leaveQueue(slot)
-      this.compactIfNeeded(pool.type[slot] as number)
-    } else {
-      pool.release(slot)
-    }
   }
 
   private applyMaxDefer(api: string, value: MaxDeferFrames): void {
@@ -1079,40 +816,6 @@ export class BatchScheduler implements SystemHost {
     if (this.disposed) throw new Error(`${api}: the scheduler was disposed`)
   }
 
-  /** A queued job stops being live (cancelled, removed or skipped). */
-  private leaveQueue(slot: number): void {
-    this.countLeave(slot, this.pool.type[slot] as number)
-  }
-
-  private countLeave(slot: number, type: number): void {
-    this.liveCount[type] = (this.liveCount[type] as number) - 1
-    if (this.running && (this.pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
-  }
-
-  /**
-   * Compacts a queue whose dead entries (cancelled, skipped) outnumber its
-   * live ones, past {@link COMPACT_MIN}. Not while a frame walks the queues:
-   * the frame's end does it then.
-   */
-  private compactIfNeeded(type: number): void {
-    if (this.running) return
-    const dead = (this.queues[type] as RingQueue).length - (this.liveCount[type] as number)
-    if (dead > COMPACT_MIN && dead > (this.liveCount[type] as number)) this.compact(type)
-  }
-
-  /** Drops a queue's cancelled and skipped entries, keeping the order of the rest. */
-  private compact(type: number): void {
-    const queue = this.queues[type] as RingQueue
-    const keep = this.keepEntry
-    const n = queue.length
-    let kept = 0
-    for (let i = 0; i < n; i++) {
-      const slot = queue.at(i)
-      if (keep(slot)) queue.set(kept++, slot)
-    }
-    queue.truncate(kept)
-  }
-
   /** The learned-cost entry of a job name; -1 (and a warning, once) past {@link MAX_LEARNED_NAMES} names. */
   private learnedEntry(name: string): number {
     const entry = this.costs.entryFor(name)
@@ -1125,208 +828,16 @@ export class BatchScheduler implements SystemHost {
     return entry
   }
 
-  private armSystems(frame: number): void {
-    const pool = this.pool
-    const list = this.systemList
-    for (let i = 0; i < list.length; i++) {
-      const system = list[i] as SystemRecord
-      if (!system.enabled || system.pending || system.stepped) continue
-      const slot = system.slot
-      const flags = pool.flags[slot] as number
-      if (flags & QUEUED || frame - system.lastArmed < system.interval) continue
-      system.lastArmed = frame
-      pool.flags[slot] = flags | QUEUED
-      pool.eligibleFrame[slot] = frame
-      const type = pool.type[slot] as number
-      ;(this.queues[type] as RingQueue).push(slot)
-      this.liveCount[type] = (this.liveCount[type] as number) + 1
-    }
-  }
-
-  /** The first live job of a type's queue, dropping tombstones on the way; -1 if none. */
-  private liveHead(type: number): number {
-    const queue = this.queues[type] as RingQueue
-    const pool = this.pool
-    while (queue.length > 0) {
-      const slot = queue.peek()
-      const flags = pool.flags[slot] as number
-      if (flags & CANCELLED) {
-        queue.shift()
-        pool.release(slot)
-      } else if (flags & SKIP) {
-        queue.shift()
-        pool.flags[slot] = flags & ~(SKIP | QUEUED)
-      } else {
-        return slot
-      }
-    }
-    return -1
-  }
-
-  /** Ms the job may use now: the frame's budget left, capped by its type's share. */
-  private computeAllowance(type: number): void {
-    const left = this.budget - (this.lastNow + this.group.pendingMs - this.frameStart)
-    const share = this.typeShare[type] as number
-    if (share >= 1) {
-      this.allowed = left
-      return
-    }
-    const typeLeft = share * this.budget - (this.stats.last.msByType[type] as number)
-    this.allowed = typeLeft < left ? typeLeft : left
-  }
-
-  /** Whether the job's predicted cost fits in the budget left (and its type's share). */
-  private fits(slot: number): boolean {
-    const pool = this.pool
-    this.computeAllowance(pool.type[slot] as number)
-    const left = this.allowed
-    if (left <= 0) return false
-    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSlice, this.budget * (this.typeShare[pool.type[slot] as number] as number))
-    const entry = pool.costIndex[slot] as number
-    const costs = this.costs
-    const predicted =
-      entry >= 0 && (costs.samples[entry] as number) > 0 ? (costs.estimate[entry] as number) : (pool.weight[slot] as number) * this.budget
-    return predicted <= left
-  }
-
-  /**
-   * Pops the head job of `type` (which must be `slot`) and runs it. A cheap
-   * job (see {@link CHEAP_MS}) joins the current clock-read group; any other
-   * job closes the group first and is timed on its own.
-   */
-  private runHead(type: number, slot: number, forced: boolean): void {
-    const pool = this.pool
-    const stats = this.stats
-    const last = stats.last
-    const typeStats = stats.perType[type] as TypeStats
-    ;(this.queues[type] as RingQueue).shift()
-    this.liveCount[type] = (this.liveCount[type] as number) - 1
-    this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
-    if (forced) {
-      last.forced++
-      stats.forced++
-      typeStats.forced++
-    }
-    let flags = pool.flags[slot] as number
-    let predicted = -1
-    if ((flags & SLICED) === 0 && !this.trace) {
-      const entry = pool.costIndex[slot] as number
-      if (entry >= 0 && (this.costs.samples[entry] as number) > 0) predicted = this.costs.estimate[entry] as number
-    }
-    const cheap = predicted >= 0 && predicted < CHEAP_MS // false for NaN (not measured yet)
-    if (!cheap) this.flushGroup()
-
-    const fn = pool.fn[slot] as JobFn
-    const system = flags & SYSTEM ? (this.systemBySlot[slot] as SystemRecord) : null
-    pool.flags[slot] = flags | RUNNING
-    const start = this.lastNow + this.group.pendingMs
-    this.computeAllowance(type)
-    const allowance = this.allowed
-    this.deadlineEnd = start + (allowance > 0 ? allowance : 0)
-    let result: unknown
-    let threw = false
-    try {
-      result = fn(this.deadline)
-    } catch (error) {
-      threw = true
-      this.report(error, slot, type)
-    }
-    // Before the cancel / dispose exits below: a Promise is always watched, so its rejection is handled.
-    if (result !== undefined && result !== true && result !== false && !threw) {
-      this.asyncRuns.watch(result, pool.name[slot] as string, type, system)
-    }
-
-    const costIndex = pool.costIndex[slot] as number
-    if (cheap) {
-      if (this.group.add(costIndex, type, predicted) || threw) this.flushGroup()
-    } else {
-      const end = this.clock.now()
-      this.lastNow = end
-      const ms = end - start
-      if (this.trace) this.measure(type, slot, start, end)
-      if (costIndex >= 0) {
-        this.costs.sample = ms
-        this.costs.commit(costIndex)
-      }
-      last.msByType[type] = (last.msByType[type] as number) + ms
-      typeStats.totalMs += ms
-    }
-    last.processed++
-    last.processedByType[type] = (last.processedByType[type] as number) + 1
-    stats.processed++
-    typeStats.processed++
-    if (threw) {
-      last.errors++
-      stats.errors++
-      typeStats.errors++
-    }
-
-    flags = (pool.flags[slot] as number) & ~RUNNING
-    pool.lastRunFrame[slot] = this.frameNumber
-    if (this.disposed) return
-    if (flags & CANCELLED) {
-      pool.release(slot)
-      return
-    }
-    if (system !== null) system.runCount++
-    if (result === true && !threw && (system === null || system.enabled)) {
-      const next = this.frameNumber + 1
-      pool.flags[slot] = flags | SLICED
-      pool.eligibleFrame[slot] = next
-      const queue = this.queues[type] as RingQueue
-      this.liveCount[type] = (this.liveCount[type] as number) + 1
-      // A one-shot job keeps the head until it is done (FIFO). A system may
-      // say "more" every frame: at the head for good it would starve every
-      // job behind it, so its next slice is queued at the tail, like its next run.
-      if (system !== null) {
-        queue.push(slot)
-        return
-      }
-      queue.unshift(slot)
-      return
-    }
-    if (system !== null) pool.flags[slot] = flags & ~QUEUED
-    else pool.release(slot)
-  }
-
-  /**
-   * Reads the clock once for the cheap jobs run since the last read, and
-   * splits the measured time among them in proportion to their predictions.
-   */
-  private flushGroup(): void {
-    const group = this.group
-    if (group.count === 0) return
-    const now = this.clock.now()
-    group.measured = now - this.lastNow
-    group.split(this.costs, this.stats, !this.disposed)
-    this.lastNow = now
-  }
-
   private finishFrame(frame: number): void {
     const usedMs = this.usedNow
     const stats = this.stats
     const last = stats.last
-    const pool = this.pool
-    const budget = this.budget
+    const budget = this.runner.budget
     last.usedMs = usedMs
     last.budgetMs = budget
     last.utilization = usedMs / budget
     last.overrunMs = usedMs > budget ? usedMs - budget : 0
-    let total = 0
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      const depth = this.liveCount[t] as number
-      const deferred = Math.max(0, this.eligibleLive[t] as number)
-      last.queueDepth[t] = depth
-      last.deferredByType[t] = deferred
-      last.deferred += deferred
-      const head = this.disposed ? -1 : this.liveHead(t)
-      const since = head < 0 ? frame + 1 : (pool.eligibleFrame[head] as number)
-      last.oldestWait[t] = since <= frame ? frame - since + 1 : 0
-      const typeStats = stats.perType[t] as TypeStats
-      typeStats.deferred += deferred
-      if (depth > typeStats.peakDepth) typeStats.peakDepth = depth
-      total += depth
-    }
+    const total = this.queues.record(stats, frame, this.disposed)
     stats.frames = frame
     stats.deferred += last.deferred
     if (total > stats.peakQueueDepth) stats.peakQueueDepth = total
@@ -1350,39 +861,4 @@ export class BatchScheduler implements SystemHost {
     }
   }
 
-  private report(error: unknown, slot: number, type: number): void {
-    this.problems.jobError(error, this.pool.name[slot] as string, type)
-  }
-
-  private measure(type: number, slot: number, start: number, end: number): void {
-    try {
-      performance.measure(`batch:${BATCH_TYPE_NAMES[type]}:${this.pool.name[slot]}`, { start, end })
-    } catch {
-      // A clock that is not performance.now() gives times the timeline cannot place.
-    }
-  }
-}
-
-function checkShare(api: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${api}: share must be a number, got ${describe(value)}`)
-  if (!Number.isFinite(value) || value <= 0 || value > 1) {
-    throw new RangeError(`${api}: share must be a finite number in (0, 1], got ${describe(value)}`)
-  }
-  return value
-}
-
-function checkMinSlice(api: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${api}: minSliceMs must be a number, got ${describe(value)}`)
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${api}: minSliceMs must be a finite number >= 0, got ${describe(value)}`)
-  }
-  return value
-}
-
-function checkDelta(api: string, arg: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${api}: ${arg} must be a number, got ${describe(value)}`)
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${api}: ${arg} must be a finite number >= 0, got ${describe(value)}`)
-  }
-  return value
 }
