@@ -1,7 +1,8 @@
 /**
  * The demo's two ways of running the same scene:
  * - `ScheduledMode`: RenderLoop + the built-in jobs (matrix sync, frustum
- *   culling, LOD) + the cars' AI and physics as sliced systems, all under the budget;
+ *   culling, LOD) + the cars' AI as a sliced system and their physics as a
+ *   fixed-timestep system drawn with interpolation, all under the budget;
  * - `PlainMode`: what a plain three.js app does: everything, every frame
  *   (auto matrix updates, the renderer's own culling and LOD.update, AI and
  *   physics for every car).
@@ -64,19 +65,18 @@ export class ScheduledMode implements Mode {
     const meshes = city.cars.meshes
     const matrices = this.matrices
     traffic.onMoved = (i) => matrices.markDirty(meshes[i]!)
-    this.systems.push(
-      scheduler.addSystem(BatchType.Physics, (deadline) => traffic.step(deadline), {
-        name: 'car physics',
-        sliced: true,
-        weight: 0.3,
-      }),
-      scheduler.addSystem(BatchType.AI, (deadline) => traffic.think(deadline), {
-        name: 'car AI',
-        sliced: true,
-        weight: 0.2,
-        interval: 3,
-      }),
-    )
+    traffic.resync()
+    // Physics steps at a fixed 60 Hz whatever the frame rate (RenderLoop feeds
+    // the scheduler its clamped delta); the meshes are drawn between the last
+    // two steps by the step's alpha, in a sliced system that runs after the
+    // steps (a Physics system: fixed steps run first in their type's turn).
+    const cars = scheduler.addSystems({
+      physics: { type: BatchType.Physics, fixed: { stepMs: 1000 / 60, maxSteps: 4 }, run: (stepMs) => traffic.fixedStep(stepMs), name: 'car physics', weight: 0.05 },
+      motion: { type: BatchType.Physics, run: (deadline) => traffic.interpolate(deadline), name: 'car motion', sliced: true, weight: 0.3 },
+      ai: { type: BatchType.AI, run: (deadline) => traffic.think(deadline), name: 'car AI', sliced: true, weight: 0.2, interval: 3 },
+    })
+    traffic.stepAlpha = cars.physics
+    this.systems.push(cars.physics, cars.motion, cars.ai)
     this.loop = new RenderLoop(renderer, scheduler, { scene: city.scene, camera, update: ctx.update })
   }
 
@@ -113,6 +113,7 @@ export class ScheduledMode implements Mode {
     this.culling.dispose()
     this.matrices.dispose()
     this.ctx.traffic.onMoved = () => {}
+    this.ctx.traffic.stepAlpha = { alpha: 1 }
   }
 }
 
@@ -132,6 +133,7 @@ export class PlainMode implements Mode {
 
   start(): void {
     this.last = -1
+    this.ctx.traffic.resync()
     this.ctx.renderer.setAnimationLoop(this.frame)
   }
 

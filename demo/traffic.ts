@@ -1,14 +1,22 @@
 /**
  * The demo's agents: cars that pick a neighbouring intersection (AI) and
- * drive to it (physics). Both can run whole every frame (plain three.js) or
- * sliced across frames under the scheduler: each step works on a cursor over
- * the cars and stops when the deadline says so. Nothing here allocates per frame.
+ * drive to it (physics). Plain three.js runs both whole every frame
+ * (`think`, `step`). Under the scheduler the AI is sliced across frames (a
+ * cursor over the cars, stopping when the deadline says so), and physics is
+ * a fixed-timestep system (`fixedStep`: every car advances by exactly the
+ * step, on plain arrays) whose result is drawn by a sliced system
+ * (`interpolate`: each mesh between its last two steps, by the fixed
+ * system's `alpha`), so motion stays smooth when frames and steps do not
+ * line up. Nothing here allocates per frame.
  */
 import type { Deadline } from '../src/index.js'
 import { BLOCK, type Cars } from './world.js'
 
 /** Cars handled between two deadline checks. */
 const CHUNK = 64
+
+/** How far right of the street's middle a car drives. */
+const SIDE = 1.6
 
 const NEVER_YIELD: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
 
@@ -17,10 +25,17 @@ export class Traffic {
   moving = true
   /** Called for each car that moved (under the scheduler: mark its matrix dirty). */
   onMoved: (index: number) => void = () => {}
+  /** Where `interpolate` reads the fraction of a step since the last one (the fixed system's handle). */
+  stepAlpha: { readonly alpha: number } = { alpha: 1 }
   private aiCursor = 0
   private physicsCursor = 0
+  private drawCursor = 0
   /** Per car: the clock time (ms) of its last physics step. */
   private readonly lastStep: Float64Array
+  /** Per car: x, z where it is drawn at the previous fixed step, then at the current one. */
+  private readonly drawn: Float32Array
+  /** Per car: its heading at the current fixed step. */
+  private readonly heading: Float32Array
 
   constructor(
     private readonly cars: Cars,
@@ -29,7 +44,92 @@ export class Traffic {
     /** Clock for the physics step (ms); the benchmark drives it by frame. */
     public now: () => number,
   ) {
-    this.lastStep = new Float64Array(cars.meshes.length).fill(now())
+    const count = cars.meshes.length
+    this.lastStep = new Float64Array(count)
+    this.drawn = new Float32Array(count * 4)
+    this.heading = new Float32Array(count)
+    this.resync()
+  }
+
+  /**
+   * Starts both ways of stepping afresh from where the cars are drawn now:
+   * call it when switching between them, so neither sees the other's time
+   * gap or draws from a stale position.
+   */
+  resync(): void {
+    const meshes = this.cars.meshes
+    this.lastStep.fill(this.now())
+    for (let i = 0; i < meshes.length; i++) {
+      const mesh = meshes[i]!
+      this.drawn[i * 4] = this.drawn[i * 4 + 2] = mesh.position.x
+      this.drawn[i * 4 + 1] = this.drawn[i * 4 + 3] = mesh.position.z
+      this.heading[i] = mesh.rotation.y
+    }
+    this.physicsCursor = 0
+    this.drawCursor = 0
+  }
+
+  /**
+   * Fixed-step physics: every car moves toward its target by speed × `stepMs`.
+   * Writes only arrays (the previous and current drawn positions); the meshes
+   * are written by {@link Traffic.interpolate}.
+   */
+  fixedStep(stepMs: number): void {
+    const { position, target, speed } = this.cars
+    const drawn = this.drawn
+    const count = this.cars.meshes.length
+    const dt = stepMs / 1000
+    for (let i = 0; i < count; i++) {
+      const d = i * 4
+      drawn[d] = drawn[d + 2]!
+      drawn[d + 1] = drawn[d + 3]!
+      if (!this.moving) continue
+      const px = position[i * 2]!
+      const pz = position[i * 2 + 1]!
+      const dx = target[i * 2]! - px
+      const dz = target[i * 2 + 1]! - pz
+      const dist = Math.sqrt(dx * dx + dz * dz)
+      if (dist < 1e-3) continue
+      const travel = Math.min(dist, speed[i]! * dt)
+      const nx = px + (dx / dist) * travel
+      const nz = pz + (dz / dist) * travel
+      position[i * 2] = nx
+      position[i * 2 + 1] = nz
+      // Drive on the right-hand side of the street.
+      drawn[d + 2] = nx + (-dz / dist) * SIDE
+      drawn[d + 3] = nz + (dx / dist) * SIDE
+      this.heading[i] = Math.atan2(-dz, dx)
+    }
+  }
+
+  /**
+   * Draws each car between its last two fixed steps, `stepAlpha.alpha` of the
+   * way, and reports the ones that moved. Returns true while unfinished.
+   */
+  interpolate(deadline: Deadline = NEVER_YIELD): boolean {
+    const meshes = this.cars.meshes
+    const drawn = this.drawn
+    const count = meshes.length
+    const alpha = this.stepAlpha.alpha
+    let handled = 0
+    while (this.drawCursor < count) {
+      const i = this.drawCursor++
+      const d = i * 4
+      const x = drawn[d]! + (drawn[d + 2]! - drawn[d]!) * alpha
+      const z = drawn[d + 1]! + (drawn[d + 3]! - drawn[d + 1]!) * alpha
+      const mesh = meshes[i]!
+      if (mesh.position.x !== x || mesh.position.z !== z) {
+        mesh.position.set(x, 0, z)
+        mesh.rotation.y = this.heading[i]!
+        this.onMoved(i)
+      }
+      if (++handled === CHUNK) {
+        handled = 0
+        if (deadline.shouldYield()) return true
+      }
+    }
+    this.drawCursor = 0
+    return false
   }
 
   /** AI: cars that reached their target pick the next intersection. Returns true while a sweep is unfinished. */
@@ -98,8 +198,7 @@ export class Traffic {
     position[i * 2] = nx
     position[i * 2 + 1] = nz
     // Drive on the right-hand side of the street.
-    const side = 1.6
-    mesh.position.set(nx + (-dz / dist) * side, 0, nz + (dx / dist) * side)
+    mesh.position.set(nx + (-dz / dist) * SIDE, 0, nz + (dx / dist) * SIDE)
     mesh.rotation.y = Math.atan2(-dz, dx)
     this.onMoved(i)
   }

@@ -1,56 +1,50 @@
 import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
-import { BatchStats, type FrameStats, type TypeStats } from './BatchStats.js'
+import { BatchStats, type FrameStats } from './BatchStats.js'
 import { type Clock, performanceClock } from './Clock.js'
 import { CostModel, MAX_LEARNED_NAMES } from './CostModel.js'
-import { CANCELLED, JobPool, QUEUED, RUNNING, SKIP, SLICED, SYSTEM } from './JobPool.js'
-import { RingQueue } from './RingQueue.js'
+import { CANCELLED, JobPool, QUEUED, RUNNING, SLICED, SYSTEM } from './JobPool.js'
+import { ProblemReporter } from './ProblemReporter.js'
+import { SystemRecord } from './SystemRecord.js'
+import { FixedSystemRecord } from './FixedSystemRecord.js'
+import { AsyncRuns } from './AsyncRuns.js'
+import { PendingMoves } from './PendingMoves.js'
+import { TypeQueues } from './TypeQueues.js'
+import { JobRunner } from './JobRunner.js'
+import { SystemRegistry } from './SystemRegistry.js'
+import { registerSystems } from './registerSystems.js'
+import { checkFixedOptions, checkSystemOptions } from './systemOptions.js'
 import type {
   BatchSchedulerOptions,
-  Deadline,
   EnqueueOptions,
+  FixedStepFn,
+  FixedSystemHandle,
+  FixedSystemOptions,
+  FixedSystemSpec,
   FrameListener,
   JobFn,
-  JobInfo,
   MaxDeferFrames,
   SchedulerDiagnostics,
+  SystemEntry,
   SystemHandle,
+  SystemHandles,
   SystemOptions,
+  SystemSpec,
 } from './types.js'
 import {
   checkBoolean,
   checkFunction,
   checkInteger,
   checkName,
+  checkNonNegative,
   checkPositive,
+  checkShare,
   checkType,
   checkWeight,
   describe,
 } from './validate.js'
 
-/**
- * A job whose learned cost is below this (ms) is "cheap": runs of cheap jobs
- * share one clock read per {@link CHEAP_GROUP} jobs instead of one each, the
- * group's measured time split among them in proportion to their predictions.
- * Reading the clock costs ~40–60 ns in Node and ~280 ns in a browser, more
- * than such a job; the extra overrun this allows is at most
- * `CHEAP_GROUP × CHEAP_MS` (16 µs).
- */
-export const CHEAP_MS = 0.002
-
-/** Most cheap jobs run between two clock reads. */
-export const CHEAP_GROUP = 8
-
-/**
- * A queue is compacted (its cancelled and skipped entries dropped, their slots
- * freed) once it holds more than this many of them and more of them than live
- * jobs. Without it, enqueue + cancel churn while a type is disabled, the
- * scheduler is paused or the tab is hidden (no frames pop the queue) would
- * grow the queue and the job pool without bound.
- */
-const COMPACT_MIN = 64
-
-/** Most distinct job names whose problems are printed once each (see `reportOnce`); later ones are counted, not printed. */
-const MAX_REPORTED = 256
+/** Re-exported where they were defined before; see CheapGroup.ts. */
+export { CHEAP_GROUP, CHEAP_MS } from './CheapGroup.js'
 
 /** Weight of a job or system that gives none: 10 % of the budget. */
 export const DEFAULT_WEIGHT = 0.1
@@ -97,58 +91,44 @@ export class BatchScheduler {
   readonly clock: Clock
   /** Everything counted since the start; reading it allocates nothing. */
   readonly stats: BatchStats
-  /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
-  trace: boolean
 
-  private budget: number
-  private minSlice: number
   private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
   private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
-  private readonly typeShare = new Float64Array(BATCH_TYPE_COUNT).fill(1)
-  private readonly queues: RingQueue[] = []
-  /** Live (not cancelled, not skipped) queued jobs per type, the running job excluded. */
-  private readonly liveCount = new Int32Array(BATCH_TYPE_COUNT)
-  /** Eligible jobs of the current frame that have not run yet, per type. */
-  private readonly eligibleLive = new Int32Array(BATCH_TYPE_COUNT)
   private readonly pool = new JobPool()
   private readonly costs = new CostModel()
-  private readonly systemList: SystemRecord[] = []
-  /** The system owning each pool slot, or null for one-shot jobs. */
-  private readonly systemBySlot: (SystemRecord | null)[] = []
+  /** The queues and their counts; `queues.inFrame` is true while a frame runs. */
+  private readonly queues = new TypeQueues(this.pool)
+  /** Admission, timing, counting: what running a job does. */
+  private readonly runner: JobRunner
+  private readonly registry: SystemRegistry
+  private readonly asyncRuns: AsyncRuns
+  /** Type changes asked for during a frame, applied at its end. */
+  private readonly moves = new PendingMoves()
   private listeners: FrameListener[] = []
-  private readonly onError: ((error: unknown, job: JobInfo) => void) | undefined
   private readonly maxQueueLength: number
-  private readonly reported = new Set<string>()
-  private readonly deadline: Deadline
+  private readonly problems: ProblemReporter
 
   private frameNumber = 0
   private isPaused = false
   private stepsPending = 0
-  private running = false
+  /** True between beginFrame and endFrame, a paused (skipped) frame included. */
+  private frameOpen = false
+  /** True while runJobs walks the queues (a job is running or about to). */
+  private inJobs = false
+  /** Whether this frame's forced runs and fixed steps were done (runJobs may be called twice). */
+  private forcedDone = false
+  /** Clock time of the previous frame's start, for the measured delta. */
+  private previousStart = 0
+  private hasPreviousStart = false
   /** True while frame listeners are being called. */
   private notifying = false
   private disposed = false
-  private frameStart = 0
   /** The frame's used ms, handed to finishFrame. */
   private usedNow = 0
-  /** Ms the job being admitted may use (see computeAllowance). */
-  private allowed = 0
-  /** Predicted ms of the cheap jobs run since the last clock read (`lastNow`). */
-  private pendingMs = 0
-  private groupCount = 0
-  private readonly groupCost = new Int32Array(CHEAP_GROUP)
-  private readonly groupType = new Uint8Array(CHEAP_GROUP)
-  private readonly groupPredicted = new Float64Array(CHEAP_GROUP)
-  /** Memo of the last function enqueued without a name, to skip reading `fn.name` and the name map. */
   /** Per type, the last function enqueued without a name (and its label and cost entry): skips `fn.name` and the name map. */
   private readonly memoFn: (JobFn | null)[] = [null, null, null, null, null]
   private readonly memoName: string[] = ['', '', '', '', '']
   private readonly memoEntry = new Int32Array(BATCH_TYPE_COUNT).fill(-1)
-  /** Clock time at which the running job's share of the budget is spent. */
-  private deadlineEnd = 0
-  private lastNow = 0
-  /** Keeps a queue entry in {@link BatchScheduler.compact}; frees the slot of a dropped one. */
-  private readonly keepEntry: (slot: number) => boolean
   private readonly diag = {
     poolCapacity: 0,
     poolUsed: 0,
@@ -175,21 +155,22 @@ export class BatchScheduler {
     typeShare,
   }: BatchSchedulerOptions = {}) {
     const api = 'BatchScheduler'
-    this.budget = checkPositive(api, 'budgetMs', budgetMs)
+    const budget = checkPositive(api, 'budgetMs', budgetMs)
     if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
       throw new TypeError(`${api}: clock must be an object with a now() method, got ${describe(clock)}`)
     }
     this.clock = clock
     if (onError !== undefined) checkFunction(api, 'onError', onError)
-    this.onError = onError
+    this.problems = new ProblemReporter(onError)
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
-    this.minSlice = checkMinSlice(api, minSliceMs)
+    this.asyncRuns = new AsyncRuns(this.stats, this.problems)
+    const minSlice = checkNonNegative(api, 'minSliceMs', minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
-    this.trace = checkBoolean(api, 'trace', trace, false)
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      this.queues.push(new RingQueue())
-      this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
-    }
+    const bySlot: (SystemRecord | null)[] = []
+    this.runner = new JobRunner(clock, this.pool, this.costs, this.stats, this.queues, bySlot, this.asyncRuns, this.problems, budget, minSlice)
+    this.runner.trace = checkBoolean(api, 'trace', trace, false)
+    this.registry = new SystemRegistry(this.pool, this.costs, this.queues, this.runner, bySlot, this.moves)
+    for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
     if (maxDeferFrames !== undefined) this.applyMaxDefer(api, maxDeferFrames)
     if (typeShare !== undefined) {
       if (typeShare === null || typeof typeShare !== 'object') {
@@ -198,53 +179,40 @@ export class BatchScheduler {
       for (const key of Object.keys(typeShare)) {
         const type = Number(key)
         checkType(`${api}: typeShare key`, type)
-        this.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
+        this.runner.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
       }
     }
-    this.stats.last.budgetMs = this.budget
+    this.stats.last.budgetMs = budget
+  }
 
-    const clockRef = this.clock
-    // One deadline object for the scheduler's life: handing it to jobs allocates nothing.
-    this.deadline = {
-      timeRemaining: () => {
-        const left = this.deadlineEnd - clockRef.now()
-        return left > 0 ? left : 0
-      },
-      shouldYield: () => clockRef.now() >= this.deadlineEnd,
-    }
-    const pool = this.pool
-    this.keepEntry = (slot) => {
-      const flags = pool.flags[slot] as number
-      if (flags & CANCELLED) {
-        pool.release(slot)
-        return false
-      }
-      if (flags & SKIP) {
-        pool.flags[slot] = flags & ~(SKIP | QUEUED)
-        return false
-      }
-      return true
-    }
+  /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
+  get trace(): boolean {
+    return this.runner.trace
+  }
+
+  /** Turns tracing on or off (a boolean). */
+  set trace(value: boolean) {
+    this.runner.trace = checkBoolean('BatchScheduler.trace', 'trace', value, false)
   }
 
   /** CPU milliseconds per frame for batch jobs. Must be finite and > 0; takes effect at once. */
   get budgetMs(): number {
-    return this.budget
+    return this.runner.budget
   }
 
   /** Sets the budget (finite, > 0); throws a RangeError/TypeError otherwise and keeps the old value. */
   set budgetMs(value: number) {
-    this.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
+    this.runner.budget = checkPositive('BatchScheduler.budgetMs', 'budgetMs', value)
   }
 
   /** A sliced job is admitted when at least this many ms of budget are left (finite, ≥ 0). */
   get minSliceMs(): number {
-    return this.minSlice
+    return this.runner.minSlice
   }
 
   /** Sets {@link BatchScheduler.minSliceMs}; throws a RangeError/TypeError on NaN, a negative or non-finite value, and keeps the old one. */
   set minSliceMs(value: number) {
-    this.minSlice = checkMinSlice('BatchScheduler.minSliceMs', value)
+    this.runner.minSlice = checkNonNegative('BatchScheduler.minSliceMs', 'minSliceMs', value)
   }
 
   /** Number of the last frame started (0 before the first). */
@@ -254,7 +222,7 @@ export class BatchScheduler {
 
   /** Registered systems, in registration order (a live view: do not modify). */
   get systems(): readonly SystemHandle[] {
-    return this.systemList
+    return this.registry.list
   }
 
   /**
@@ -282,9 +250,9 @@ export class BatchScheduler {
     return this.disposed
   }
 
-  /** True while {@link BatchScheduler.runFrame} is running jobs. */
+  /** True while a frame runs ({@link BatchScheduler.runFrame}, or between `beginFrame` and `endFrame`). */
   get isRunning(): boolean {
-    return this.running
+    return this.queues.inFrame
   }
 
   /**
@@ -294,20 +262,14 @@ export class BatchScheduler {
    */
   get diagnostics(): SchedulerDiagnostics {
     const d = this.diag
-    let entries = 0
-    let capacity = 0
-    for (const queue of this.queues) {
-      entries += queue.length
-      capacity += queue.capacity
-    }
     d.poolCapacity = this.pool.capacity
     d.poolUsed = this.pool.used
-    d.queueEntries = entries
-    d.queueCapacity = capacity
+    d.queueEntries = this.queues.entries
+    d.queueCapacity = this.queues.capacity
     d.frameListeners = this.listeners.length
     d.costEntries = this.costs.used
     d.learnedNames = this.costs.names
-    d.reportedKeys = this.reported.size
+    d.reportedKeys = this.problems.size
     return d
   }
 
@@ -335,7 +297,7 @@ export class BatchScheduler {
       name = checkName(api, options.name)
       sliced = checkBoolean(api, 'sliced', options.sliced, false)
     }
-    if ((this.liveCount[type] as number) >= this.maxQueueLength) {
+    if ((this.queues.live[type] as number) >= this.maxQueueLength) {
       throw new RangeError(
         `${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not queued`,
       )
@@ -366,8 +328,7 @@ export class BatchScheduler {
     pool.costIndex[slot] = entry
     pool.eligibleFrame[slot] = this.frameNumber + 1
     pool.lastRunFrame[slot] = -1
-    ;(this.queues[type] as RingQueue).push(slot)
-    this.liveCount[type] = (this.liveCount[type] as number) + 1
+    this.queues.push(type, slot)
     return pool.idOf(slot)
   }
 
@@ -392,9 +353,10 @@ export class BatchScheduler {
     }
     pool.flags[slot] = flags | CANCELLED
     pool.fn[slot] = null
-    this.leaveQueue(slot)
+    const type = pool.type[slot] as number
+    this.queues.leave(slot, type)
     this.stats.cancelled++
-    this.compactIfNeeded(pool.type[slot] as number)
+    this.queues.compactIfNeeded(type)
     return true
   }
 
@@ -425,105 +387,247 @@ export class BatchScheduler {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    let weight = 0.1 // DEFAULT_WEIGHT, as a literal: an imported constant is boxed on every call
-    let name: string | undefined
-    let interval = 1
-    let sliced = false
-    let enabled = true
-    if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError(`${api}: options must be an object, got ${describe(options)}`)
-      }
-      if (options.weight !== undefined) weight = checkWeight(api, options.weight)
-      name = checkName(api, options.name)
-      if (options.interval !== undefined) interval = checkInteger(api, 'interval', options.interval, 1)
-      sliced = checkBoolean(api, 'sliced', options.sliced, false)
-      enabled = checkBoolean(api, 'enabled', options.enabled, true)
-    }
-    const pool = this.pool
-    const slot = pool.alloc()
-    const label = name ?? (fn.name || 'anonymous')
-    pool.fn[slot] = fn
-    pool.name[slot] = label
-    pool.type[slot] = type
-    pool.flags[slot] = sliced ? SYSTEM | SLICED : SYSTEM
-    pool.weight[slot] = weight
-    pool.costIndex[slot] = this.costs.create()
-    pool.eligibleFrame[slot] = 0
-    pool.lastRunFrame[slot] = -1
-    const record = new SystemRecord(this, slot, label, type, interval, enabled)
-    this.systemList.push(record)
-    while (this.systemBySlot.length <= slot) this.systemBySlot.push(null)
-    this.systemBySlot[slot] = record
+    const o = checkSystemOptions(api, options)
+    const slot = this.registry.allocSlot(fn, o.name, type, o.sliced ? SYSTEM | SLICED : SYSTEM, o.weight)
+    const record = new SystemRecord(this.registry, slot, this.pool.name[slot] as string, type, o.interval, o.enabled)
+    this.registry.add(record)
     return record
   }
 
   /**
-   * Runs one frame: arms due systems, runs forced jobs, then runs jobs in
-   * priority order while they fit in the budget. Never throws because of a
+   * Registers a fixed-timestep system (Bevy's `FixedUpdate`): each frame's
+   * elapsed time (the `deltaMs` given to `runFrame`, else measured) feeds an
+   * accumulator, and `floor(accumulated / stepMs)` steps, at most `maxSteps`,
+   * run in that frame in its type's turn, even past the budget (determinism
+   * first: steps are never deferred; the budget accounts them and admits the
+   * rest around them; a step started past the budget counts as forced).
+   * Time owed past `maxSteps` is dropped and counted
+   * ({@link FixedSystemHandle.droppedSteps}); {@link FixedSystemHandle.alpha}
+   * is the leftover fraction of a step, for interpolation.
+   *
+   * @example
+   * ```ts
+   * const physics = scheduler.addFixedSystem(BatchType.Physics, (stepMs) => world.step(stepMs / 1000), { stepMs: 1000 / 60 })
+   * // when drawing: mesh.position.lerpVectors(previous, current, physics.alpha)
+   * ```
+   * @throws RangeError / TypeError on a bad type, function or option.
+   */
+  addFixedSystem(type: BatchType, fn: FixedStepFn, options?: FixedSystemOptions): FixedSystemHandle {
+    const api = 'BatchScheduler.addFixedSystem'
+    this.checkAlive(api)
+    checkType(api, type)
+    checkFunction(api, 'fn', fn)
+    const o = checkFixedOptions(api, options)
+    const slot = this.registry.allocSlot(fn as unknown as JobFn, o.name, type, SYSTEM, o.weight)
+    const record = new FixedSystemRecord(this.registry, slot, this.pool.name[slot] as string, type, o.enabled, o.stepMs, o.maxSteps)
+    this.registry.add(record)
+    return record
+  }
+
+  /**
+   * Registers many systems from one description (the seed's declarative
+   * registration): each key names a system (unless it gives `name`); an
+   * entry with `fixed` is a fixed-timestep system ({@link BatchScheduler.addFixedSystem}),
+   * any other a per-frame one ({@link BatchScheduler.addSystem}). All or
+   * nothing: on a bad entry, the ones already added are removed.
+   *
+   * @example
+   * ```ts
+   * const { agents, physics } = scheduler.addSystems({
+   *   agents: { type: BatchType.AI, run: (d) => agents.think(d), weight: 0.2, sliced: true },
+   *   physics: { type: BatchType.Physics, fixed: { stepMs: 1000 / 60, maxSteps: 4 }, run: (stepMs) => world.step(stepMs) },
+   * })
+   * physics.alpha // a FixedSystemHandle
+   * ```
+   * @returns a handle per key, in the description's shape.
+   * @throws RangeError / TypeError naming the entry (`systems.physics: ...`).
+   */
+  addSystems<D>(systems: { [K in keyof D]: SystemEntry<D[K]> }): SystemHandles<D> {
+    return registerSystems(this, systems as Record<string, SystemSpec | FixedSystemSpec>) as SystemHandles<D>
+  }
+
+  /**
+   * Moves a queued one-shot job to the tail of another type's queue (dynamic
+   * priority). It keeps its learned cost and its wait: its latency bound
+   * counts from when it was first ready. Called during a frame (from a job),
+   * the move takes effect when the frame ends; until then the job keeps its
+   * place and may still run as its old type.
+   *
+   * @returns true if the job is waiting and moves (or already has that type);
+   * false if it already ran, was cancelled, is a system, or the id is unknown.
+   * @throws RangeError on an unknown type or a full target queue; TypeError when `id` is not a number.
+   */
+  setJobType(id: number, type: BatchType): boolean {
+    const api = 'BatchScheduler.setJobType'
+    if (typeof id !== 'number') throw new TypeError(`${api}: id must be a number, got ${describe(id)}`)
+    checkType(api, type)
+    if (this.disposed || !Number.isInteger(id) || id < 0) return false
+    const pool = this.pool
+    const slot = pool.slotOf(id)
+    if (slot < 0) return false
+    const flags = pool.flags[slot] as number
+    if (flags & (SYSTEM | CANCELLED) || (flags & QUEUED) === 0) return false
+    if (pool.type[slot] === type) return true
+    if ((this.queues.live[type] as number) >= this.maxQueueLength) {
+      throw new RangeError(`${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not moved`)
+    }
+    if (this.queues.inFrame) this.moves.push(id, type, null)
+    else this.registry.moveSlot(slot, type)
+    return true
+  }
+
+  /**
+   * Runs one frame: `beginFrame(deltaMs)`, {@link BatchScheduler.runJobs},
+   * `endFrame()`. Arms due systems, adds the elapsed time to fixed-step
+   * systems, runs forced jobs, then in priority order each type's due fixed
+   * steps and its jobs while they fit in the budget. Never throws because of a
    * job. After {@link BatchScheduler.dispose} it does nothing.
    *
+   * @param deltaMs the time since the previous frame (finite, ≥ 0), which
+   * feeds fixed-step systems; `RenderLoop` passes its clamped delta. Without
+   * it the scheduler measures the time between frame starts on its clock.
    * @returns the frame's stats: the same object every frame (`stats.last`).
    * @throws Error when called from inside a job (the calling job's error is
-   * counted) or from a frame listener (reported like any listener error).
+   * counted), from a frame listener (reported like any listener error), or
+   * while a frame is open ({@link BatchScheduler.beginFrame}); RangeError or
+   * TypeError on a bad `deltaMs`. The scheduler stays usable.
    */
-  runFrame(): FrameStats {
+  runFrame(deltaMs?: number): FrameStats {
     const last = this.stats.last
     if (this.disposed) return last
-    // Checked before the pause, so a re-entrant call does not use up a pending step.
-    if (this.running) {
-      throw new Error('BatchScheduler.runFrame: called from inside a job; a job cannot run a frame of its own scheduler')
+    this.checkFrameCall('BatchScheduler.runFrame', deltaMs)
+    if (this.frameOpen) {
+      throw new Error('BatchScheduler.runFrame: a frame is open (beginFrame was called); call endFrame() to close it, runJobs() to run jobs in it')
     }
-    if (this.notifying) {
-      throw new Error('BatchScheduler.runFrame: called from a frame listener; a frame cannot start inside the end of another')
+    if (!this.openFrame(deltaMs)) {
+      this.frameOpen = false
+      return last
     }
-    if (this.isPaused) {
-      if (this.stepsPending === 0) return last
-      this.stepsPending--
-    }
+    this.walk()
+    return this.closeFrame()
+  }
+
+  /**
+   * Opens a frame for an app that drives frames itself: the budget starts
+   * now. Between it and {@link BatchScheduler.endFrame}, the app's own work
+   * can read {@link BatchScheduler.timeRemaining} / {@link BatchScheduler.hasBudget},
+   * and {@link BatchScheduler.runJobs} runs the scheduler's jobs in the budget
+   * left. `runFrame()` is `beginFrame(); runJobs(); endFrame()`. While paused
+   * (and no step pending) the frame is open but runs and counts nothing.
+   *
+   * @example
+   * ```ts
+   * scheduler.beginFrame(delta)
+   * while (scheduler.hasBudget(0.2)) decodeOneTile()   // the app's own work
+   * scheduler.runJobs()                                // the queued jobs, in what is left
+   * const stats = scheduler.endFrame()
+   * ```
+   * @throws Error when a frame is already open, or when called from inside a
+   * job or a frame listener; RangeError / TypeError on a bad `deltaMs`. The
+   * scheduler stays usable (an open frame stays open).
+   */
+  beginFrame(deltaMs?: number): void {
+    if (this.disposed) return
+    this.checkFrameCall('BatchScheduler.beginFrame', deltaMs)
+    if (this.frameOpen) throw new Error('BatchScheduler.beginFrame: a frame is already open; call endFrame() first')
+    this.openFrame(deltaMs)
+  }
+
+  /**
+   * Runs the open frame's jobs: forced ones, then each type's due fixed steps
+   * and its jobs in priority order while they fit the budget left (time the
+   * app spent since `beginFrame` counts). May be called more than once per
+   * frame; forced runs and fixed steps happen only in the first call.
+   *
+   * @throws Error when no frame is open, or when called from inside a job.
+   */
+  runJobs(): void {
+    if (this.disposed) return
+    if (this.inJobs) throw new Error('BatchScheduler.runJobs: called from inside a job')
+    if (!this.frameOpen) throw new Error('BatchScheduler.runJobs: no frame is open; call beginFrame() first')
+    if (!this.queues.inFrame) return
+    // The app's work since beginFrame counts.
+    this.runner.lastNow = this.clock.now()
+    this.walk()
+  }
+
+  /** Runs the frame's jobs from the runner's `lastNow` on (see {@link BatchScheduler.runJobs}). */
+  private walk(): void {
     const pool = this.pool
-    const frame = ++this.frameNumber
-    const budgetAtStart = this.budget
-    last.reset(frame, budgetAtStart)
-    this.running = true
-    const t0 = this.clock.now()
-    this.frameStart = t0
-    this.lastNow = t0
-
-    this.armSystems(frame)
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      this.eligibleLive[t] = this.typeEnabled[t] ? (this.liveCount[t] as number) : 0
-    }
-
-    // Latency bound: at most one forced run per type per frame, before anything else.
-    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-      if (!this.typeEnabled[t]) continue
-      const slot = this.liveHead(t)
-      if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
-      this.runHead(t, slot, !this.fits(slot))
-    }
-
-    // Priority order within the budget; FIFO within a type.
-    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-      if (!this.typeEnabled[t]) continue
-      for (;;) {
-        if (this.lastNow + this.pendingMs - t0 >= this.budget) break
-        const slot = this.liveHead(t)
-        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !this.fits(slot)) break
-        this.runHead(t, slot, false)
-        if (this.disposed) break
+    const queues = this.queues
+    const runner = this.runner
+    const fixed = this.registry.fixed
+    const frame = this.frameNumber
+    this.inJobs = true
+    if (!this.forcedDone) {
+      this.forcedDone = true
+      // Latency bound: at most one forced run per type per frame, before
+      // anything else. Counted as forced whether or not it would have fitted:
+      // it ran because of its bound, not because the budget admitted it.
+      for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+        if (!this.typeEnabled[t]) continue
+        const slot = queues.head(t)
+        if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
+        runner.runHead(t, slot, true)
       }
-      if (this.lastNow + this.pendingMs - t0 >= this.budget) break
     }
+    // Priority order: each type's due fixed steps (never deferred), then its
+    // jobs within the budget; FIFO within a type.
+    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+      if (!this.typeEnabled[t]) continue
+      if (fixed.length > 0) runner.runFixedSteps(fixed, t)
+      while (!this.disposed && !runner.spent()) {
+        const slot = queues.head(t)
+        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !runner.fits(slot)) break
+        runner.runHead(t, slot, false)
+      }
+    }
+    runner.flushGroup()
+    this.inJobs = false
+  }
 
-    this.flushGroup()
-    // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
-    this.usedNow = this.clock.now() - t0
-    this.finishFrame(frame)
-    this.running = false
-    if (!this.disposed) for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.compactIfNeeded(t)
-    this.notify(last)
-    return last
+  /**
+   * Closes the frame opened by {@link BatchScheduler.beginFrame}: records its
+   * stats (used ms from `beginFrame` to now, the app's work included), applies
+   * type changes made during it, and calls the frame listeners.
+   *
+   * @returns the frame's stats (`stats.last`; the last recorded frame when paused).
+   * @throws Error when no frame is open, or when called from inside a job or a frame listener.
+   */
+  endFrame(): FrameStats {
+    const last = this.stats.last
+    if (this.disposed) return last
+    if (this.inJobs) throw new Error('BatchScheduler.endFrame: called from inside a job; a job cannot end its own frame')
+    if (this.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
+    if (!this.frameOpen) throw new Error('BatchScheduler.endFrame: no frame is open; call beginFrame() first')
+    if (!this.queues.inFrame) {
+      this.frameOpen = false
+      return last
+    }
+    return this.closeFrame()
+  }
+
+  /**
+   * Milliseconds of the frame's budget left now (≥ 0): inside a frame, the
+   * budget minus the time since it began; outside one, the whole budget.
+   */
+  timeRemaining(): number {
+    const budget = this.runner.budget
+    if (!this.queues.inFrame) return budget
+    const left = budget - (this.clock.now() - this.runner.frameStart)
+    return left > 0 ? left : 0
+  }
+
+  /**
+   * Whether at least `ms` of the frame's budget is left (more than 0 when `ms`
+   * is omitted); see {@link BatchScheduler.timeRemaining}.
+   * @throws RangeError / TypeError when `ms` is not a finite number ≥ 0.
+   */
+  hasBudget(ms?: number): boolean {
+    const left = this.timeRemaining()
+    if (ms === undefined) return left > 0
+    checkNonNegative('BatchScheduler.hasBudget', 'ms', ms)
+    return left > 0 && left >= ms
   }
 
   /**
@@ -563,13 +667,13 @@ export class BatchScheduler {
   setTypeShare(type: BatchType, share: number): void {
     const api = 'BatchScheduler.setTypeShare'
     checkType(api, type)
-    this.typeShare[type] = checkShare(api, share)
+    this.runner.typeShare[type] = checkShare(api, share)
   }
 
   /** The share of the budget a type may use per frame (see {@link BatchScheduler.setTypeShare}). */
   getTypeShare(type: BatchType): number {
     checkType('BatchScheduler.getTypeShare', type)
-    return this.typeShare[type] as number
+    return this.runner.typeShare[type] as number
   }
 
   /** The latency bound of a type, in frames. */
@@ -588,7 +692,7 @@ export class BatchScheduler {
   /** Live queued jobs of one type (cancelled and skipped ones not counted). */
   queueDepth(type: BatchType): number {
     checkType('BatchScheduler.queueDepth', type)
-    return this.liveCount[type] as number
+    return this.queues.live[type] as number
   }
 
   /**
@@ -608,12 +712,12 @@ export class BatchScheduler {
   dispose(): void {
     if (this.disposed) return
     this.disposed = true
-    for (const record of this.systemList) record.deactivate()
-    this.systemList.length = 0
-    this.systemBySlot.fill(null)
-    for (const queue of this.queues) queue.clear()
-    this.liveCount.fill(0)
-    this.eligibleLive.fill(0)
+    this.runner.disposed = true
+    this.registry.clear()
+    this.asyncRuns.dispose()
+    this.moves.clear()
+    this.frameOpen = false
+    this.queues.clear()
     this.pool.clear()
     this.costs.clear()
     this.listeners = []
@@ -623,64 +727,72 @@ export class BatchScheduler {
 
   // ---- internals ---------------------------------------------------------
 
-  /** @internal */
-  systemWeight(slot: number): number {
-    return this.pool.weight[slot] as number
-  }
-
-  /** @internal */
-  setSystemWeight(slot: number, value: unknown): void {
-    this.pool.weight[slot] = checkWeight('SystemHandle.weight', value)
-  }
-
-  /** @internal */
-  systemEstimate(slot: number): number {
-    const learned = this.costs.predict(this.pool.costIndex[slot] as number)
-    return Number.isNaN(learned) ? (this.pool.weight[slot] as number) * this.budget : learned
-  }
-
-  /** @internal */
-  systemMeasured(slot: number): number {
-    return this.costs.predict(this.pool.costIndex[slot] as number)
-  }
-
-  /** @internal Called when a system's `enabled` changes. */
-  systemEnabledChanged(slot: number, enabled: boolean): void {
-    const pool = this.pool
-    const flags = pool.flags[slot] as number
-    if ((flags & QUEUED) === 0 || flags & RUNNING) return
-    const type = pool.type[slot] as number
-    if (!enabled && (flags & SKIP) === 0) {
-      pool.flags[slot] = flags | SKIP
-      this.countLeave(slot, type)
-      this.compactIfNeeded(type)
-    } else if (enabled && flags & SKIP) {
-      pool.flags[slot] = flags & ~SKIP
-      this.liveCount[type] = (this.liveCount[type] as number) + 1
-      if (this.running && (pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) + 1
+  /** Applies the type changes asked for during the frame that just ended. */
+  private readonly applyMove = (id: number, type: number, record: SystemRecord | null): void => {
+    if (record !== null) {
+      this.registry.applyType(record, type as BatchType)
+      return
     }
+    const slot = this.pool.slotOf(id)
+    if (slot < 0) return
+    const flags = this.pool.flags[slot] as number
+    if (flags & QUEUED && (flags & CANCELLED) === 0) this.registry.moveSlot(slot, type)
   }
 
-  /** @internal */
-  removeSystem(record: SystemRecord): void {
-    const slot = record.slot
-    const pool = this.pool
-    const flags = pool.flags[slot] as number
-    const i = this.systemList.indexOf(record)
-    if (i >= 0) this.systemList.splice(i, 1)
-    this.systemBySlot[slot] = null
-    this.costs.release(pool.costIndex[slot] as number)
-    pool.costIndex[slot] = -1
-    if (flags & RUNNING) {
-      pool.flags[slot] = flags | CANCELLED
-    } else if (flags & QUEUED) {
-      pool.flags[slot] = flags | CANCELLED
-      pool.fn[slot] = null
-      if ((flags & SKIP) === 0) this.leaveQueue(slot)
-      this.compactIfNeeded(pool.type[slot] as number)
-    } else {
-      pool.release(slot)
+  /** The checks every frame-starting call makes, before it changes anything. */
+  private checkFrameCall(api: string, deltaMs: number | undefined): void {
+    // Checked before the pause, so a re-entrant call does not use up a pending step.
+    if (this.inJobs) throw new Error(`${api}: called from inside a job; a job cannot run a frame of its own scheduler`)
+    if (this.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
+    if (deltaMs !== undefined) checkNonNegative(api, 'deltaMs', deltaMs)
+  }
+
+  /**
+   * Opens a frame: counts it, arms systems, feeds fixed-step systems. Returns
+   * false (the frame is open but skipped) while paused with no step pending.
+   */
+  private openFrame(deltaMs: number | undefined): boolean {
+    this.frameOpen = true
+    const t0 = this.clock.now()
+    const delta = deltaMs ?? (this.hasPreviousStart ? t0 - this.previousStart : 0)
+    this.previousStart = t0
+    this.hasPreviousStart = true
+    if (this.isPaused) {
+      if (this.stepsPending === 0) return false
+      this.stepsPending--
     }
+    const frame = ++this.frameNumber
+    const runner = this.runner
+    this.stats.last.reset(frame, runner.budget)
+    this.forcedDone = false
+    runner.frame = frame
+    runner.frameStart = t0
+    runner.lastNow = t0
+    this.registry.arm(frame)
+    this.queues.startFrame(frame, this.typeEnabled)
+    const fixed = this.registry.fixed
+    for (let i = 0; i < fixed.length; i++) {
+      const record = fixed[i] as FixedSystemRecord
+      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(delta > 0 ? delta : 0)
+      else record.due = record.stepsLast = 0
+    }
+    return true
+  }
+
+  /** Records the frame's stats, applies pending type changes, calls listeners. */
+  private closeFrame(): FrameStats {
+    const last = this.stats.last
+    // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
+    this.usedNow = this.clock.now() - this.runner.frameStart
+    this.finishFrame(this.frameNumber)
+    this.queues.inFrame = false
+    this.frameOpen = false
+    if (!this.disposed) {
+      if (this.moves.length > 0) this.moves.drain(this.applyMove)
+      for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.queues.compactIfNeeded(t)
+    }
+    this.notify(last)
+    return last
   }
 
   private applyMaxDefer(api: string, value: MaxDeferFrames): void {
@@ -704,45 +816,11 @@ export class BatchScheduler {
     if (this.disposed) throw new Error(`${api}: the scheduler was disposed`)
   }
 
-  /** A queued job stops being live (cancelled, removed or skipped). */
-  private leaveQueue(slot: number): void {
-    this.countLeave(slot, this.pool.type[slot] as number)
-  }
-
-  private countLeave(slot: number, type: number): void {
-    this.liveCount[type] = (this.liveCount[type] as number) - 1
-    if (this.running && (this.pool.eligibleFrame[slot] as number) <= this.frameNumber) this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
-  }
-
-  /**
-   * Compacts a queue whose dead entries (cancelled, skipped) outnumber its
-   * live ones, past {@link COMPACT_MIN}. Not while a frame walks the queues:
-   * the frame's end does it then.
-   */
-  private compactIfNeeded(type: number): void {
-    if (this.running) return
-    const dead = (this.queues[type] as RingQueue).length - (this.liveCount[type] as number)
-    if (dead > COMPACT_MIN && dead > (this.liveCount[type] as number)) this.compact(type)
-  }
-
-  /** Drops a queue's cancelled and skipped entries, keeping the order of the rest. */
-  private compact(type: number): void {
-    const queue = this.queues[type] as RingQueue
-    const keep = this.keepEntry
-    const n = queue.length
-    let kept = 0
-    for (let i = 0; i < n; i++) {
-      const slot = queue.at(i)
-      if (keep(slot)) queue.set(kept++, slot)
-    }
-    queue.truncate(kept)
-  }
-
   /** The learned-cost entry of a job name; -1 (and a warning, once) past {@link MAX_LEARNED_NAMES} names. */
   private learnedEntry(name: string): number {
     const entry = this.costs.entryFor(name)
     if (entry < 0) {
-      this.reportOnce(
+      this.problems.once(
         'names',
         `BatchScheduler.enqueue: more than ${MAX_LEARNED_NAMES} distinct job names; jobs with new names are not learned (predicted from their weight). Give jobs of one kind one name.`,
       )
@@ -750,225 +828,16 @@ export class BatchScheduler {
     return entry
   }
 
-  private armSystems(frame: number): void {
-    const pool = this.pool
-    const list = this.systemList
-    for (let i = 0; i < list.length; i++) {
-      const system = list[i] as SystemRecord
-      if (!system.enabled) continue
-      const slot = system.slot
-      const flags = pool.flags[slot] as number
-      if (flags & QUEUED || frame - system.lastArmed < system.interval) continue
-      system.lastArmed = frame
-      pool.flags[slot] = flags | QUEUED
-      pool.eligibleFrame[slot] = frame
-      const type = pool.type[slot] as number
-      ;(this.queues[type] as RingQueue).push(slot)
-      this.liveCount[type] = (this.liveCount[type] as number) + 1
-    }
-  }
-
-  /** The first live job of a type's queue, dropping tombstones on the way; -1 if none. */
-  private liveHead(type: number): number {
-    const queue = this.queues[type] as RingQueue
-    const pool = this.pool
-    while (queue.length > 0) {
-      const slot = queue.peek()
-      const flags = pool.flags[slot] as number
-      if (flags & CANCELLED) {
-        queue.shift()
-        pool.release(slot)
-      } else if (flags & SKIP) {
-        queue.shift()
-        pool.flags[slot] = flags & ~(SKIP | QUEUED)
-      } else {
-        return slot
-      }
-    }
-    return -1
-  }
-
-  /** Ms the job may use now: the frame's budget left, capped by its type's share. */
-  private computeAllowance(type: number): void {
-    const left = this.budget - (this.lastNow + this.pendingMs - this.frameStart)
-    const share = this.typeShare[type] as number
-    if (share >= 1) {
-      this.allowed = left
-      return
-    }
-    const typeLeft = share * this.budget - (this.stats.last.msByType[type] as number)
-    this.allowed = typeLeft < left ? typeLeft : left
-  }
-
-  /** Whether the job's predicted cost fits in the budget left (and its type's share). */
-  private fits(slot: number): boolean {
-    const pool = this.pool
-    this.computeAllowance(pool.type[slot] as number)
-    const left = this.allowed
-    if (left <= 0) return false
-    if ((pool.flags[slot] as number) & SLICED) return left >= Math.min(this.minSlice, this.budget * (this.typeShare[pool.type[slot] as number] as number))
-    const entry = pool.costIndex[slot] as number
-    const costs = this.costs
-    const predicted =
-      entry >= 0 && (costs.samples[entry] as number) > 0 ? (costs.estimate[entry] as number) : (pool.weight[slot] as number) * this.budget
-    return predicted <= left
-  }
-
-  /**
-   * Pops the head job of `type` (which must be `slot`) and runs it. A cheap
-   * job (see {@link CHEAP_MS}) joins the current clock-read group; any other
-   * job closes the group first and is timed on its own.
-   */
-  private runHead(type: number, slot: number, forced: boolean): void {
-    const pool = this.pool
-    const stats = this.stats
-    const last = stats.last
-    const typeStats = stats.perType[type] as TypeStats
-    ;(this.queues[type] as RingQueue).shift()
-    this.liveCount[type] = (this.liveCount[type] as number) - 1
-    this.eligibleLive[type] = (this.eligibleLive[type] as number) - 1
-    if (forced) {
-      last.forced++
-      stats.forced++
-      typeStats.forced++
-    }
-    let flags = pool.flags[slot] as number
-    let predicted = -1
-    if ((flags & SLICED) === 0 && !this.trace) {
-      const entry = pool.costIndex[slot] as number
-      if (entry >= 0 && (this.costs.samples[entry] as number) > 0) predicted = this.costs.estimate[entry] as number
-    }
-    const cheap = predicted >= 0 && predicted < CHEAP_MS // false for NaN (not measured yet)
-    if (!cheap) this.flushGroup()
-
-    const fn = pool.fn[slot] as JobFn
-    pool.flags[slot] = flags | RUNNING
-    const start = this.lastNow + this.pendingMs
-    this.computeAllowance(type)
-    const allowance = this.allowed
-    this.deadlineEnd = start + (allowance > 0 ? allowance : 0)
-    let result: unknown
-    let threw = false
-    try {
-      result = fn(this.deadline)
-    } catch (error) {
-      threw = true
-      this.report(error, slot, type)
-    }
-    // Before the cancel / dispose exits below: a Promise's rejection is always handled.
-    if (result !== undefined && result !== true && result !== false && !threw) this.checkResult(result, slot, type)
-
-    const costIndex = pool.costIndex[slot] as number
-    if (cheap) {
-      const g = this.groupCount++
-      this.groupCost[g] = costIndex
-      this.groupType[g] = type
-      this.groupPredicted[g] = predicted
-      this.pendingMs += predicted
-      if (threw || this.groupCount === CHEAP_GROUP) this.flushGroup()
-    } else {
-      const end = this.clock.now()
-      this.lastNow = end
-      const ms = end - start
-      if (this.trace) this.measure(type, slot, start, end)
-      if (costIndex >= 0) {
-        this.costs.sample = ms
-        this.costs.commit(costIndex)
-      }
-      last.msByType[type] = (last.msByType[type] as number) + ms
-      typeStats.totalMs += ms
-    }
-    last.processed++
-    last.processedByType[type] = (last.processedByType[type] as number) + 1
-    stats.processed++
-    typeStats.processed++
-    if (threw) {
-      last.errors++
-      stats.errors++
-      typeStats.errors++
-    }
-
-    flags = (pool.flags[slot] as number) & ~RUNNING
-    pool.lastRunFrame[slot] = this.frameNumber
-    if (this.disposed) return
-    if (flags & CANCELLED) {
-      pool.release(slot)
-      return
-    }
-    const system = flags & SYSTEM ? (this.systemBySlot[slot] as SystemRecord) : null
-    if (system !== null) system.runCount++
-    if (result === true && !threw && (system === null || system.enabled)) {
-      const next = this.frameNumber + 1
-      pool.flags[slot] = flags | SLICED
-      pool.eligibleFrame[slot] = next
-      const queue = this.queues[type] as RingQueue
-      this.liveCount[type] = (this.liveCount[type] as number) + 1
-      // A one-shot job keeps the head until it is done (FIFO). A system may
-      // say "more" every frame: at the head for good it would starve every
-      // job behind it, so its next slice is queued at the tail, like its next run.
-      if (system !== null) {
-        queue.push(slot)
-        return
-      }
-      queue.unshift(slot)
-      return
-    }
-    if (system !== null) pool.flags[slot] = flags & ~QUEUED
-    else pool.release(slot)
-  }
-
-  /**
-   * Reads the clock once for the cheap jobs run since the last read, and
-   * splits the measured time among them in proportion to their predictions.
-   */
-  private flushGroup(): void {
-    const n = this.groupCount
-    if (n === 0) return
-    const now = this.clock.now()
-    const measured = now - this.lastNow
-    const predicted = this.pendingMs
-    const last = this.stats.last
-    for (let g = 0; g < n; g++) {
-      const share = predicted > 0 ? ((this.groupPredicted[g] as number) / predicted) * measured : measured / n
-      const costIndex = this.groupCost[g] as number
-      const type = this.groupType[g] as number
-      if (costIndex >= 0 && !this.disposed) {
-        this.costs.sample = share
-        this.costs.commit(costIndex)
-      }
-      last.msByType[type] = (last.msByType[type] as number) + share
-      ;(this.stats.perType[type] as TypeStats).totalMs += share
-    }
-    this.lastNow = now
-    this.pendingMs = 0
-    this.groupCount = 0
-  }
-
   private finishFrame(frame: number): void {
     const usedMs = this.usedNow
     const stats = this.stats
     const last = stats.last
-    const pool = this.pool
-    const budget = this.budget
+    const budget = this.runner.budget
     last.usedMs = usedMs
     last.budgetMs = budget
     last.utilization = usedMs / budget
     last.overrunMs = usedMs > budget ? usedMs - budget : 0
-    let total = 0
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) {
-      const depth = this.liveCount[t] as number
-      const deferred = Math.max(0, this.eligibleLive[t] as number)
-      last.queueDepth[t] = depth
-      last.deferredByType[t] = deferred
-      last.deferred += deferred
-      const head = this.disposed ? -1 : this.liveHead(t)
-      const since = head < 0 ? frame + 1 : (pool.eligibleFrame[head] as number)
-      last.oldestWait[t] = since <= frame ? frame - since + 1 : 0
-      const typeStats = stats.perType[t] as TypeStats
-      typeStats.deferred += deferred
-      if (depth > typeStats.peakDepth) typeStats.peakDepth = depth
-      total += depth
-    }
+    const total = this.queues.record(stats, frame, this.disposed)
     stats.frames = frame
     stats.deferred += last.deferred
     if (total > stats.peakQueueDepth) stats.peakQueueDepth = total
@@ -984,7 +853,7 @@ export class BatchScheduler {
         try {
           ;(listeners[i] as FrameListener)(frame)
         } catch (error) {
-          this.reportOnce('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
+          this.problems.once('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
         }
       }
     } finally {
@@ -992,170 +861,4 @@ export class BatchScheduler {
     }
   }
 
-  private report(error: unknown, slot: number, type: number): void {
-    this.reportError(error, this.pool.name[slot] as string, type)
-  }
-
-  private reportError(error: unknown, name: string, type: number): void {
-    if (this.onError === undefined) {
-      this.reportOnce(
-        `error:${name}`,
-        `BatchScheduler: job "${name}" (${BATCH_TYPE_NAMES[type]}) threw; the frame went on. Later errors of this job are counted in stats.errors, not printed.`,
-        error,
-        true,
-      )
-      return
-    }
-    try {
-      this.onError(error, { name, type: type as BatchType })
-    } catch (handlerError) {
-      this.reportOnce('onError', 'BatchScheduler: onError threw:', handlerError)
-    }
-  }
-
-  /**
-   * Warns (once per name) about a job that returned a Promise, and reports its
-   * rejection like a job error (to `onError`, or printed once per name) so an
-   * async job cannot cause an unhandled rejection. The rejection is not
-   * counted in the stats: its frame is over.
-   */
-  private checkResult(result: unknown, slot: number, type: number): void {
-    if (result !== null && typeof (result as { then?: unknown }).then === 'function') {
-      const name = this.pool.name[slot] as string
-      this.reportOnce(
-        `promise:${name}`,
-        `BatchScheduler: job "${name}" returned a Promise; it is not awaited and its time after the first await is not budgeted. Split async work into jobs.`,
-        undefined,
-        true,
-      )
-      try {
-        ;(result as PromiseLike<unknown>).then(undefined, (error: unknown) => {
-          if (!this.disposed) this.reportError(error, name, type)
-        })
-      } catch {
-        // A thenable whose then() throws: nothing to listen to.
-      }
-    }
-  }
-
-  /**
-   * Prints a problem the first time its key is seen. Keys made from job names
-   * (`perName`) are capped at {@link MAX_REPORTED}: a name per job would grow
-   * the set for the page's life. Fixed keys are always printed once.
-   */
-  private reportOnce(key: string, message: string, error?: unknown, perName = false): void {
-    if (this.reported.has(key)) return
-    if (perName && this.reported.size >= MAX_REPORTED) {
-      if (this.reported.has('')) return
-      key = ''
-      message = `BatchScheduler: more than ${MAX_REPORTED} distinct problems reported; later ones are counted in stats (and passed to onError), not printed.`
-      error = undefined
-    }
-    this.reported.add(key)
-    if (error === undefined) console.warn(message)
-    else console.error(message, error)
-  }
-
-  private measure(type: number, slot: number, start: number, end: number): void {
-    try {
-      performance.measure(`batch:${BATCH_TYPE_NAMES[type]}:${this.pool.name[slot]}`, { start, end })
-    } catch {
-      // A clock that is not performance.now() gives times the timeline cannot place.
-    }
-  }
-}
-
-function checkShare(api: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${api}: share must be a number, got ${describe(value)}`)
-  if (!Number.isFinite(value) || value <= 0 || value > 1) {
-    throw new RangeError(`${api}: share must be a finite number in (0, 1], got ${describe(value)}`)
-  }
-  return value
-}
-
-function checkMinSlice(api: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(`${api}: minSliceMs must be a number, got ${describe(value)}`)
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${api}: minSliceMs must be a finite number >= 0, got ${describe(value)}`)
-  }
-  return value
-}
-
-/** The object behind a {@link SystemHandle}. */
-class SystemRecord implements SystemHandle {
-  /** @internal */
-  lastArmed = -Infinity
-  private live = true
-  private isEnabled: boolean
-  private every: number
-
-  constructor(
-    private readonly scheduler: BatchScheduler,
-    /** @internal */ readonly slot: number,
-    readonly name: string,
-    readonly type: BatchType,
-    interval: number,
-    enabled: boolean,
-  ) {
-    this.every = interval
-    this.isEnabled = enabled
-  }
-
-  get weight(): number {
-    return this.live ? this.scheduler.systemWeight(this.slot) : 0
-  }
-
-  set weight(value: number) {
-    if (this.live) this.scheduler.setSystemWeight(this.slot, value)
-    else checkWeight('SystemHandle.weight', value)
-  }
-
-  get enabled(): boolean {
-    return this.isEnabled
-  }
-
-  set enabled(value: boolean) {
-    const next = checkBoolean('SystemHandle.enabled', 'enabled', value, true)
-    if (next === this.isEnabled) return
-    this.isEnabled = next
-    if (this.live) this.scheduler.systemEnabledChanged(this.slot, next)
-  }
-
-  get interval(): number {
-    return this.every
-  }
-
-  set interval(value: number) {
-    this.every = checkInteger('SystemHandle.interval', 'interval', value, 1)
-  }
-
-  get estimateMs(): number {
-    return this.live ? this.scheduler.systemEstimate(this.slot) : 0
-  }
-
-  get measuredMs(): number {
-    return this.live ? this.scheduler.systemMeasured(this.slot) : NaN
-  }
-
-  get runs(): number {
-    return this.runCount
-  }
-
-  /** @internal */
-  runCount = 0
-
-  get active(): boolean {
-    return this.live
-  }
-
-  remove(): void {
-    if (!this.live) return
-    this.live = false
-    this.scheduler.removeSystem(this)
-  }
-
-  /** @internal */
-  deactivate(): void {
-    this.live = false
-  }
 }

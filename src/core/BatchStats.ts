@@ -11,7 +11,12 @@ export class FrameStats {
   processed = 0
   /** Jobs that were eligible this frame and had not run at all when it ended. */
   deferred = 0
-  /** Runs started only because the job reached its latency bound and did not fit the budget left. */
+  /**
+   * Forced runs: every run that happened because its job reached its latency
+   * bound (at the start of the frame, whether or not it would have fitted the
+   * budget left), plus any run started when the frame's budget was already
+   * spent (a fixed-step system's due steps). The panel's red marks.
+   */
   forced = 0
   /** Runs that threw. */
   errors = 0
@@ -66,7 +71,7 @@ export class TypeStats {
   processed = 0
   /** Deferrals (job-frames spent waiting while eligible). */
   deferred = 0
-  /** Forced runs. */
+  /** Forced runs of this type (see {@link FrameStats.forced}). */
   forced = 0
   /** Runs that threw. */
   errors = 0
@@ -103,7 +108,7 @@ export class FrameHistory {
   readonly processed: Float32Array
   /** Jobs deferred per frame. */
   readonly deferred: Float32Array
-  /** Forced runs per frame. */
+  /** Forced runs per frame (see {@link FrameStats.forced}). */
   readonly forced: Float32Array
   /** Overrun (ms) per frame. */
   readonly overrunMs: Float32Array
@@ -163,12 +168,23 @@ export class BatchStats {
   processed = 0
   /** Deferrals in all (a job waiting three frames counts three). */
   deferred = 0
-  /** Forced runs in all. */
+  /** Forced runs in all (see {@link FrameStats.forced}: latency bound reached, or started past the budget). */
   forced = 0
   /** Runs that threw, in all. */
   errors = 0
   /** Jobs cancelled before they ran. */
   cancelled = 0
+  /**
+   * Async runs pending now: jobs and systems whose Promise has not settled
+   * (a run that never settles stays here). Not a counter: {@link BatchStats.reset} keeps it.
+   */
+  inFlight = 0
+  /** Async runs that settled (fulfilled or rejected), in all. */
+  settled = 0
+  /** Fixed-timestep steps dropped in all, because a frame owed a system more than its `maxSteps`. */
+  droppedSteps = 0
+  /** Async runs whose Promise rejected, in all (each passed to `onError`); not in {@link BatchStats.errors}, which counts throws. */
+  rejected = 0
   /** Highest total live queue depth seen at a frame end. */
   peakQueueDepth = 0
   /** Largest overrun seen (ms). */
@@ -235,6 +251,9 @@ export class BatchStats {
     this.forced = 0
     this.errors = 0
     this.cancelled = 0
+    this.settled = 0
+    this.rejected = 0
+    this.droppedSteps = 0
     this.peakQueueDepth = 0
     this.maxOverrunMs = 0
     for (const t of this.perType) {

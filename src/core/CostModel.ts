@@ -1,3 +1,5 @@
+import { growTypedArray } from './utils/growTypedArray.js'
+
 /** Weight of a new measurement when it is above the estimate: learn expensive fast. */
 const ALPHA_UP = 0.5
 /** Weight of a new measurement when it is below the estimate: forget slowly. */
@@ -64,12 +66,8 @@ export class CostModel {
     const reused = this.freeEntries.pop()
     if (reused !== undefined) return reused
     if (this.size === this.estimate.length) {
-      const estimate = new Float64Array(this.size * 2)
-      estimate.set(this.estimate)
-      this.estimate = estimate
-      const samples = new Float64Array(this.size * 2)
-      samples.set(this.samples)
-      this.samples = samples
+      this.estimate = growTypedArray(this.estimate, this.size * 2)
+      this.samples = growTypedArray(this.samples, this.size * 2)
     }
     return this.size++
   }

@@ -1,4 +1,5 @@
 import type { JobFn } from './types.js'
+import { growTypedArray } from './utils/growTypedArray.js'
 
 /** Job is in a queue, or running. */
 export const QUEUED = 1
@@ -91,16 +92,14 @@ export class JobPool {
   private grow(capacity: number): void {
     if (capacity > SLOT_SPAN) throw new RangeError(`BatchScheduler: more than ${SLOT_SPAN} live jobs`)
     const old = this.capacity
-    this.type = resize(this.type, new Uint8Array(capacity))
-    this.flags = resize(this.flags, new Uint8Array(capacity))
-    this.weight = resize(this.weight, new Float64Array(capacity))
-    this.costIndex = resize(this.costIndex, new Int32Array(capacity))
-    this.eligibleFrame = resize(this.eligibleFrame, new Float64Array(capacity))
-    this.lastRunFrame = resize(this.lastRunFrame, new Float64Array(capacity))
-    this.generation = resize(this.generation, new Uint32Array(capacity))
-    const free = new Int32Array(capacity)
-    free.set(this.free.subarray(0, this.freeCount))
-    this.free = free
+    this.type = growTypedArray(this.type, capacity)
+    this.flags = growTypedArray(this.flags, capacity)
+    this.weight = growTypedArray(this.weight, capacity)
+    this.costIndex = growTypedArray(this.costIndex, capacity)
+    this.eligibleFrame = growTypedArray(this.eligibleFrame, capacity)
+    this.lastRunFrame = growTypedArray(this.lastRunFrame, capacity)
+    this.generation = growTypedArray(this.generation, capacity)
+    this.free = growTypedArray(this.free, capacity, this.freeCount)
     for (let slot = old; slot < capacity; slot++) {
       this.fn.push(null)
       this.name.push('')
@@ -110,9 +109,4 @@ export class JobPool {
     for (let slot = capacity - 1; slot >= old; slot--) this.free[this.freeCount++] = slot
     this.capacity = capacity
   }
-}
-
-function resize<T extends { set(array: ArrayLike<number>): void }>(old: ArrayLike<number>, next: T): T {
-  next.set(old)
-  return next
 }

@@ -56,6 +56,20 @@ export class RingQueue {
     this.buffer[(this.head + i) & this.mask] = value
   }
 
+  /**
+   * Removes the first entry equal to `value`, keeping the order of the rest
+   * (O(length)); false if there is none. Not while the queue is walked.
+   */
+  remove(value: number): boolean {
+    const n = this.length
+    let i = 0
+    while (i < n && this.at(i) !== value) i++
+    if (i === n) return false
+    for (; i < n - 1; i++) this.set(i, this.at(i + 1))
+    this.length--
+    return true
+  }
+
   /** Keeps the first `length` entries and drops the rest (keeps its memory). */
   truncate(length: number): void {
     if (length < this.length) this.length = length

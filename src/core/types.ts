@@ -18,11 +18,24 @@ export interface Deadline {
  * resumes in a later frame at the head of its queue (jobs behind it wait
  * until it is done); a system's next slice is queued at the tail, like its
  * next run, so a system that always has more to do cannot starve the jobs
- * behind it. Anything else means done. A returned Promise is not awaited (a
- * warning is printed once per name) and its rejection is reported like a
- * job error.
+ * behind it. Anything else means done.
+ *
+ * An `async` job (one that returns a Promise or any thenable) is awaited: its
+ * synchronous part, up to its first `await`, runs inside the frame and is
+ * measured, budgeted and learned like any job; while its Promise is pending
+ * it holds no budget, its queue moves on, and a system is not armed again
+ * until it settles. A rejection goes to `onError` (counted in
+ * `stats.rejected`); every settle is counted in `stats.settled`; pending runs
+ * are `stats.inFlight`. The value a Promise resolves to is ignored (an async
+ * run is never resumed as a slice).
  */
-export type JobFn = (deadline: Deadline) => void | boolean
+export type JobFn = (deadline: Deadline) => void | boolean | PromiseLike<unknown>
+
+/**
+ * One step of a fixed-timestep system ({@link BatchScheduler.addFixedSystem}):
+ * advance the simulation by exactly `stepMs` milliseconds.
+ */
+export type FixedStepFn = (stepMs: number) => void
 
 /** What `onError` is told about the job that threw. */
 export interface JobInfo {
@@ -76,8 +89,15 @@ export interface SystemOptions {
 export interface SystemHandle {
   /** Its name. */
   readonly name: string
-  /** Its {@link BatchType}. */
-  readonly type: BatchType
+  /**
+   * Its {@link BatchType}. Setting it moves the system to that type's queue
+   * (dynamic priority): it keeps its learned cost, and a run already waiting
+   * keeps its wait (its latency bound counts from when it was first ready)
+   * and joins the tail of the new queue. Set during a frame, the move takes
+   * effect when the frame ends (the rest of the frame sees the old type).
+   * Throws a RangeError on a value that is not a BatchType.
+   */
+  type: BatchType
   /** Expected cost as a fraction of the budget (0..1); setting clamps finite values and throws on NaN. */
   weight: number
   /** A disabled system is not armed, and is skipped if already queued. */
@@ -88,12 +108,86 @@ export interface SystemHandle {
   readonly estimateMs: number
   /** Smoothed measured ms per run, or `NaN` before its first run. */
   readonly measuredMs: number
-  /** Runs so far. */
+  /** Runs so far (for a fixed-step system: steps). */
   readonly runs: number
+  /** True while its last run is an async run that has not settled (it is not armed again until then). */
+  readonly inFlight: boolean
   /** False once removed (or the scheduler disposed). */
   readonly active: boolean
   /** Unregisters the system; a queued run is dropped. Safe to call twice. */
   remove(): void
+}
+
+/** Options of {@link BatchScheduler.addFixedSystem}. */
+export interface FixedSystemOptions {
+  /** Simulated milliseconds per step (finite, > 0). @default 1000 / 60 */
+  stepMs?: number
+  /**
+   * Most steps run in one frame (a positive integer). Time owed past it is
+   * dropped (counted in {@link FixedSystemHandle.droppedSteps}) so a long
+   * frame cannot start a spiral of ever longer frames.
+   * @default 4
+   */
+  maxSteps?: number
+  /** Name for stats, errors and the devtools. Defaults to the function's own name. */
+  name?: string
+  /** Expected cost of one step as a fraction of the budget, 0..1 (clamped); used for its estimate until measured. @default 0.1 */
+  weight?: number
+  /** Start enabled (a disabled fixed system does not accumulate time). @default true */
+  enabled?: boolean
+}
+
+/**
+ * A fixed-timestep system ({@link BatchScheduler.addFixedSystem}): a
+ * {@link SystemHandle} plus what a renderer needs to interpolate.
+ * `interval` is ignored (steps follow time, not frames).
+ */
+export interface FixedSystemHandle extends SystemHandle {
+  /** Simulated ms per step. */
+  readonly stepMs: number
+  /** Most steps per frame. */
+  readonly maxSteps: number
+  /**
+   * Time accumulated but not stepped yet, as a fraction of a step (0 ≤ alpha < 1):
+   * draw at `previous + (current - previous) × alpha` for smooth motion when
+   * frames and steps do not line up.
+   */
+  readonly alpha: number
+  /** Steps dropped in all because a frame owed more than `maxSteps`. */
+  readonly droppedSteps: number
+  /** Steps run in the last frame. */
+  readonly lastSteps: number
+}
+
+/** The timestep of a fixed entry of {@link BatchScheduler.addSystems}. */
+export type FixedStepOptions = Pick<FixedSystemOptions, 'stepMs' | 'maxSteps'>
+
+/**
+ * One entry of {@link BatchScheduler.addSystems}, `F` being the type of its
+ * `fixed` field: with `fixed` (even `{}`) it is a fixed-timestep system
+ * ({@link BatchScheduler.addFixedSystem}) whose `run` gets the step's ms;
+ * without, a per-frame system ({@link BatchScheduler.addSystem}) whose `run`
+ * gets the {@link Deadline}. The name defaults to the entry's key; `interval`
+ * and `sliced` are ignored on a fixed entry.
+ */
+export interface SystemEntry<F = undefined> extends SystemOptions {
+  /** Its {@link BatchType}. */
+  type: BatchType
+  /** The timestep, for a fixed-timestep system. */
+  fixed?: F
+  /** The system: a {@link JobFn}, or a {@link FixedStepFn} for a fixed entry. */
+  run: [F] extends [FixedStepOptions] ? FixedStepFn : JobFn
+}
+
+/** A per-frame entry of {@link BatchScheduler.addSystems}. */
+export type SystemSpec = SystemEntry<undefined>
+
+/** A fixed-timestep entry of {@link BatchScheduler.addSystems}. */
+export type FixedSystemSpec = SystemEntry<FixedStepOptions> & { fixed: FixedStepOptions }
+
+/** The handles {@link BatchScheduler.addSystems} returns: one per key, a {@link FixedSystemHandle} for fixed entries. */
+export type SystemHandles<D> = {
+  readonly [K in keyof D]: [D[K]] extends [FixedStepOptions] ? FixedSystemHandle : SystemHandle
 }
 
 /** Called at the end of every frame with that frame's stats (the same object each time). */
@@ -166,6 +260,6 @@ export interface SchedulerDiagnostics {
   readonly costEntries: number
   /** Distinct job names with a learned cost (at most `MAX_LEARNED_NAMES`, 4096). */
   readonly learnedNames: number
-  /** Distinct problems printed once (errors and Promise warnings per job name: at most 256, plus a few fixed ones). */
+  /** Distinct problems printed once (errors per job name: at most 256, plus a few fixed ones). */
   readonly reportedKeys: number
 }

@@ -59,3 +59,21 @@ export function checkBoolean(api: string, arg: string, value: unknown, fallback:
   if (typeof value !== 'boolean') throw new TypeError(`${api}: ${arg} must be a boolean, got ${describe(value)}`)
   return value
 }
+
+/** A share of the budget: a number in (0, 1]. */
+export function checkShare(api: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${api}: share must be a number, got ${describe(value)}`)
+  if (!Number.isFinite(value) || value <= 0 || value > 1) {
+    throw new RangeError(`${api}: share must be a finite number in (0, 1], got ${describe(value)}`)
+  }
+  return value
+}
+
+/** A finite number ≥ 0 (`minSliceMs`, a frame's `deltaMs`, `hasBudget`'s ms). */
+export function checkNonNegative(api: string, arg: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(`${api}: ${arg} must be a number, got ${describe(value)}`)
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${api}: ${arg} must be a finite number >= 0, got ${describe(value)}`)
+  }
+  return value
+}

@@ -9,7 +9,8 @@ const LEGEND: readonly GraphSeries[] = [
 
 /**
  * Jobs deferred per frame (bars), with a mark at the top of each frame that
- * forced a job past the budget. {@link ScrollingGraph.values} is
+ * forced a run: a job run because it reached its latency bound (whether or
+ * not it fitted), or a run started past the budget. {@link ScrollingGraph.values} is
  * `[deferred, forced]` of the last frame.
  *
  * @example

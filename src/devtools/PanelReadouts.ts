@@ -18,7 +18,8 @@ export type ReadoutCounter = (typeof COUNTERS)[number]
 
 /**
  * The panel's text: per-frame and total counts, percentiles of used ms, peak
- * queue depth and, with a render loop, its CPU timings. Every value sits in
+ * queue depth, async runs in flight (and settled / rejected), fixed steps
+ * dropped and, with a render loop, its CPU timings. Every value sits in
  * an element with a `data-readout` key (e.g. `processed.total`, `p95`,
  * `loop.renderMs`); {@link PanelReadouts.text} reads one back.
  * `avg` is the mean per frame since the previous {@link PanelReadouts.update}.
@@ -74,6 +75,12 @@ export class PanelReadouts {
       ['  peak ', 'peakQueue'],
       ['  max overrun ', 'maxOverrun'],
       [' ms', ''],
+    ])
+    this.line(lines, [
+      ['async in flight ', 'inFlight'],
+      ['  settled ', 'settled'],
+      ['  rejected ', 'rejected'],
+      ['  steps dropped ', 'droppedSteps'],
     ])
     root.appendChild(lines)
     if (loop !== undefined) {
@@ -132,6 +139,10 @@ export class PanelReadouts {
     this.set('queue', formatCount(last.totalQueueDepth))
     this.set('peakQueue', formatCount(stats.peakQueueDepth))
     this.set('maxOverrun', formatMs(stats.maxOverrunMs))
+    this.set('inFlight', formatCount(stats.inFlight))
+    this.set('settled', formatCount(stats.settled))
+    this.set('rejected', formatCount(stats.rejected))
+    this.set('droppedSteps', formatCount(stats.droppedSteps))
     const loop = this.loop
     if (loop !== undefined) {
       const t = loop.timings

@@ -1,7 +1,7 @@
 import type { Controller, GUI } from 'lil-gui'
 import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BATCH_TYPE_NAMES } from '../core/BatchType.js'
-import type { SystemHandle } from '../core/types.js'
+import type { FixedSystemHandle, SystemHandle } from '../core/types.js'
 import { formatMs } from './utils/format.js'
 import { updateIfChanged } from './utils/updateIfChanged.js'
 
@@ -13,13 +13,33 @@ export interface SystemRow {
   readonly enabled: Controller
   /** Its `weight` slider (0..1), labelled with its measured cost. */
   readonly weight: Controller
-  /** The cost text beside the weight label. */
+  /** The cost text beside the weight label (with "in flight" / fixed-step drops when they apply). */
   readonly cost: HTMLSpanElement
+  /** Its type: choosing another moves the system to that queue live (`handle.type`). */
+  readonly type: Controller
+}
+
+/** The type dropdown's choices: label → BatchType. */
+const TYPE_CHOICES: Record<string, number> = /*@__PURE__*/ Object.fromEntries(BATCH_TYPE_NAMES.map((name, type) => [name, type]))
+
+/** Label of a system's row: its name and current type. */
+function rowLabel(handle: SystemHandle): string {
+  return `${handle.name} (${BATCH_TYPE_NAMES[handle.type]})`
+}
+
+/** The cost text: measured (or estimated) ms, and whether a run is in flight or fixed steps were dropped. */
+function costText(h: SystemHandle): string {
+  // Before its first run a system has only its prediction (weight × budget).
+  let text = Number.isNaN(h.measuredMs) ? `est ${formatMs(h.estimateMs)} ms` : `${formatMs(h.measuredMs)} ms`
+  if (h.inFlight) text += ' · in flight'
+  const dropped = (h as Partial<FixedSystemHandle>).droppedSteps
+  if (dropped !== undefined && dropped > 0) text += ` · ${dropped} dropped`
+  return text
 }
 
 /**
- * Keeps one lil-gui folder in step with `scheduler.systems`: a checkbox and a
- * weight slider per system, the slider labelled with the system's measured
+ * Keeps one lil-gui folder in step with `scheduler.systems`: a checkbox, a
+ * weight slider and a type dropdown (moves the system live) per system, the slider labelled with the system's measured
  * cost (`measuredMs`; before its first run, `est` and its `estimateMs`). {@link SystemControls.sync} adds rows for new systems and removes
  * those of removed ones; the panel calls it on its throttled refresh.
  *
@@ -88,6 +108,7 @@ export class SystemControls {
       if (!row.handle.active || !systems.includes(row.handle)) {
         row.enabled.destroy()
         row.weight.destroy()
+        row.type.destroy()
         rows.splice(i, 1)
       }
     }
@@ -102,14 +123,15 @@ export class SystemControls {
   refresh(): void {
     for (const row of this.rowList) {
       const h = row.handle
-      // Before its first run a system has only its prediction (weight × budget).
-      const text = Number.isNaN(h.measuredMs) ? `est ${formatMs(h.estimateMs)} ms` : `${formatMs(h.measuredMs)} ms`
+      const text = costText(h)
       if (row.cost.textContent !== text) {
         row.cost.textContent = text
         row.cost.title = `measured ${formatMs(h.measuredMs)} ms · predicted ${formatMs(h.estimateMs)} ms (smoothed per run)`
       }
       updateIfChanged(row.enabled)
       updateIfChanged(row.weight)
+      updateIfChanged(row.type)
+      if (row.enabled._name !== rowLabel(h)) row.enabled.name(rowLabel(h))
     }
   }
 
@@ -120,19 +142,21 @@ export class SystemControls {
     for (const row of this.rowList) {
       row.enabled.destroy()
       row.weight.destroy()
+      row.type.destroy()
     }
     this.rowList.length = 0
     this.note.remove()
   }
 
   private addRow(handle: SystemHandle): SystemRow {
-    const enabled = this.folder.add(handle, 'enabled').name(`${handle.name} (${BATCH_TYPE_NAMES[handle.type]})`)
+    const enabled = this.folder.add(handle, 'enabled').name(rowLabel(handle))
     const weight = this.folder.add(handle, 'weight', 0, 1, 0.01).name('weight')
     weight.domElement.classList.add('tbs-weight')
     const cost = document.createElement('span')
     cost.className = 'tbs-system-cost'
     weight.$name.appendChild(cost)
-    const row: SystemRow = { handle, enabled, weight, cost }
+    const type = this.folder.add(handle, 'type', TYPE_CHOICES).name('type')
+    const row: SystemRow = { handle, enabled, weight, cost, type }
     return row
   }
 }

@@ -319,7 +319,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
       if (camera !== null) camera.updateWorldMatrix(true, false)
       const t2 = clock.now()
       try {
-        this.scheduler.runFrame()
+        this.scheduler.runFrame(delta)
       } catch (error) {
         this.report(error, 'scheduler')
       }

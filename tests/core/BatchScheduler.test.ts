@@ -184,28 +184,53 @@ describe('rule 4: no starvation', () => {
     expect(frame()).toEqual(['hog']) // waited 2
     expect(frame()).toEqual(['hog']) // waited 3
     expect(scheduler.stats.last.oldestWait[AI]).toBe(3)
-    // Overdue: runs first. It fit the fresh budget, so it is not counted as forced;
-    // the hog (learned 1 ms) no longer fits behind it and waits a frame.
+    // Overdue: runs first, counted as forced although it fit the fresh budget
+    // (it ran because of its bound); the hog (learned 1 ms) no longer fits
+    // behind it and waits a frame.
     expect(frame()).toEqual(['starving'])
-    expect(scheduler.stats.last.forced).toBe(0)
+    expect(scheduler.stats.last.forced).toBe(1)
     expect(frame()).toEqual(['hog'])
+    expect(scheduler.stats.last.forced).toBe(0)
   })
 
-  it('counts as forced only a run that did not fit, and forces at most one job per type per frame', () => {
+  it('counts every run at its latency bound as forced, fitted or not, and forces at most one job per type per frame', () => {
     const { scheduler, job, frame } = setup({ budgetMs: 1, maxDeferFrames: 1 })
     scheduler.enqueue(Transform, job('t1', 1), { weight: 1 })
     scheduler.enqueue(Transform, job('t2', 1), { weight: 1 })
     for (let i = 0; i < 3; i++) scheduler.enqueue(AI, job(`a${i}`, 1), { weight: 1 })
     expect(frame()).toEqual(['t1'])
+    expect(scheduler.stats.last.forced).toBe(0) // admitted by the budget
     expect(scheduler.stats.last.deferred).toBe(4)
-    // t2 and a0 are both overdue: t2 fits the fresh budget, a0 runs past it (forced).
+    // t2 and a0 are both overdue: t2 fits the fresh budget, a0 runs past it; both forced.
     // a1 is overdue too but waits: one forced run per type per frame.
     expect(frame()).toEqual(['t2', 'a0'])
-    expect(scheduler.stats.last.forced).toBe(1)
+    expect(scheduler.stats.last.forced).toBe(2)
     expect(frame()).toEqual(['a1'])
+    expect(scheduler.stats.last.forced).toBe(1)
     expect(frame()).toEqual(['a2'])
-    expect(scheduler.stats.forced).toBe(1)
-    expect(scheduler.stats.perType[AI]?.forced).toBe(1)
+    expect(scheduler.stats.forced).toBe(4)
+    expect(scheduler.stats.perType[Transform]?.forced).toBe(1)
+    expect(scheduler.stats.perType[AI]?.forced).toBe(3)
+  })
+
+  it('regression (issue 13): a job run at the start of a frame because it reached its bound is forced even when it fits', () => {
+    const { scheduler, job, frame } = setup({ budgetMs: 2, maxDeferFrames: { [LOD]: 2 } })
+    // A Physics hog keeps LOD out of the budget for two frames.
+    scheduler.enqueue(Physics, job('hog1', 2), { weight: 1 })
+    scheduler.enqueue(Physics, job('hog2', 2), { weight: 1 })
+    scheduler.enqueue(LOD, job('lod', 0.5), { weight: 0.25 })
+    expect(frame()).toEqual(['hog1'])
+    expect(scheduler.stats.last.forced).toBe(0)
+    expect(frame()).toEqual(['hog2'])
+    expect(scheduler.stats.last.oldestWait[LOD]).toBe(2)
+    expect(scheduler.stats.last.forced).toBe(0)
+    // Waited its bound: runs first (0.5 ms of a fresh 2 ms budget, it fits) and is forced.
+    scheduler.enqueue(Physics, job('p', 0.5), { weight: 0.25 })
+    expect(frame()).toEqual(['lod', 'p'])
+    expect(scheduler.stats.last.forced).toBe(1)
+    expect(scheduler.stats.last.processed).toBe(2)
+    expect(scheduler.stats.perType[LOD]?.forced).toBe(1)
+    expect(scheduler.stats.history.forced[scheduler.stats.history.indexOf(0)]).toBe(1)
   })
 
   it('every type progresses within its bound under a permanent overload', () => {
@@ -492,14 +517,20 @@ describe('rule 8: a throwing job is contained', () => {
     expect(error).toHaveBeenCalledTimes(1)
   })
 
-  it('warns once when a job returns a Promise (not awaited)', () => {
+  it('awaits a job that returns a Promise, without a warning (issue 15; it used to warn "not awaited")', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const s = new BatchScheduler({ clock: new ManualClock() })
-    s.addSystem(AI, (async () => {}) as never, { name: 'async-job' })
+    const system = s.addSystem(AI, async () => {}, { name: 'async-job' })
     s.runFrame()
+    expect(system.inFlight).toBe(true)
+    expect(s.stats.inFlight).toBe(1)
+    await Promise.resolve()
+    await Promise.resolve()
+    expect(system.inFlight).toBe(false)
+    expect(s.stats.settled).toBe(1)
     s.runFrame()
-    expect(warn).toHaveBeenCalledTimes(1)
-    expect(String(warn.mock.calls[0]?.[0])).toContain('Promise')
+    expect(system.runs).toBe(2)
+    expect(warn).not.toHaveBeenCalled()
   })
 
   it('runFrame from inside a job is an error of that job, not of the frame', () => {

@@ -158,7 +158,7 @@ describe('tuning through the controllers', () => {
     scheduler.runFrame()
     expect(panel.systems.rows.map((r) => r.handle)).toEqual([second])
     expect(panel.systems.folder.domElement.textContent).not.toContain('first (AI)')
-    expect(panel.systems.folder.controllers).toHaveLength(2)
+    expect(panel.systems.folder.controllers).toHaveLength(3) // enabled, weight, type
   })
 
   it('pause and step: the checkbox pauses, the button lets one frame run and refreshes at once', () => {
@@ -366,8 +366,9 @@ describe('text readouts', () => {
     scheduler.addSystem(AI, () => clock.advance(2), { name: 'heavy', weight: 1 })
     const panel = makePanel(scheduler, { refreshMs: 0 })
     for (let i = 0; i < 3; i++) scheduler.runFrame()
-    expect(scheduler.stats.forced).toBe(2)
-    expect(panel.readouts.text('forced.total')).toBe('2')
+    // A bound of 0: every run is at its bound, so every run is forced (fitted or not).
+    expect(scheduler.stats.forced).toBe(3)
+    expect(panel.readouts.text('forced.total')).toBe('3')
     expect(panel.readouts.text('forced.last')).toBe('1')
     expect(panel.graphs.deferrals.values[1]).toBe(1)
     expect(panel.readouts.text('maxOverrun')).toBe('1.00')

@@ -35,11 +35,26 @@ export declare const mesh: Mesh
 export declare const otherCamera: Camera
 export declare const agents: { think(deadline: Deadline): boolean; update(dt: number): void }
 export declare const physics: { step(dt: number): void }
-export declare const world: { step(deadline: Deadline): boolean }
+export declare const world: { step(deadlineOrMs: Deadline | number): boolean }
+export declare const tiles: { add(data: ArrayBuffer): void }
+export declare const navmesh: { refresh(): Promise<void> }
+export declare const crowd: { think(deadline: Deadline): boolean }
+export declare const house: Object3D
+export declare function rebuildImpostor(object: Object3D): void
+export declare function delta(time: number): number
+export declare const deltaMs: number
+export declare const bodies: { mesh: Mesh; previous: Vector3; current: Vector3 }[]
+export declare const decoder: { hasWork(): boolean; decodeOne(): void }
+export declare function fetchSomething(): Promise<unknown>
+export declare function think(deadline: Deadline): boolean
+export declare function rebuild(): void
+export declare function decodeOneTile(): void
+/** Library names a snippet may take from an earlier snippet's import on the same page. */
+export { BatchType } from 'three-batch-scheduler'
 export declare function appUpdate(deltaMs: number, time: number): void
 export declare function updateAgents(agents: unknown): void
 `
-const APP_NAMES = [...APP.matchAll(/export declare (?:const|function) (\w+)/g)].map((m) => m[1] as string)
+const APP_NAMES = [...APP.matchAll(/export (?:declare (?:const|function) |\{ )(\w+)/g)].map((m) => m[1] as string)
 
 /** The snippet as a module: imports from the app context the names it uses without declaring them. */
 function asModule(code: string): string {

@@ -75,7 +75,7 @@ describe('one shape for the jobs', () => {
     for (let f = 0; f < 3; f++) scheduler.runFrame()
     for (const job of [jobs.matrices, jobs.culling, jobs.lods]) {
       expect(job).not.toBeNull()
-      const j = job as NonNullable<typeof job>
+      const j = job as NonNullable<typeof job> & { isDisposed: boolean }
       expect(typeof j.stats).toBe('object')
       expect(Object.values(j.stats).every((v) => typeof v === 'number')).toBe(true)
       expect(j.isDisposed).toBe(false)
@@ -84,7 +84,7 @@ describe('one shape for the jobs', () => {
     expect(jobs.lods?.stats.updatedTotal).toBeGreaterThan(0)
     jobs.dispose()
     for (const job of [jobs.matrices, jobs.culling, jobs.lods]) {
-      expect(job?.isDisposed).toBe(true)
+      expect((job as { isDisposed?: boolean } | null)?.isDisposed).toBe(true)
       expect(() => job?.dispose()).not.toThrow()
     }
   })

@@ -123,6 +123,19 @@ describe('RenderLoop: delta', () => {
     expect(loop.timings.deltaMs).toBe(10)
   })
 
+  it('passes its clamped delta to scheduler.runFrame, so fixed-step systems step by the frame\'s time (issue 15)', () => {
+    const { renderer, loop, scheduler } = setup({ maxDeltaMs: 100 })
+    const runFrame = vi.spyOn(scheduler, 'runFrame')
+    const steps: number[] = []
+    scheduler.addFixedSystem(BatchType.Physics, (stepMs) => void steps.push(stepMs), { stepMs: 10, maxSteps: 20 })
+    loop.start()
+    renderer.frame(1000)
+    renderer.frame(1030)
+    renderer.frame(9000) // a 8 s gap: clamped to 100 ms
+    expect(runFrame.mock.calls).toEqual([[0], [30], [100]])
+    expect(steps).toHaveLength(13)
+  })
+
   it('defaults maxDeltaMs to 250', () => {
     const deltas: number[] = []
     const { renderer, loop } = setup({ update: (d) => deltas.push(d) })
