@@ -300,7 +300,9 @@ export class GpuWarmupJob {
       first = false
       const t0 = clock.now()
       this.compile(entry)
-      s.msPerCompile += SMOOTHING * (clock.now() - t0 - s.msPerCompile)
+      const ms = clock.now() - t0
+      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
+      if (ms > s.maxCompileMs) s.maxCompileMs = ms
     }
     if (this.compileHead === compileQueue.length && this.compileHead > 0) {
       compileQueue.length = 0
@@ -332,6 +334,7 @@ export class GpuWarmupJob {
         this.warnOnce('initTexture threw; the texture uploads on its first draw', error)
       }
       const ms = clock.now() - t0
+      if (ms > s.maxUploadMs) s.maxUploadMs = ms
       if (bytes > 0) s.msPerByte += SMOOTHING * (ms / bytes - s.msPerByte)
       s.bytesLastFrame += bytes
       s.bytesUploaded += bytes

@@ -34,4 +34,8 @@ export class GpuWarmupStats {
   msPerByte = 0
   /** Learned CPU ms of one `compileAsync` call's synchronous part (the program itself compiles off the frame). */
   msPerCompile = 0
+  /** Longest synchronous part of one `compileAsync` call so far, ms (the most one compile overran a frame by). */
+  maxCompileMs = 0
+  /** Longest single `initTexture` call so far, ms. */
+  maxUploadMs = 0
 }
