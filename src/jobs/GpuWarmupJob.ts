@@ -68,7 +68,25 @@ interface PendingMaterial {
   /** An object drawn with it (program variants depend on the object too). */
   readonly object: Object3D
   compiling: boolean
+  /** WebGL2 without parallel compile: a fence after the link, polled until signalled. */
+  fence: unknown
   readonly waiters: Hold[]
+}
+
+/**
+ * The WebGL2 fence calls the job polls (typed structurally). Without
+ * `KHR_parallel_shader_compile`, three resolves `compileAsync` as soon as
+ * the link is issued; a fence placed then signals once the GPU process has
+ * got through it, polled without blocking.
+ */
+interface FenceGL {
+  readonly SYNC_GPU_COMMANDS_COMPLETE: number
+  readonly SYNC_STATUS: number
+  readonly SIGNALED: number
+  fenceSync(condition: number, flags: number): unknown
+  getSyncParameter(sync: unknown, pname: number): unknown
+  deleteSync(sync: unknown): void
+  isContextLost?(): boolean
 }
 
 /** A texture not yet uploaded by the job. */
@@ -92,7 +110,10 @@ const SMOOTHING = 0.25
  * driver compiles in the background) and their new textures uploaded
  * (`renderer.initTexture`, a few per frame: each upload's cost is predicted
  * from a learned cost per byte and must fit the budget left, except the
- * first of a frame, so a large texture still goes).
+ * first of a frame, so a large texture still goes). On WebGL2 without
+ * `KHR_parallel_shader_compile` (three then resolves `compileAsync` as soon
+ * as the link is issued) a fence placed after the link is polled, without
+ * blocking, before the material counts as compiled.
  *
  * **hideUntilReady** (default): the added object is held invisible until
  * every resource it waits for is ready, then shown, so its first draw costs
@@ -155,6 +176,9 @@ export class GpuWarmupJob {
   private uploadQueue: PendingTexture[] = []
   private uploadHead = 0
   private holds = new Map<Object3D, Hold>()
+  /** Compiled materials waiting for their fence (WebGL2 without parallel compile). */
+  private fencing: PendingMaterial[] = []
+  private readonly fenceGL: FenceGL | null
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -192,6 +216,7 @@ export class GpuWarmupJob {
     this.renderer = renderer
     this.scene = scene
     this.cam = camera
+    this.fenceGL = linkFences(renderer)
     this.stats.msPerByte = INITIAL_MS_PER_BYTE
     this.stats.msPerCompile = INITIAL_MS_PER_COMPILE
     // What the scene holds now is drawn (or about to be) the usual way.
@@ -268,6 +293,9 @@ export class GpuWarmupJob {
     this.scene.traverse(this.detachVisitor)
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
+    const gl = this.fenceGL
+    if (gl !== null && !(gl.isContextLost?.() ?? false)) for (const entry of this.fencing) gl.deleteSync(entry.fence)
+    this.fencing = []
     this.materials.clear()
     this.textures.clear()
     this.compileQueue = []
@@ -292,28 +320,22 @@ export class GpuWarmupJob {
     let first = firstSlice
     const clock = this.scheduler.clock
 
-    // Programs: start compiles while their synchronous part fits.
-    const compileQueue = this.compileQueue
-    while (this.compileHead < compileQueue.length) {
-      if (!first && s.msPerCompile > deadline.timeRemaining()) break
-      const entry = compileQueue[this.compileHead++] as PendingMaterial
-      first = false
-      const t0 = clock.now()
-      this.compile(entry)
-      const ms = clock.now() - t0
-      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
-      if (ms > s.maxCompileMs) s.maxCompileMs = ms
-    }
-    if (this.compileHead === compileQueue.length && this.compileHead > 0) {
-      compileQueue.length = 0
-      this.compileHead = 0
-    }
+    // Programs whose link fence has signalled are ready.
+    if (this.fencing.length > 0) this.pollFences()
 
-    // Uploads: a few per frame, each predicted from the learned cost per byte.
+    // Uploads first, a few per frame, each predicted from the learned cost
+    // per byte: issued before this run's compiles, they do not queue behind
+    // them in a GPU process that links programs in order (Chromium without
+    // KHR_parallel_shader_compile, e.g. SwiftShader).
     const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
+    // A GPU process that links in order (no parallel compile: fences in use)
+    // makes an upload issued while links are in flight wait for them: upload
+    // only between compiles, and compile only once the uploads are done.
+    const serial = this.fenceGL !== null
+    const uploading = initialized && !(serial && s.compiling > 0)
     const uploadQueue = this.uploadQueue
     let waitingForData = 0
-    while (initialized && uploadQueue.length - this.uploadHead > waitingForData) {
+    while (uploading && uploadQueue.length - this.uploadHead > waitingForData) {
       const entry = uploadQueue[this.uploadHead] as PendingTexture
       const texture = entry.texture
       if (!hasData(texture)) {
@@ -348,6 +370,26 @@ export class GpuWarmupJob {
       this.uploadHead = 0
     }
     s.pendingUploads = uploadQueue.length - this.uploadHead
+
+    // Programs: start compiles while their synchronous part fits.
+    const compileQueue = this.compileQueue
+    const uploadsLeft = uploadQueue.length - this.uploadHead - waitingForData
+    const compiling = !(serial && initialized && uploadsLeft > 0)
+    while (compiling && this.compileHead < compileQueue.length) {
+      if (!first && s.msPerCompile > deadline.timeRemaining()) break
+      const entry = compileQueue[this.compileHead++] as PendingMaterial
+      first = false
+      const t0 = clock.now()
+      this.compile(entry)
+      const ms = clock.now() - t0
+      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
+      if (ms > s.maxCompileMs) s.maxCompileMs = ms
+    }
+    if (this.compileHead === compileQueue.length && this.compileHead > 0) {
+      compileQueue.length = 0
+      this.compileHead = 0
+    }
+
     s.pendingPrograms = this.materials.size
 
     // Holds past their bound are shown whatever is pending.
@@ -359,7 +401,7 @@ export class GpuWarmupJob {
         }
       }
     }
-    // More to do this frame only while something is queued and could run now.
+    // More to do while something is queued (resumed next frame).
     return this.compileHead < compileQueue.length || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
   }
 
@@ -394,13 +436,46 @@ export class GpuWarmupJob {
   private compiled(entry: PendingMaterial, error: unknown, failed: boolean): void {
     if (this.disposed || this.materials.get(entry.material) !== entry) return
     const s = this.stats
-    s.compiling--
     if (failed) {
       s.compileErrors++
       this.warnOnce('compileAsync failed; the material compiles on its first draw', error)
     } else {
-      s.programsCompiled++
+      const gl = this.fenceGL
+      if (gl !== null && !(gl.isContextLost?.() ?? false)) {
+        const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
+        if (fence !== null) {
+          entry.fence = fence
+          this.fencing.push(entry)
+          return
+        }
+      }
     }
+    this.finish(entry, !failed)
+  }
+
+  /** Polls the link fences, oldest first (they signal in order); never waits. */
+  private pollFences(): void {
+    const gl = this.fenceGL as FenceGL
+    const lost = gl.isContextLost?.() ?? false
+    const fencing = this.fencing
+    let done = 0
+    while (done < fencing.length) {
+      const entry = fencing[done] as PendingMaterial
+      if (!lost) {
+        if (gl.getSyncParameter(entry.fence, gl.SYNC_STATUS) !== gl.SIGNALED) break
+        gl.deleteSync(entry.fence)
+      }
+      entry.fence = null
+      done++
+      this.finish(entry, true)
+    }
+    if (done > 0) fencing.splice(0, done)
+  }
+
+  private finish(entry: PendingMaterial, compiled: boolean): void {
+    const s = this.stats
+    s.compiling--
+    if (compiled) s.programsCompiled++
     this.materials.delete(entry.material)
     this.readyMaterials.add(entry.material)
     s.pendingPrograms = this.materials.size
@@ -469,7 +544,7 @@ export class GpuWarmupJob {
     if (!this.readyMaterials.has(material)) {
       let entry = this.materials.get(material)
       if (entry === undefined) {
-        entry = { material, object, compiling: false, waiters: [] }
+        entry = { material, object, compiling: false, fence: null, waiters: [] }
         this.materials.set(material, entry)
         this.compileQueue.push(entry)
       }
@@ -535,6 +610,22 @@ export class GpuWarmupJob {
     const hold = this.holds.get(object)
     if (hold !== undefined) this.drop(hold)
   }
+}
+
+/** The renderer's WebGL2 context when programs must be fenced (no `KHR_parallel_shader_compile`), else null. */
+function linkFences(renderer: GpuWarmupRenderer): FenceGL | null {
+  const getContext = (renderer as { getContext?: () => unknown }).getContext
+  if (typeof getContext !== 'function' || (renderer as { backend?: unknown }).backend !== undefined) return null
+  let gl: unknown
+  try {
+    gl = getContext.call(renderer)
+  } catch {
+    return null
+  }
+  if (gl === null || typeof gl !== 'object') return null
+  const g = gl as FenceGL & { getExtension?: (name: string) => unknown }
+  if (typeof g.fenceSync !== 'function' || typeof g.getSyncParameter !== 'function' || typeof g.getExtension !== 'function') return null
+  return g.getExtension('KHR_parallel_shader_compile') === null ? g : null
 }
 
 function isDrawable(object: Object3D): boolean {

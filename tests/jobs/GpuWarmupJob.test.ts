@@ -7,6 +7,47 @@ import { FakeWarmupRenderer } from './FakeWarmupRenderer.js'
 
 const MiB = 1 << 20
 
+/** The WebGL2 fence calls, signalled by hand. */
+class FakeFenceGL {
+  readonly SYNC_GPU_COMMANDS_COMPLETE = 0x9117
+  readonly SYNC_STATUS = 0x9114
+  readonly SIGNALED = 0x9119
+  readonly UNSIGNALED = 0x9118
+  readonly fences: { signalled: boolean }[] = []
+  deleted = 0
+  constructor(private readonly parallel: boolean) {}
+  getExtension(name: string): unknown {
+    return name === 'KHR_parallel_shader_compile' && this.parallel ? {} : null
+  }
+  fenceSync(): { signalled: boolean } {
+    const fence = { signalled: false }
+    this.fences.push(fence)
+    return fence
+  }
+  getSyncParameter(sync: { signalled: boolean }, pname: number): number {
+    if (pname !== this.SYNC_STATUS) throw new Error('FakeFenceGL: unknown pname')
+    return sync.signalled ? this.SIGNALED : this.UNSIGNALED
+  }
+  deleteSync(): void {
+    this.deleted++
+  }
+  signalAll(): void {
+    for (const f of this.fences) f.signalled = true
+  }
+}
+
+/** A FakeWarmupRenderer with a WebGL2 context (fences, and KHR_parallel_shader_compile or not). */
+class FencedRenderer extends FakeWarmupRenderer {
+  readonly gl: FakeFenceGL
+  constructor(clock: ManualClock, parallel: boolean) {
+    super(clock)
+    this.gl = new FakeFenceGL(parallel)
+  }
+  getContext(): FakeFenceGL {
+    return this.gl
+  }
+}
+
 let warnSpy: MockInstance<typeof console.warn>
 beforeEach(() => {
   warnSpy = vi.spyOn(console, 'warn').mockImplementation(() => {})
@@ -90,13 +131,16 @@ describe('GpuWarmupJob', () => {
     expect(warmup.isHeld(group)).toBe(true)
     expect(warmup.stats).toMatchObject({ pendingPrograms: 2, pendingUploads: 2, held: 1 })
     await frame()
-    // compile a, compile b (0.2 ms each), upload mapA (1 ms), upload mapB (1 ms): 2.4 ms fits 2.5.
-    expect(renderer.log).toEqual(['compile a', 'compile b', 'upload mapA', 'upload mapB'])
+    // Uploads first (1 ms each), then compiles while the learned cost of one (0.5 ms at first) fits.
+    expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a'])
+    expect(warmup.stats).toMatchObject({ pendingPrograms: 2, compiling: 1, pendingUploads: 0, texturesUploaded: 2, bytesLastFrame: 2 * MiB })
+    await frame()
+    expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a', 'compile b'])
     expect(renderer.compiles.map((c) => [c.scene, c.camera])).toEqual([
       [scene, camera],
       [scene, camera],
     ])
-    expect(warmup.stats).toMatchObject({ pendingPrograms: 2, compiling: 2, pendingUploads: 0, texturesUploaded: 2, bytesLastFrame: 2 * MiB })
+    expect(warmup.stats).toMatchObject({ pendingPrograms: 2, compiling: 2, bytesLastFrame: 0 })
     // Programs still compiling: still hidden, for as many frames as that takes.
     await frame(5)
     expect(group.visible).toBe(false)
@@ -142,14 +186,16 @@ describe('GpuWarmupJob', () => {
     // 2.5 ms / 0.7 ms: 3 uploads a frame (the fourth is predicted not to fit).
     expect(perFrame).toEqual([3, 3, 3])
     expect(warmup.stats.texturesUploaded).toBe(12)
+    for (let i = 0; i < 5; i++) {
+      renderer.resolveAll()
+      await frame()
+    }
     expect(group.visible).toBe(true)
 
     // A texture larger than the whole budget still goes, as the first upload of a frame.
     const huge = new Mesh(undefined, new MeshBasicMaterial({ map: texture('huge', 8) }))
     renderer.compileMs = 0
     scene.add(huge)
-    await frame()
-    renderer.resolveAll()
     await frame()
     expect(renderer.uploads.at(-1)?.name).toBe('huge')
     expect(warmup.stats.bytesLastFrame).toBe(8 * MiB)
@@ -159,7 +205,7 @@ describe('GpuWarmupJob', () => {
     const { renderer, frame, scene, warmup } = setup()
     const { group } = district()
     scene.add(group)
-    await frame()
+    await frame(2)
     renderer.compiles[0]?.reject(new Error('link failed'))
     renderer.compiles[1]?.reject(new Error('link failed'))
     await flush()
@@ -175,8 +221,8 @@ describe('GpuWarmupJob', () => {
     scene.add(group)
     expect(group.visible).toBe(true)
     expect(warmup.isHeld(group)).toBe(false)
-    await frame()
-    expect(renderer.log).toEqual(['compile a', 'compile b', 'upload mapA', 'upload mapB'])
+    await frame(2)
+    expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a', 'compile b'])
     renderer.resolveAll()
     await flush()
     expect(warmup.isIdle).toBe(true)
@@ -189,7 +235,7 @@ describe('GpuWarmupJob', () => {
     hidden.group.visible = false
     scene.add(hidden.group)
     expect(warmup.isHeld(hidden.group)).toBe(false)
-    await frame()
+    await frame(2)
     renderer.resolveAll()
     await flush()
     expect(hidden.group.visible).toBe(false)
@@ -198,7 +244,7 @@ describe('GpuWarmupJob', () => {
     const shown = district()
     scene.add(shown.group)
     shown.group.visible = true
-    await frame()
+    await frame(2)
     renderer.resolveAll()
     await flush()
     expect(shown.group.visible).toBe(true)
@@ -208,7 +254,7 @@ describe('GpuWarmupJob', () => {
     scene.add(told.group)
     warmup.setVisible(told.group, false)
     expect(told.group.visible).toBe(false)
-    await frame()
+    await frame(2)
     renderer.resolveAll()
     await flush()
     expect(told.group.visible).toBe(false)
@@ -238,7 +284,7 @@ describe('GpuWarmupJob', () => {
     parent.add(child)
     expect(child.visible).toBe(false)
     await frame()
-    expect(renderer.log).toEqual(['compile deep', 'upload deepMap'])
+    expect(renderer.log).toEqual(['upload deepMap', 'compile deep'])
   })
 
   it('lifts a held mesh into view during its own compileAsync call (WebGPU projects what it compiles)', async () => {
@@ -257,7 +303,7 @@ describe('GpuWarmupJob', () => {
     loading.name = 'loading'
     const mesh = new Mesh(undefined, material('m', loading))
     scene.add(mesh)
-    await frame()
+    await frame(2)
     renderer.resolveAll()
     await frame(3)
     expect(renderer.uploads).toHaveLength(0)
@@ -280,7 +326,7 @@ describe('GpuWarmupJob', () => {
     m.name = 'shader'
     scene.add(new Mesh(undefined, m))
     await frame()
-    expect(renderer.log).toEqual(['compile shader', 'upload uniformMap'])
+    expect(renderer.log).toEqual(['upload uniformMap', 'compile shader'])
   })
 
   it('does not upload before a WebGPURenderer is initialized', async () => {
@@ -300,7 +346,7 @@ describe('GpuWarmupJob', () => {
     const outside = new Mesh(undefined, material('out'))
     expect(warmup.add(outside)).toBe(true)
     expect(outside.visible).toBe(false)
-    await frame()
+    await frame(2)
     renderer.resolveAll()
     await flush()
     expect(outside.visible).toBe(true)
@@ -333,6 +379,64 @@ describe('GpuWarmupJob', () => {
       listeners += (l?.['childadded']?.length ?? 0) + (l?.['childremoved']?.length ?? 0)
     })
     expect(listeners).toBe(0)
+  })
+
+  it('on WebGL2 without KHR_parallel_shader_compile, waits for a fence after the link before showing', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera() })
+    const mesh = new Mesh(undefined, material('m'))
+    scene.add(mesh)
+    scheduler.runFrame()
+    renderer.resolveAll()
+    await flush()
+    // compileAsync resolved: a fence is placed, not signalled yet.
+    expect(renderer.gl.fences).toHaveLength(1)
+    expect(mesh.visible).toBe(false)
+    expect(warmup.stats.compiling).toBe(1)
+    scheduler.runFrame()
+    expect(mesh.visible).toBe(false)
+    renderer.gl.signalAll()
+    scheduler.runFrame()
+    expect(mesh.visible).toBe(true)
+    expect(renderer.gl.deleted).toBe(1)
+    expect(warmup.stats).toMatchObject({ compiling: 0, pendingPrograms: 0, programsCompiled: 1 })
+
+    // With the extension three's compileAsync already waits for completion: no fence.
+    const parallel = new FencedRenderer(clock, true)
+    const scene2 = new Scene()
+    new GpuWarmupJob(scheduler, parallel, { scene: scene2, camera: new PerspectiveCamera() })
+    const mesh2 = new Mesh(undefined, material('m2'))
+    scene2.add(mesh2)
+    scheduler.runFrame()
+    parallel.resolveAll()
+    await flush()
+    expect(parallel.gl.fences).toHaveLength(0)
+    expect(mesh2.visible).toBe(true)
+  })
+
+  it('without parallel compile, uploads only while no link is in flight, and compiles once the uploads are done', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    renderer.compileMs = 0
+    const scene = new Scene()
+    new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera() })
+    scene.add(new Mesh(undefined, material('first', texture('firstMap'))))
+    scheduler.runFrame()
+    expect(renderer.log).toEqual(['upload firstMap', 'compile first'])
+    // A second object while the first link is in flight: its upload waits for the fence.
+    scene.add(new Mesh(undefined, material('second', texture('secondMap'))))
+    renderer.resolveAll()
+    await flush()
+    scheduler.runFrame()
+    scheduler.runFrame()
+    expect(renderer.log).toEqual(['upload firstMap', 'compile first'])
+    renderer.gl.signalAll()
+    scheduler.runFrame()
+    expect(renderer.log).toEqual(['upload firstMap', 'compile first', 'upload secondMap', 'compile second'])
   })
 
   it('rejects bad arguments with GpuWarmupJob: errors', () => {
