@@ -2,12 +2,15 @@
 // Debian Chromium with software WebGL (SwiftShader). Opens the built demo
 // (N = 1000 by default, scheduler on, fly-through) and measures, in the same
 // page, the frame interval (rAF timestamps) and the frame CPU
-// (loop.timings.frameMs) with the overlay in several states: closed (the
+// (loop.timings.frameMs), the GPU ms (loop.timings.gpuMs) and the panel's
+// own JS ms (panel.costMs) with the overlay in several states: closed (the
 // panel's graphs not painted, stats.js strip hidden), the stats.js strip
-// alone, the graphs alone, everything open. Short runs: the machine is
-// shared; compare rows of one run, not runs.
+// alone, the graphs alone, everything open. The states alternate over
+// ROUNDS rounds and each row is the median of its rounds' medians, so load
+// that drifts during the run (a shared machine) hits every state alike.
+// Compare rows of one run, not runs.
 //
-//   node bench/panelCost.mjs [N] [frames]
+//   node bench/panelCost.mjs [N] [frames per state per round]   (ROUNDS=3)
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build, preview } from 'vite'
@@ -35,6 +38,7 @@ async function measure(page, state) {
       if (stats) stats.style.display = state.stats ? 'flex' : 'none'
       const intervals = []
       const cpu = []
+      const gpu = []
       const panelMs = []
       await new Promise((resolve) => {
         let last = -1
@@ -43,6 +47,7 @@ async function measure(page, state) {
           if (last >= 0 && count > 5) {
             intervals.push(t - last)
             cpu.push(demo.mode.timings.frameMs)
+            gpu.push(demo.mode.timings.gpuMs)
             if (panel.costMs !== undefined) panelMs.push(panel.costMs)
           }
           last = t
@@ -52,7 +57,7 @@ async function measure(page, state) {
         requestAnimationFrame(tick)
       })
       const p50 = (a) => (a.length === 0 ? NaN : [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)])
-      return { interval: p50(intervals), cpu: p50(cpu), panelJs: p50(panelMs) }
+      return { interval: p50(intervals), cpu: p50(cpu), gpu: p50(gpu.filter(Number.isFinite)), panelJs: p50(panelMs) }
     },
     [state, frames],
   )
@@ -68,15 +73,26 @@ try {
     ['stats.js strip only', { graphs: false, stats: true }],
     ['graphs only', { graphs: true, stats: false }],
     ['all open', { graphs: true, stats: true }],
-    ['closed again', { graphs: false, stats: false }],
   ]
-  const rows = []
-  for (const [name, state] of states) rows.push({ name, ...(await measure(page, state)) })
+  const rounds = Number(process.env.ROUNDS ?? 3)
+  const samples = states.map(() => [])
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < states.length; i++) samples[i].push(await measure(page, states[i][1]))
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]
   const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : '—')
-  console.log(`panel cost, N=${n}, ${frames} frames per state, headless Chromium + SwiftShader (shared machine)`)
-  console.log('| overlay | frame interval p50 ms | frame CPU p50 ms | panel JS p50 ms |')
-  console.log('| --- | --- | --- | --- |')
-  for (const r of rows) console.log(`| ${r.name} | ${f(r.interval)} | ${f(r.cpu)} | ${f(r.panelJs)} |`)
+  const rows = states.map(([name], i) => {
+    const s = samples[i]
+    return { name, interval: median(s.map((x) => x.interval)), cpu: median(s.map((x) => x.cpu)), gpu: median(s.map((x) => x.gpu)), panelJs: median(s.map((x) => x.panelJs)) }
+  })
+  const closed = rows[0]
+  console.log(`panel cost, N=${n}, ${rounds} rounds × ${frames} frames per state, headless Chromium + SwiftShader (shared machine)`)
+  console.log('| overlay | frame interval p50 ms | vs closed | frame CPU p50 ms | GPU p50 ms | panel JS p50 ms |')
+  console.log('| --- | --- | --- | --- | --- | --- |')
+  for (const r of rows) {
+    const ratio = `${((r.interval / closed.interval - 1) * 100).toFixed(0)} %`
+    console.log(`| ${r.name} | ${f(r.interval)} | ${ratio} | ${f(r.cpu)} | ${f(r.gpu)} | ${f(r.panelJs)} |`)
+  }
 } finally {
   await browser.close()
   await server.close()
