@@ -72,6 +72,7 @@ export default async function warmupTest({ browser, demoUrl }) {
     // With the job: held, then shown once ready.
     const on = await addAndWatch(page, 12)
     await page.waitForFunction(() => window.__district.visible === true && window.demo.warmup.isIdle, null, { timeout: 90_000, polling: 50 })
+    await waitFrames(page, 3) // the frames drawing it are recorded one frame later
     const onDone = await page.evaluate(() => ({ log: window.__warmupLog.slice(), stats: { ...window.demo.warmup.stats } }))
     const onLog = onDone.log
     const firstShown = onLog.find((e) => e.visible === true)
