@@ -4,10 +4,15 @@ import { formatCount, formatMs } from './utils/format.js'
 export interface WarmupStatsSource {
   /** The job's live stats. */
   readonly stats: {
+    /** Programs waiting to compile or compiling. */
     readonly pendingPrograms: number
+    /** Of those, compiling now. */
     readonly compiling: number
+    /** Textures waiting to upload. */
     readonly pendingUploads: number
+    /** Bytes uploaded in the job's last frame. */
     readonly bytesLastFrame: number
+    /** Objects held invisible until ready. */
     readonly held: number
   }
 }

@@ -229,6 +229,7 @@ export class GpuWarmupJob {
     return this.cam
   }
 
+  /** Switches the camera (later compiles use it). */
   set camera(value: Camera) {
     checkCamera('GpuWarmupJob.camera', value)
     this.cam = value

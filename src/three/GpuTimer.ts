@@ -3,15 +3,25 @@ export type GpuTimingMode = 'webgl2' | 'webgpu' | 'none'
 
 /** The part of a WebGL2 context the timer uses (typed structurally, so tests can fake it). */
 export interface GpuTimerGL {
+  /** `gl.QUERY_RESULT`. */
   readonly QUERY_RESULT: number
+  /** `gl.QUERY_RESULT_AVAILABLE`. */
   readonly QUERY_RESULT_AVAILABLE: number
+  /** Enables and returns `EXT_disjoint_timer_query_webgl2`, or null. */
   getExtension(name: string): unknown
+  /** Makes a query object. */
   createQuery(): unknown
+  /** Deletes a query object. */
   deleteQuery(query: unknown): void
+  /** Starts a `TIME_ELAPSED_EXT` query. */
   beginQuery(target: number, query: unknown): void
+  /** Ends the active query of `target`. */
   endQuery(target: number): void
+  /** Reads `QUERY_RESULT_AVAILABLE` (never waits) or `QUERY_RESULT` (only read once available). */
   getQueryParameter(query: unknown, pname: number): unknown
+  /** Reads (and clears) `GPU_DISJOINT_EXT`. */
   getParameter(pname: number): unknown
+  /** True while the context is lost. */
   isContextLost?(): boolean
 }
 
@@ -28,7 +38,7 @@ interface TimestampRenderer {
 }
 
 /** Queries in the WebGL2 ring: results come back 1–3 frames late, so 8 never run dry at 60 Hz. */
-const RING = 8
+const RING = 8 // keep in step with the class comment
 
 /**
  * GPU time of each render, read back frames later without ever blocking the
@@ -39,7 +49,7 @@ const RING = 8
  *   (`QUERY_RESULT_AVAILABLE`) at the start of later frames, oldest first. When
  *   the GPU reports a disjoint event (`GPU_DISJOINT_EXT`: clock change,
  *   context switch), every result read back in that poll is dropped. At most
- *   {@link RING} queries are in flight; a frame that finds none free is not
+ *   8 queries are in flight; a frame that finds none free is not
  *   measured.
  * - **WebGPU** (`WebGPURenderer` from `three/webgpu`, created with
  *   `trackTimestamp: true`): after each render `resolveTimestampsAsync('render')`
