@@ -5,6 +5,7 @@ import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
 import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
+import { LinkFences } from './warmup/LinkFences.js'
 import { textureBytes, texturesOf } from './warmup/textures.js'
 
 /**
@@ -68,26 +69,9 @@ interface PendingMaterial {
   /** An object drawn with it (program variants depend on the object too). */
   readonly object: Object3D
   compiling: boolean
-  /** WebGL2 without parallel compile: a fence after the link, polled until signalled. */
-  fence: unknown
   readonly waiters: Hold[]
 }
 
-/**
- * The WebGL2 fence calls the job polls (typed structurally). Without
- * `KHR_parallel_shader_compile`, three resolves `compileAsync` as soon as
- * the link is issued; a fence placed then signals once the GPU process has
- * got through it, polled without blocking.
- */
-interface FenceGL {
-  readonly SYNC_GPU_COMMANDS_COMPLETE: number
-  readonly SYNC_STATUS: number
-  readonly SIGNALED: number
-  fenceSync(condition: number, flags: number): unknown
-  getSyncParameter(sync: unknown, pname: number): unknown
-  deleteSync(sync: unknown): void
-  isContextLost?(): boolean
-}
 
 /** A texture not yet uploaded by the job. */
 interface PendingTexture {
@@ -102,43 +86,27 @@ const SMOOTHING = 0.25
 
 /**
  * Warms GPU resources up before they are first drawn, as a sliced
- * {@link BatchType.LOD} system: objects added to the scene (heard through
- * three's `childadded` events on every object under it) or passed to
- * {@link GpuWarmupJob.add} get the programs of their new materials compiled
- * (`renderer.compileAsync(object, camera, scene)`, one call per new
- * material, awaited off the frame: with `KHR_parallel_shader_compile` the
- * driver compiles in the background) and their new textures uploaded
- * (`renderer.initTexture`, a few per frame: each upload's cost is predicted
- * from a learned cost per byte and must fit the budget left, except the
- * first of a frame, so a large texture still goes). On WebGL2 without
- * `KHR_parallel_shader_compile` (three then resolves `compileAsync` as soon
- * as the link is issued) a fence placed after the link is polled, without
- * blocking, before the material counts as compiled.
+ * {@link BatchType.LOD} system. Objects added anywhere under the scene
+ * (three's `childadded`, listened to on every object) or passed to
+ * {@link GpuWarmupJob.add} get their new materials' programs compiled
+ * (`renderer.compileAsync(object, camera, scene)` per material, awaited off
+ * the frame) and their new textures uploaded (`renderer.initTexture`, a few
+ * per frame, predicted from a learned cost per byte; the first of a frame
+ * always goes). Works with `WebGLRenderer` and `WebGPURenderer`.
  *
  * **hideUntilReady** (default): the added object is held invisible until
- * every resource it waits for is ready, then shown, so its first draw costs
- * no compile and no upload. Ownership follows the culling job's rule: the
- * job hides only an object it sees visible and shows only one it hid; an app
- * that shows it meanwhile wins; hide one through
- * {@link GpuWarmupJob.setVisible} while it is held. After `maxHoldFrames` an
- * object is shown whatever is pending.
+ * what it waits for is ready, then shown. The job hides only an object it
+ * sees visible and shows only one it hid (an app that shows it meanwhile
+ * wins; hide one with {@link GpuWarmupJob.setVisible}); after
+ * `maxHoldFrames` it is shown whatever is pending.
  *
- * **Why LOD**: warming is deferrable (nothing is wrong while an object waits,
- * it is just not shown yet), but it is what the user sees appear, so it sits
- * above AI and below everything that keeps what is drawn right (transforms,
- * visibility, physics); LOD's latency bound (8 frames by default) bounds how
- * long a starved warm-up waits.
+ * **Why LOD**: nothing is wrong while an object waits, but it is what the
+ * user sees arrive: above AI, below what keeps the picture right.
  *
- * **Not covered**: geometry buffers (three has no public call that uploads a
- * geometry without drawing it: WebGL uploads them on first draw, which is a
- * `bufferData` per attribute); program variants another object needs
- * (skinning, instancing, morph targets: the first object seen with a material
- * stands for it); render-target, video and not-yet-loaded textures (waited
- * for, up to `maxHoldFrames`). With `WebGPURenderer`, `compileAsync` builds
- * only what is in the camera's view (three projects the object through the
- * camera), so objects outside it compile when first drawn; uploads wait until
- * the renderer is initialized. Objects in the scene at install are left alone
- * (pass them to `add` to warm them).
+ * **Not covered**: geometry buffers, program variants other objects need,
+ * render-target and video textures, and (WebGPU) objects outside the view;
+ * what is in the scene at install is left alone. How it works, what it
+ * measured and why: docs/tuning.md, "GPU time and new content".
  *
  * @example
  * ```ts
@@ -176,9 +144,8 @@ export class GpuWarmupJob {
   private uploadQueue: PendingTexture[] = []
   private uploadHead = 0
   private holds = new Map<Object3D, Hold>()
-  /** Compiled materials waiting for their fence (WebGL2 without parallel compile). */
-  private fencing: PendingMaterial[] = []
-  private readonly fenceGL: FenceGL | null
+  /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
+  private readonly fences: LinkFences<PendingMaterial> | null
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -216,7 +183,7 @@ export class GpuWarmupJob {
     this.renderer = renderer
     this.scene = scene
     this.cam = camera
-    this.fenceGL = linkFences(renderer)
+    this.fences = LinkFences.of<PendingMaterial>(renderer)
     this.stats.msPerByte = INITIAL_MS_PER_BYTE
     this.stats.msPerCompile = INITIAL_MS_PER_COMPILE
     // What the scene holds now is drawn (or about to be) the usual way.
@@ -294,9 +261,7 @@ export class GpuWarmupJob {
     this.scene.traverse(this.detachVisitor)
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
-    const gl = this.fenceGL
-    if (gl !== null && !(gl.isContextLost?.() ?? false)) for (const entry of this.fencing) gl.deleteSync(entry.fence)
-    this.fencing = []
+    this.fences?.dispose()
     this.materials.clear()
     this.textures.clear()
     this.compileQueue = []
@@ -322,7 +287,7 @@ export class GpuWarmupJob {
     const clock = this.scheduler.clock
 
     // Programs whose link fence has signalled are ready.
-    if (this.fencing.length > 0) this.pollFences()
+    if (this.fences !== null) this.fences.poll(this.onLinked)
 
     // Uploads first, a few per frame, each predicted from the learned cost
     // per byte: issued before this run's compiles, they do not queue behind
@@ -332,7 +297,7 @@ export class GpuWarmupJob {
     // A GPU process that links in order (no parallel compile: fences in use)
     // makes an upload issued while links are in flight wait for them: upload
     // only between compiles, and compile only once the uploads are done.
-    const serial = this.fenceGL !== null
+    const serial = this.fences !== null
     const uploading = initialized && !(serial && s.compiling > 0)
     const uploadQueue = this.uploadQueue
     let waitingForData = 0
@@ -440,37 +405,14 @@ export class GpuWarmupJob {
     if (failed) {
       s.compileErrors++
       this.warnOnce('compileAsync failed; the material compiles on its first draw', error)
-    } else {
-      const gl = this.fenceGL
-      if (gl !== null && !(gl.isContextLost?.() ?? false)) {
-        const fence = gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)
-        if (fence !== null) {
-          entry.fence = fence
-          this.fencing.push(entry)
-          return
-        }
-      }
+    } else if (this.fences !== null && this.fences.add(entry)) {
+      return // finished by onLinked once the fence signals
     }
     this.finish(entry, !failed)
   }
 
-  /** Polls the link fences, oldest first (they signal in order); never waits. */
-  private pollFences(): void {
-    const gl = this.fenceGL as FenceGL
-    const lost = gl.isContextLost?.() ?? false
-    const fencing = this.fencing
-    let done = 0
-    while (done < fencing.length) {
-      const entry = fencing[done] as PendingMaterial
-      if (!lost) {
-        if (gl.getSyncParameter(entry.fence, gl.SYNC_STATUS) !== gl.SIGNALED) break
-        gl.deleteSync(entry.fence)
-      }
-      entry.fence = null
-      done++
-      this.finish(entry, true)
-    }
-    if (done > 0) fencing.splice(0, done)
+  private readonly onLinked = (entry: PendingMaterial): void => {
+    if (!this.disposed && this.materials.get(entry.material) === entry) this.finish(entry, true)
   }
 
   private finish(entry: PendingMaterial, compiled: boolean): void {
@@ -545,7 +487,7 @@ export class GpuWarmupJob {
     if (!this.readyMaterials.has(material)) {
       let entry = this.materials.get(material)
       if (entry === undefined) {
-        entry = { material, object, compiling: false, fence: null, waiters: [] }
+        entry = { material, object, compiling: false, waiters: [] }
         this.materials.set(material, entry)
         this.compileQueue.push(entry)
       }
@@ -611,22 +553,6 @@ export class GpuWarmupJob {
     const hold = this.holds.get(object)
     if (hold !== undefined) this.drop(hold)
   }
-}
-
-/** The renderer's WebGL2 context when programs must be fenced (no `KHR_parallel_shader_compile`), else null. */
-function linkFences(renderer: GpuWarmupRenderer): FenceGL | null {
-  const getContext = (renderer as { getContext?: () => unknown }).getContext
-  if (typeof getContext !== 'function' || (renderer as { backend?: unknown }).backend !== undefined) return null
-  let gl: unknown
-  try {
-    gl = getContext.call(renderer)
-  } catch {
-    return null
-  }
-  if (gl === null || typeof gl !== 'object') return null
-  const g = gl as FenceGL & { getExtension?: (name: string) => unknown }
-  if (typeof g.fenceSync !== 'function' || typeof g.getSyncParameter !== 'function' || typeof g.getExtension !== 'function') return null
-  return g.getExtension('KHR_parallel_shader_compile') === null ? g : null
 }
 
 function isDrawable(object: Object3D): boolean {
