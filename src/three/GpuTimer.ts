@@ -53,7 +53,9 @@ const RING = 8 // keep in step with the class comment
  *   measured.
  * - **WebGPU** (`WebGPURenderer` from `three/webgpu`, created with
  *   `trackTimestamp: true`): after each render `resolveTimestampsAsync('render')`
- *   is called (one at a time) and its resolved duration taken.
+ *   is called (one at a time) and its resolved duration taken. That path
+ *   allocates a Promise per frame (three's call is async); the WebGL2 path
+ *   allocates nothing once its queries exist.
  * - Otherwise (`mode` `'none'`): {@link GpuTimer.lastMs} stays NaN.
  *
  * @example
