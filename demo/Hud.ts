@@ -33,6 +33,8 @@ export class Hud {
           <li><b>deferrals</b>: jobs that were ready but did not fit in this frame's budget.</li>
           <li><b>budget use</b>: CPU ms spent on jobs ÷ budget; the line is 100 %, red marks an overrun.</li>
           <li><b>frame / update / jobs / render</b>: CPU ms of the whole frame and its parts.</li>
+          <li><b>GPU ms</b>: GPU time of the render, where the browser exposes timer queries (the frame's CPU ms as a mark).</li>
+          <li><b>add a district</b> (New content): thousands of objects with new shaders and textures; compare with the <i>warm-up job</i> on and off.</li>
         </ul>
         Drag <i>budget</i> and watch frame time and queues respond. Toggle <i>scheduler on</i> to compare with plain three.js.
       </details>`

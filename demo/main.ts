@@ -13,6 +13,7 @@ import { runBenchmark } from './bench.js'
 import { FlyThrough } from './FlyThrough.js'
 import { Hud } from './Hud.js'
 import { type Mode, type ModeContext, PlainMode, ScheduledMode, type Timings } from './modes.js'
+import { buildDistrict, type District, type DistrictOptions } from './district.js'
 import { type DemoParams, readParams, SIZES, writeParams } from './params.js'
 import { Traffic } from './traffic.js'
 import { buildCity, createRandom } from './world.js'
@@ -68,7 +69,7 @@ function update(deltaMs: number): void {
   }
 }
 
-const ctx: ModeContext = { renderer, camera, city, scheduler, traffic, update }
+const ctx: ModeContext = { renderer, camera, city, scheduler, traffic, update, warmup: params.warmup }
 let mode: Mode = params.scheduler ? new ScheduledMode(ctx) : new PlainMode(ctx)
 
 /** What the panel shows as frame / update / jobs / render ms: the current mode's timings. */
@@ -85,6 +86,9 @@ const demoControls = {
   flying: state.flying,
   cars: params.autoplay,
   seed: params.seed,
+  warmup: params.warmup,
+  addDistrict: () => void addDistrict(),
+  removeDistricts: () => removeDistricts(),
   benchmark: () => {
     location.search = writeParams({ ...params, bench: true })
   },
@@ -119,8 +123,44 @@ demoFolder
     location.search = writeParams({ ...params, seed, scheduler: demoControls.scheduler })
   })
 demoFolder.add(demoControls, 'benchmark').name('run benchmark (both modes)')
+const gpuFolder = gui.addFolder('New content (GPU)')
+gpuFolder
+  .add(demoControls, 'warmup')
+  .name('warm-up job')
+  .onChange((on: boolean) => {
+    ctx.warmup = on
+    mode.setWarmup(on)
+  })
+gpuFolder.add(demoControls, 'addDistrict').name('add a district')
+gpuFolder.add(demoControls, 'removeDistricts').name('remove districts')
 
-const panel = params.panel ? new SchedulerPanel(scheduler, { gui, loop: timingsSource }) : null
+/** The panel's view of the current mode's warm-up job (empty numbers without one). */
+const NO_WARMUP = { pendingPrograms: 0, compiling: 0, pendingUploads: 0, bytesLastFrame: 0, held: 0 }
+const warmupSource = {
+  get stats() {
+    return mode.warmup?.stats ?? NO_WARMUP
+  },
+}
+
+const panel = params.panel ? new SchedulerPanel(scheduler, { gui, loop: timingsSource, warmup: warmupSource }) : null
+
+const districts: District[] = []
+/**
+ * Adds a few thousand objects with new materials (each its own program) and
+ * new textures, in view of the fixed camera: with the warm-up job they appear
+ * once compiled and uploaded, without it the next frame does all that work.
+ */
+function addDistrict(options: Partial<DistrictOptions> = {}): District {
+  const k = districts.length
+  const district = buildDistrict({ x: center + (k % 2 === 0 ? 1 : -1) * 20 * k, z: center, ...options })
+  districts.push(district)
+  city.scene.add(district.group)
+  return district
+}
+
+function removeDistricts(): void {
+  for (const d of districts.splice(0)) d.dispose()
+}
 const hud = new Hud(document.body, params)
 
 function setScheduler(on: boolean): void {
@@ -160,6 +200,11 @@ const demo = {
   traffic,
   params,
   setScheduler,
+  addDistrict,
+  removeDistricts,
+  get warmup() {
+    return mode.warmup
+  },
   benchResults: null as unknown,
 }
 ;(window as unknown as { demo: typeof demo }).demo = demo

@@ -10,7 +10,7 @@
  */
 import type { PerspectiveCamera, WebGLRenderer } from 'three'
 import { type BatchScheduler, BatchType, type SystemHandle } from '../src/index.js'
-import { FrustumCullingJob, LODJob, MatrixSyncJob } from '../src/jobs/index.js'
+import { FrustumCullingJob, GpuWarmupJob, LODJob, MatrixSyncJob } from '../src/jobs/index.js'
 import { RenderLoop } from '../src/three/index.js'
 import type { Traffic } from './traffic.js'
 import type { City } from './world.js'
@@ -21,6 +21,7 @@ export interface Timings {
   jobsMs: number
   renderMs: number
   frameMs: number
+  gpuMs: number
 }
 
 export interface ModeContext {
@@ -31,6 +32,8 @@ export interface ModeContext {
   traffic: Traffic
   /** The app's must-run logic: camera path, controls. */
   update: (deltaMs: number, time: number) => void
+  /** Install the GPU warm-up job in scheduled mode (new objects held until compiled and uploaded). */
+  warmup: boolean
 }
 
 export interface Mode {
@@ -41,6 +44,10 @@ export interface Mode {
   readonly hidden: number
   /** Of the groups the culling job found to be coarse cells, those hidden whole now (their subtrees skipped by the renderer). */
   readonly hiddenGroups: number
+  /** The GPU warm-up job, when scheduled with `warmup` on; else null. */
+  readonly warmup: GpuWarmupJob | null
+  /** Turns the warm-up job on or off (scheduled mode only). */
+  setWarmup(on: boolean): void
   /** True once every sweep has caught up with a still camera (matrices, LOD levels, culling). */
   settled(): boolean
   start(): void
@@ -53,6 +60,7 @@ export class ScheduledMode implements Mode {
   readonly matrices: MatrixSyncJob
   readonly culling: FrustumCullingJob
   readonly lods: LODJob
+  warmup: GpuWarmupJob | null = null
   private readonly systems: SystemHandle[] = []
   private readonly startFrame: number
 
@@ -78,6 +86,16 @@ export class ScheduledMode implements Mode {
     traffic.stepAlpha = cars.physics
     this.systems.push(cars.physics, cars.motion, cars.ai)
     this.loop = new RenderLoop(renderer, scheduler, { scene: city.scene, camera, update: ctx.update })
+    this.setWarmup(ctx.warmup)
+  }
+
+  setWarmup(on: boolean): void {
+    if (on === (this.warmup !== null)) return
+    if (on) this.warmup = new GpuWarmupJob(this.ctx.scheduler, this.ctx.renderer, { scene: this.ctx.city.scene, camera: this.ctx.camera })
+    else {
+      this.warmup?.dispose()
+      this.warmup = null
+    }
   }
 
   get timings(): Timings {
@@ -108,6 +126,7 @@ export class ScheduledMode implements Mode {
 
   dispose(): void {
     this.loop.dispose()
+    this.setWarmup(false)
     for (const s of this.systems) s.remove()
     this.lods.dispose()
     this.culling.dispose()
@@ -121,11 +140,16 @@ export class PlainMode implements Mode {
   readonly scheduled = false
   readonly hidden = 0
   readonly hiddenGroups = 0
-  readonly timings: Timings = { deltaMs: 0, updateMs: 0, jobsMs: 0, renderMs: 0, frameMs: 0 }
+  readonly warmup = null
+  readonly timings: Timings = { deltaMs: 0, updateMs: 0, jobsMs: 0, renderMs: 0, frameMs: 0, gpuMs: NaN }
   private last = -1
   private frames = 0
 
   constructor(private readonly ctx: ModeContext) {}
+
+  setWarmup(): void {
+    // Plain three.js: no jobs.
+  }
 
   settled(): boolean {
     return this.frames > 3

@@ -25,6 +25,8 @@ export interface DemoParams {
    * screenshot taken at any moment shows the last frame: for browser tests.
    */
   shot: boolean
+  /** Install the GPU warm-up job in scheduled mode. */
+  warmup: boolean
 }
 
 function int(value: string | null, fallback: number, min: number, max: number): number {
@@ -50,6 +52,7 @@ export function readParams(search: string): DemoParams {
     benchWarmup: int(p.get('warmup'), 60, 0, 1000),
     panel: flag(p.get('panel'), true),
     shot: flag(p.get('shot'), false),
+    warmup: flag(p.get('gpuwarmup'), false),
   }
 }
 
@@ -62,5 +65,6 @@ export function writeParams(params: DemoParams): string {
   if (params.bench) p.set('bench', '1')
   if (!params.panel) p.set('panel', '0')
   if (params.shot) p.set('shot', '1')
+  if (params.warmup) p.set('gpuwarmup', '1')
   return `?${p.toString()}`
 }

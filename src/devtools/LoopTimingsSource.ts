@@ -10,6 +10,8 @@ export interface LoopTimings {
   readonly renderMs: number
   /** The whole frame callback. */
   readonly frameMs: number
+  /** GPU ms of a recent render, NaN when the renderer cannot measure it (absent: not measured). */
+  readonly gpuMs?: number
 }
 
 /**

@@ -10,6 +10,7 @@ const LOOP_COLUMNS = [
   ['update', 'loop.updateMs'],
   ['jobs', 'loop.jobsMs'],
   ['render', 'loop.renderMs'],
+  ['gpu', 'loop.gpuMs'],
   ['fps', 'loop.fps'],
 ] as const
 
@@ -150,6 +151,7 @@ export class PanelReadouts {
       this.set('loop.updateMs', formatMs(t.updateMs))
       this.set('loop.jobsMs', formatMs(t.jobsMs))
       this.set('loop.renderMs', formatMs(t.renderMs))
+      this.set('loop.gpuMs', formatMs(t.gpuMs ?? NaN))
       this.set('loop.fps', t.deltaMs > 0 ? (1000 / t.deltaMs).toFixed(0) : '—')
     }
   }

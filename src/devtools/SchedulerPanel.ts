@@ -4,11 +4,13 @@ import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, type BatchType } from '../core/BatchType.js'
 import { BATCH_TYPE_COLORS } from './colors.js'
 import { DeferralGraph } from './DeferralGraph.js'
+import { GpuReadouts, type WarmupStatsSource } from './GpuReadouts.js'
+import { GpuTimeGraph } from './GpuTimeGraph.js'
 import { injectStyles as addStyles } from './injectStyles.js'
 import type { LoopTimingsSource } from './LoopTimingsSource.js'
 import { PanelReadouts } from './PanelReadouts.js'
 import { QueueDepthGraph } from './QueueDepthGraph.js'
-import type { ScrollingGraphOptions } from './ScrollingGraph.js'
+import type { ScrollingGraph, ScrollingGraphOptions } from './ScrollingGraph.js'
 import { StatsPanels } from './StatsPanels.js'
 import { JobStatsView } from './JobStatsView.js'
 import { SystemControls } from './SystemControls.js'
@@ -24,7 +26,10 @@ export interface SchedulerPanelOptions {
    * only that folder). Without it the panel makes a GUI of its own.
    */
   gui?: GUI
-  /** A render loop whose `timings` (frame, update, jobs, render ms) to show, e.g. `RenderLoop`. */
+  /**
+   * A render loop whose `timings` (frame, update, jobs, render, GPU ms) to
+   * show, e.g. `RenderLoop`: adds the "GPU ms" graph and the stats.js GPU panel.
+   */
   loop?: LoopTimingsSource
   /**
    * Jobs whose `stats` to show in a "Jobs" folder, by name: what
@@ -32,6 +37,8 @@ export interface SchedulerPanelOptions {
    * `detected` row counts moves it found without `markDirty`.
    */
   jobs?: object
+  /** A `GpuWarmupJob` (`three-batch-scheduler/jobs`) whose pending programs, uploads and bytes per frame to show. */
+  warmup?: WarmupStatsSource
   /** Show stats.js panels (FPS, MS, budget %, queue depth). @default true */
   stats?: boolean
   /** Title of the GUI or folder. @default 'Batch scheduler' */
@@ -105,6 +112,8 @@ export interface PanelGraphs {
   readonly deferrals: DeferralGraph
   /** Budget utilization with the 100 % line and overrun marks. */
   readonly utilization: UtilizationGraph
+  /** GPU ms per frame against the frame's CPU ms, or null without a `loop`. */
+  readonly gpu: GpuTimeGraph | null
 }
 
 let warnedNo2D = false
@@ -136,6 +145,8 @@ export class SchedulerPanel {
   readonly graphs: PanelGraphs
   /** The text readouts. */
   readonly readouts: PanelReadouts
+  /** The warm-up job's line and the panel's own cost. */
+  readonly gpuReadouts: GpuReadouts
   /** The per-system rows. */
   readonly systems: SystemControls
   /** The jobs' stats table (the `jobs` option), or null. */
@@ -152,6 +163,12 @@ export class SchedulerPanel {
   /** This panel changed `scheduler.trace` (its option or its checkbox): only then does dispose restore it. */
   private ownsTrace = false
   private lastRefresh: number
+  private cost = NaN
+  private canvasRate = NaN
+  private paintsAtRefresh = 0
+  private framesAtRefresh = 0
+  private frames = 0
+  private readonly graphArray: readonly ScrollingGraph[]
   private disposed = false
 
   /**
@@ -164,6 +181,7 @@ export class SchedulerPanel {
     {
       gui,
       loop,
+      warmup,
       stats = true,
       title = 'Batch scheduler',
       trace = false,
@@ -194,6 +212,9 @@ export class SchedulerPanel {
     if (loop !== undefined && (loop === null || typeof loop !== 'object' || typeof loop.timings !== 'object')) {
       throw new TypeError(`${api}: loop must have a timings object (e.g. a RenderLoop), got ${describe(loop)}`)
     }
+    if (warmup !== undefined && (warmup === null || typeof warmup !== 'object' || typeof warmup.stats !== 'object')) {
+      throw new TypeError(`${api}: warmup must have a stats object (a GpuWarmupJob), got ${describe(warmup)}`)
+    }
     if (container !== undefined && (container === null || typeof container.appendChild !== 'function')) {
       throw new TypeError(`${api}: container must be an HTMLElement, got ${describe(container)}`)
     }
@@ -219,8 +240,12 @@ export class SchedulerPanel {
       queueDepth: new QueueDepthGraph(graphOptions),
       deferrals: new DeferralGraph(graphOptions),
       utilization: new UtilizationGraph(graphOptions),
+      gpu: loop !== undefined ? new GpuTimeGraph(loop, scheduler.stats.history.capacity, graphOptions) : null,
     }
+    const g = this.graphs
+    this.graphArray = g.gpu !== null ? [g.utilization, g.gpu, g.queueDepth, g.deferrals] : [g.utilization, g.queueDepth, g.deferrals]
     this.readouts = new PanelReadouts(scheduler, loop)
+    this.gpuReadouts = new GpuReadouts(warmup)
 
     const folder =
       gui !== undefined
@@ -250,12 +275,8 @@ export class SchedulerPanel {
     // Graphs and text.
     const body = document.createElement('div')
     body.className = 'tbs-devtools'
-    body.append(
-      this.readouts.domElement,
-      this.graphs.utilization.domElement,
-      this.graphs.queueDepth.domElement,
-      this.graphs.deferrals.domElement,
-    )
+    body.append(this.readouts.domElement, this.gpuReadouts.domElement)
+    for (const graph of this.graphArray) body.append(graph.domElement)
     folder.$children.appendChild(body)
     this.domElement = body
 
@@ -305,7 +326,7 @@ export class SchedulerPanel {
     // stats.js.
     let statsPanels: StatsPanels | null = null
     if (stats) {
-      if (has2DContext()) statsPanels = new StatsPanels(container ?? document.body, scheduler.clock)
+      if (has2DContext()) statsPanels = new StatsPanels(container ?? document.body, scheduler.clock, loop)
       else if (!warnedNo2D) {
         warnedNo2D = true
         console.warn(`${api}: no canvas 2D context here; stats.js panels are off (graphs keep their data, unpainted)`)
@@ -328,6 +349,21 @@ export class SchedulerPanel {
   /** True once {@link SchedulerPanel.dispose} was called. */
   get isDisposed(): boolean {
     return this.disposed
+  }
+
+  /**
+   * The panel's own JavaScript ms per frame (its frame listener: graphs,
+   * stats.js, throttled text), smoothed, measured with the scheduler's clock;
+   * NaN before the first frame. The raster work those canvases cause in the
+   * browser is not in it: see docs/tuning.md, "The panel's own cost".
+   */
+  get costMs(): number {
+    return this.cost
+  }
+
+  /** 2D canvases painted per frame (graphs and stats.js panels), averaged over the last refresh period. */
+  get canvasesPerFrame(): number {
+    return this.canvasRate
   }
 
   /**
@@ -356,6 +392,22 @@ export class SchedulerPanel {
     }
     for (const graph of this.graphList()) graph.checkScale(history)
     queueDepth.setReadout(`now ${formatCount(queueDepth.total)}`)
+    const gpu = this.graphs.gpu
+    if (gpu !== null) {
+      const v = gpu.values
+      gpu.setReadout(
+        Number.isFinite(v[0] as number)
+          ? `${formatMs(v[0] as number)} GPU · ${formatMs(v[1] as number)} CPU ms`
+          : `n/a (no GPU timer) · ${formatMs(v[1] as number)} CPU ms`,
+      )
+    }
+    let paints = this.stats === null ? 0 : this.stats.paints
+    for (const graph of this.graphArray) paints += graph.paints
+    const frames = this.frames - this.framesAtRefresh
+    if (frames > 0) this.canvasRate = (paints - this.paintsAtRefresh) / frames
+    this.paintsAtRefresh = paints
+    this.framesAtRefresh = this.frames
+    this.gpuReadouts.update(this.cost, this.canvasRate)
     const d = deferrals.values
     deferrals.setReadout(`${formatCount(d[0] as number)} deferred · ${formatCount(d[1] as number)} forced`)
     const u = utilization.values
@@ -385,33 +437,37 @@ export class SchedulerPanel {
 
   private readonly onFrame = (frame: FrameStats): void => {
     const scheduler = this.scheduler
+    const clock = scheduler.clock
+    const t0 = clock.now()
+    this.frames++
     const history = scheduler.stats.history
     const draw = this.isShown()
-    const g = this.graphs
-    g.utilization.sample(frame, history, draw)
-    g.queueDepth.sample(frame, history, draw)
-    g.deferrals.sample(frame, history, draw)
+    const graphs = this.graphArray
+    for (let i = 0; i < graphs.length; i++) (graphs[i] as ScrollingGraph).sample(frame, history, draw)
     if (this.stats !== null) this.stats.update(frame, scheduler.stats.peakQueueDepth)
-    const now = scheduler.clock.now()
+    const now = clock.now()
     if (scheduler.paused || now - this.lastRefresh >= this.refreshMs || now < this.lastRefresh) {
       this.lastRefresh = now
       this.refresh()
     }
+    const ms = clock.now() - t0
+    const cost = this.cost
+    this.cost = cost !== cost ? ms : cost + 0.05 * (ms - cost)
   }
 
   private resetStats(): void {
     const stats = this.scheduler.stats
     stats.reset()
     this.readouts.reset()
+    this.graphs.gpu?.clear()
     for (const graph of this.graphList()) {
       graph.checkScale(stats.history)
       graph.redraw(stats.history)
     }
   }
 
-  private graphList(): readonly [UtilizationGraph, QueueDepthGraph, DeferralGraph] {
-    const g = this.graphs
-    return [g.utilization, g.queueDepth, g.deferrals]
+  private graphList(): readonly ScrollingGraph[] {
+    return this.graphArray
   }
 
   /** False while the folder or one of its parents is closed or hidden: graphs then skip painting. */

@@ -71,6 +71,8 @@ export abstract class ScrollingGraph {
   redraws = 0
   /** Frames between paints (see {@link ScrollingGraphOptions.interval}). */
   readonly interval: number
+  /** Times the canvas was painted (a scroll or a full redraw), for the panel's cost readout. */
+  paints = 0
 
   /** The canvas's 2D context, or null where there is none (happy-dom): painting is skipped then. */
   protected readonly context: CanvasRenderingContext2D | null
@@ -174,7 +176,10 @@ export abstract class ScrollingGraph {
     canvas.style.maxWidth = '100%'
     root.appendChild(canvas)
     this.canvas = canvas
-    this.context = canvas.getContext('2d')
+    // CPU-rasterized: a GPU-accelerated 2D canvas shares the GPU process with
+    // the scene, and in Chromium its per-frame blits are raster work the page
+    // waits for (see docs/tuning.md, "The panel's own cost").
+    this.context = canvas.getContext('2d', { willReadFrequently: true })
     this.domElement = root
   }
 
@@ -209,6 +214,7 @@ export abstract class ScrollingGraph {
     this.pending = 0
     const ctx = this.context
     if (ctx === null) return
+    this.paints++
     const pr = this.pixelRatio
     const shift = n * pr
     const w = this.plotWidth - shift
@@ -235,6 +241,7 @@ export abstract class ScrollingGraph {
     this.layoutGrid()
     const ctx = this.context
     if (ctx === null) return
+    this.paints++
     const pr = this.pixelRatio
     ctx.clearRect(0, 0, this.canvas.width, this.canvasHeight)
     this.paintAxis(ctx)

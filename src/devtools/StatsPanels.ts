@@ -1,8 +1,9 @@
 import Stats from 'three/addons/libs/stats.module.js'
 import type { FrameStats } from '../core/BatchStats.js'
 import { type Clock, performanceClock } from '../core/Clock.js'
+import type { LoopTimingsSource } from './LoopTimingsSource.js'
 
-/** Panels painted in turn (FPS is painted on its own, once a second). */
+/** Panels painted in turn (FPS is painted on its own, once a second); the GPU panel makes it 4. */
 const ROTATION = 3
 /** Frames between two turns. */
 const EVERY = 2
@@ -11,7 +12,8 @@ const EVERY = 2
  * Four stats.js panels (`Stats.Panel` from the r17 build bundled with three,
  * `three/addons/libs/stats.module.js`), side by side: FPS, MS (time between
  * scheduler frames), BUD% (budget use, scale 0–200 %) and QUEUE (live queued
- * jobs). Driven by {@link StatsPanels.update} from the scheduler's frame
+ * jobs); with a render loop, a fifth: GPU (ms per render, the loop's
+ * `timings.gpuMs`; it stays blank where that is NaN). Driven by {@link StatsPanels.update} from the scheduler's frame
  * listener, timed with the scheduler's clock: no requestAnimationFrame loop.
  *
  * Painting a stats.js panel draws text and blits the panel onto itself,
@@ -36,8 +38,12 @@ export class StatsPanels {
   readonly budgetPanel: Stats.Panel
   /** Live queued jobs, all types (the most since its last turn). */
   readonly queuePanel: Stats.Panel
-  /** The container of the four panel canvases. */
+  /** GPU ms per render (the worst since its last turn), or null without a loop. */
+  readonly gpuPanel: Stats.Panel | null
+  /** The container of the panel canvases. */
   readonly domElement: HTMLDivElement
+  /** Panels painted so far (the overlay's canvas work, for its cost readout). */
+  paints = 0
 
   private readonly clock: Clock
   private previous = NaN
@@ -48,6 +54,9 @@ export class StatsPanels {
   private worstMs = 0
   private worstBudget = 0
   private worstQueue = 0
+  private worstGpu = NaN
+  private readonly loop: LoopTimingsSource | undefined
+  private readonly rotation: number
   private disposed = false
 
   /**
@@ -55,9 +64,12 @@ export class StatsPanels {
    *   fixed at the top left (as stats.js places itself), in another element
    *   they flow with it.
    * @param clock time source for FPS and MS. @default performance.now()
+   * @param loop a render loop: adds the GPU panel (its `timings.gpuMs`).
    */
-  constructor(container: HTMLElement, clock: Clock = performanceClock) {
+  constructor(container: HTMLElement, clock: Clock = performanceClock, loop?: LoopTimingsSource) {
     this.clock = clock
+    this.loop = loop
+    this.rotation = loop === undefined ? ROTATION : ROTATION + 1
     const dom = document.createElement('div')
     dom.className = 'tbs-stats'
     dom.style.cssText =
@@ -68,7 +80,9 @@ export class StatsPanels {
     this.msPanel = new Stats.Panel('MS', '#0f0', '#020')
     this.budgetPanel = new Stats.Panel('BUD%', '#4db6ac', '#022')
     this.queuePanel = new Stats.Panel('QUEUE', '#ffb74d', '#210')
+    this.gpuPanel = loop === undefined ? null : new Stats.Panel('GPU', '#9fa8da', '#112')
     dom.append(this.fpsPanel.dom, this.msPanel.dom, this.budgetPanel.dom, this.queuePanel.dom)
+    if (this.gpuPanel !== null) dom.append(this.gpuPanel.dom)
     container.appendChild(dom)
     this.domElement = dom
   }
@@ -94,10 +108,17 @@ export class StatsPanels {
     if (budget > this.worstBudget) this.worstBudget = budget
     const depth = frame.totalQueueDepth
     if (depth > this.worstQueue) this.worstQueue = depth
+    const loop = this.loop
+    if (loop !== undefined) {
+      const gpu = loop.timings.gpuMs ?? NaN
+      // NaN > x is false: the first finite value replaces NaN.
+      if (gpu > this.worstGpu || (this.worstGpu !== this.worstGpu && gpu === gpu)) this.worstGpu = gpu
+    }
 
     const elapsed = now - this.fpsStart
     if (elapsed >= 1000) {
       this.fpsPanel.update((this.fpsFrames * 1000) / elapsed, 100)
+      this.paints++
       this.fpsStart = now
       this.fpsFrames = 0
     }
@@ -111,11 +132,18 @@ export class StatsPanels {
         this.budgetPanel.update(this.worstBudget, 200)
         this.worstBudget = 0
         break
-      default:
+      case 2:
         this.queuePanel.update(this.worstQueue, peakQueueDepth > 0 ? peakQueueDepth : 1)
         this.worstQueue = 0
+        break
+      default:
+        // Blank until the renderer reports a GPU time.
+        if (this.worstGpu === this.worstGpu && this.gpuPanel !== null) this.gpuPanel.update(this.worstGpu, 33)
+        else this.paints--
+        this.worstGpu = NaN
     }
-    this.turn = (this.turn + 1) % ROTATION
+    this.paints++
+    this.turn = (this.turn + 1) % this.rotation
   }
 
   /** Removes the panels from the page. Safe to call twice. */

@@ -20,4 +20,8 @@ export const GRAPH_COLORS = {
   budgetLine: '#e0e0e0',
   /** Deferrals per frame. */
   deferred: '#ffca28',
+  /** GPU ms per frame. */
+  gpu: '#7986cb',
+  /** The frame's CPU ms, a mark on the GPU graph. */
+  cpuMark: '#e0e0e0',
 } as const

@@ -22,6 +22,8 @@ export { ScrollingGraph, type GraphSeries, type ScrollingGraphOptions } from './
 export { QueueDepthGraph } from './QueueDepthGraph.js'
 export { DeferralGraph } from './DeferralGraph.js'
 export { UtilizationGraph } from './UtilizationGraph.js'
+export { GpuTimeGraph } from './GpuTimeGraph.js'
+export { GpuReadouts, formatBytes, type WarmupStatsSource } from './GpuReadouts.js'
 export { COUNTERS, PanelReadouts, type ReadoutCounter } from './PanelReadouts.js'
 export { SystemControls, type SystemRow } from './SystemControls.js'
 export { JobStatsView, type JobStatsSource } from './JobStatsView.js'

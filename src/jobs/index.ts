@@ -5,6 +5,7 @@
  * - {@link MatrixSyncJob} (Transform): world matrices of what moved, instead of the whole scene every frame.
  * - {@link FrustumCullingJob} (Visibility): hides what is out of view, in a sliced sweep with a guard band.
  * - {@link LODJob} (LOD): picks LOD levels round-robin instead of every LOD every frame.
+ * - {@link GpuWarmupJob} (LOD): compiles programs and uploads textures of new objects in budgeted slices before they are first drawn.
  *
  * Each restores what it changed on `dispose()`. {@link installBatchJobs}
  * installs the set in one call.
@@ -28,3 +29,5 @@ export { LODJob, type LODJobOptions } from './LODJob.js'
 export { LODJobStats } from './lod/LODJobStats.js'
 export { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'
 export { FrustumCullingStats } from './culling/FrustumCullingStats.js'
+export { GpuWarmupJob, type GpuWarmupJobOptions, type GpuWarmupRenderer } from './GpuWarmupJob.js'
+export { GpuWarmupStats } from './warmup/GpuWarmupStats.js'

@@ -2,6 +2,7 @@ import type { Camera, Scene } from 'three'
 import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { describe } from '../core/validate.js'
 import { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'
+import { GpuWarmupJob, type GpuWarmupJobOptions, type GpuWarmupRenderer } from './GpuWarmupJob.js'
 import { LODJob, type LODJobOptions } from './LODJob.js'
 import { MatrixSyncJob, type MatrixSyncJobOptions } from './MatrixSyncJob.js'
 import { checkCamera } from './utils/checkThree.js'
@@ -18,6 +19,13 @@ export interface InstallBatchJobsOptions {
   culling?: FrustumCullingJobOptions | boolean
   /** {@link LODJob}: LOD levels, for every `THREE.LOD` under `root` (the scene unless given). @default {} */
   lods?: LODJobOptions | boolean
+  /**
+   * The renderer: with it, {@link GpuWarmupJob} is installed too (new
+   * materials compiled and textures uploaded before their first draw).
+   */
+  renderer?: GpuWarmupRenderer
+  /** {@link GpuWarmupJob}'s options (scene and camera are the ones above), or `false` to leave it out even with a renderer. @default {} */
+  warmup?: Omit<GpuWarmupJobOptions, 'scene' | 'camera'> | boolean
 }
 
 /** The jobs {@link installBatchJobs} installed (null for those left out), and one `dispose()` for all. */
@@ -25,6 +33,8 @@ export interface BatchJobs {
   readonly matrices: MatrixSyncJob | null
   readonly culling: FrustumCullingJob | null
   readonly lods: LODJob | null
+  /** The GPU warm-up job: installed when `renderer` was given (and `warmup` is not false). */
+  readonly warmup: GpuWarmupJob | null
   /** Disposes every installed job, last installed first; each restores what it changed. Safe to call twice. */
   dispose(): void
 }
@@ -32,7 +42,9 @@ export interface BatchJobs {
 /**
  * Installs the built-in jobs on one scene in one call: {@link MatrixSyncJob}
  * (world matrices; finds moves by itself), {@link FrustumCullingJob} (hides
- * what is out of view) and {@link LODJob} (LOD levels). The culling and LOD
+ * what is out of view) and {@link LODJob} (LOD levels), and with a
+ * `renderer`, {@link GpuWarmupJob} (programs and textures ready before
+ * their first draw). The culling and LOD
  * jobs find the matrix job by themselves. Nothing else to call: move, add,
  * animate and remove objects as in any three.js app.
  *
@@ -55,7 +67,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${api}: options must be an object with scene and camera, got ${describe(options)}`)
   }
-  const { scene, camera, matrices = {}, culling = {}, lods = {} } = options
+  const { scene, camera, matrices = {}, culling = {}, lods = {}, renderer, warmup = {} } = options
   if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
     throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
   }
@@ -63,6 +75,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   const matrixOptions = jobOptions(api, 'matrices', matrices)
   const cullingOptions = jobOptions(api, 'culling', culling)
   const lodOptions = jobOptions(api, 'lods', lods)
+  const warmupOptions = renderer === undefined ? null : jobOptions(api, 'warmup', warmup)
 
   const installed: { dispose(): void }[] = []
   const install = <T extends { dispose(): void }>(make: () => T): T => {
@@ -78,11 +91,16 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   const m = matrixOptions === null ? null : install(() => new MatrixSyncJob(scheduler, scene, matrixOptions))
   const c = cullingOptions === null ? null : install(() => new FrustumCullingJob(scheduler, camera, scene, cullingOptions))
   const l = lodOptions === null ? null : install(() => new LODJob(scheduler, camera, { root: scene, ...lodOptions }))
+  const w =
+    warmupOptions === null || renderer === undefined
+      ? null
+      : install(() => new GpuWarmupJob(scheduler, renderer, { ...warmupOptions, scene, camera }))
   let disposed = false
   return {
     matrices: m,
     culling: c,
     lods: l,
+    warmup: w,
     dispose() {
       if (disposed) return
       disposed = true

@@ -57,7 +57,12 @@ export interface AdaptiveBudgetOptions {
  *    value per frame, and comes to rest when it reaches the wanted value.
  *    Shrinking is allowed faster than growing: an overrun costs a dropped
  *    frame, an under-run only delays deferrable work.
- * 5. The result is always clamped to [`minMs`, `maxMs`].
+ * 5. **GPU-bound**: while the smoothed GPU time of the render (fast rise,
+ *    slow fall, like the other cost) is at least `targetFraction × interval`,
+ *    the GPU, not the CPU, sets the frame rate: a longer frame interval then
+ *    is the GPU's, not room for CPU work, so the budget does not grow (it may
+ *    still shrink). Without GPU times (NaN) this step never applies.
+ * 6. The result is always clamped to [`minMs`, `maxMs`].
  *
  * Until both an interval and a cost have been seen, the budget is returned
  * unchanged. The rule cannot tell a 30 Hz display from a 60 Hz one whose
@@ -92,6 +97,8 @@ export class AdaptiveBudget {
 
   private interval = NaN
   private other = NaN
+  private gpu = NaN
+  private gpuBound = false
   private wanted = NaN
   private moving = false
 
@@ -125,6 +132,19 @@ export class AdaptiveBudget {
     return this.other
   }
 
+  /** Smoothed GPU ms per render, or `NaN` before the first GPU sample (or when none are given). */
+  get gpuMs(): number {
+    return this.gpu
+  }
+
+  /**
+   * True while the last update found the GPU to be the bottleneck (step 5 of
+   * the rule): the budget is then not grown.
+   */
+  get isGpuBound(): boolean {
+    return this.gpuBound
+  }
+
   /** The last wanted budget (step 3 of the rule), or `NaN` before one was computed. */
   get wantedMs(): number {
     return this.wanted
@@ -144,9 +164,10 @@ export class AdaptiveBudget {
    * @param intervalMs time since the previous frame, ms (≤ 0 or NaN: no sample, e.g. the first frame).
    * @param otherMs this frame's CPU ms outside the batch jobs (< 0 or NaN: no sample).
    * @param fixedIntervalMs a known display interval (WebXR), used instead of the measured one when > 0.
+   * @param gpuMs GPU ms of a recent render (`RenderLoop.timings.gpuMs`); NaN or < 0: no sample.
    * @returns the next budget, in [`minMs`, `maxMs`] once both averages exist, else `currentMs`.
    */
-  update(currentMs: number, intervalMs: number, otherMs: number, fixedIntervalMs = 0): number {
+  update(currentMs: number, intervalMs: number, otherMs: number, fixedIntervalMs = 0, gpuMs = NaN): number {
     if (fixedIntervalMs > 0 && fixedIntervalMs < Infinity) {
       this.interval = fixedIntervalMs
     } else if (intervalMs > 0 && intervalMs < Infinity) {
@@ -163,7 +184,14 @@ export class AdaptiveBudget {
       if (avg !== avg) this.other = otherMs
       else this.other = avg + (otherMs > avg ? AdaptiveBudget.FAST_SMOOTHING : this.smoothing) * (otherMs - avg)
     }
+    if (gpuMs >= 0 && gpuMs < Infinity) {
+      const avg = this.gpu
+      if (avg !== avg) this.gpu = gpuMs
+      else this.gpu = avg + (gpuMs > avg ? AdaptiveBudget.FAST_SMOOTHING : this.smoothing) * (gpuMs - avg)
+    }
     if (this.interval !== this.interval || this.other !== this.other) return currentMs
+    // NaN >= x is false: without GPU samples the GPU is never the bottleneck.
+    this.gpuBound = this.gpu >= this.targetFraction * this.interval
 
     const min = this.minMs
     const max = this.maxMs
@@ -173,6 +201,11 @@ export class AdaptiveBudget {
 
     const current = currentMs > 0 && currentMs < Infinity ? currentMs : min
     const error = wanted - current
+    if (error > 0 && this.gpuBound) {
+      // GPU-bound: hold (only clamping may move it).
+      this.moving = false
+      return current < min ? min : current > max ? max : current
+    }
     if (!this.moving && current >= min && current <= max && Math.abs(error) <= this.deadband * current) return current
     const up = this.maxGrowth * current
     const down = this.maxShrink * current
@@ -187,6 +220,8 @@ export class AdaptiveBudget {
     this.interval = NaN
     this.other = NaN
     this.wanted = NaN
+    this.gpu = NaN
+    this.gpuBound = false
     this.moving = false
   }
 }

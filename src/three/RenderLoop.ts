@@ -2,6 +2,7 @@ import type { Camera, Object3D } from 'three'
 import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { describe } from '../core/validate.js'
 import { AdaptiveBudget } from './AdaptiveBudget.js'
+import { GpuTimer, type GpuTimingMode } from './GpuTimer.js'
 import type {
   AnimationLoopCallback,
   RenderLoopErrorSource,
@@ -17,6 +18,7 @@ interface Timings {
   jobsMs: number
   renderMs: number
   frameMs: number
+  gpuMs: number
 }
 
 /**
@@ -45,7 +47,14 @@ interface Timings {
  * render are skipped, so no job ages and nothing is drawn into a dead context.
  *
  * **Budget**: with `budget: 'auto'` the scheduler's budget follows the frame
- * rate and the render's cost (see {@link AdaptiveBudget}).
+ * rate and the render's cost (see {@link AdaptiveBudget}), and does not grow
+ * while the GPU is the bottleneck.
+ *
+ * **GPU time**: where the renderer can tell (WebGL2 with
+ * `EXT_disjoint_timer_query_webgl2`; `WebGPURenderer` created with
+ * `trackTimestamp: true`), each render's GPU time is measured with queries
+ * read back frames later, never blocking (see {@link GpuTimer});
+ * `timings.gpuMs` is the latest result, NaN where unavailable.
  *
  * `dispose()` removes the animation loop and the canvas listeners; it does
  * not dispose the scheduler, the renderer or the scene, which the app owns.
@@ -81,7 +90,8 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
    */
   readonly timings: RenderLoopTimings
 
-  private readonly time: Timings = { deltaMs: 0, updateMs: 0, jobsMs: 0, renderMs: 0, frameMs: 0 }
+  private readonly time: Timings = { deltaMs: 0, updateMs: 0, jobsMs: 0, renderMs: 0, frameMs: 0, gpuMs: NaN }
+  private readonly gpu: GpuTimer | null
   private readonly updateFn: ((deltaMs: number, time: number, xrFrame?: XRFrame) => void) | undefined
   private readonly renderFn: ((time: number, xrFrame?: XRFrame) => void) | undefined
   private readonly onError: ((error: unknown, source: RenderLoopErrorSource) => void) | undefined
@@ -109,7 +119,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
   constructor(
     renderer: R,
     scheduler: BatchScheduler,
-    { scene, camera, render, update, maxDeltaMs = 250, budget, onError }: RenderLoopOptions = {},
+    { scene, camera, render, update, maxDeltaMs = 250, budget, onError, gpuTiming = true }: RenderLoopOptions = {},
   ) {
     const api = 'RenderLoop'
     if (
@@ -150,6 +160,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
     }
     if (typeof maxDeltaMs !== 'number') throw new TypeError(`${api}: maxDeltaMs must be a number, got ${describe(maxDeltaMs)}`)
     if (!(maxDeltaMs > 0)) throw new RangeError(`${api}: maxDeltaMs must be a number > 0, got ${describe(maxDeltaMs)}`)
+    if (typeof gpuTiming !== 'boolean') throw new TypeError(`${api}: gpuTiming must be a boolean, got ${describe(gpuTiming)}`)
 
     this.renderer = renderer
     this.scheduler = scheduler
@@ -160,6 +171,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
     this.renderFn = render
     this.onError = onError
     this.timings = this.time
+    this.gpu = gpuTiming ? new GpuTimer(renderer) : null
 
     if (budget === 'auto') {
       this.adaptive = new AdaptiveBudget()
@@ -208,6 +220,19 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
   /** Animation-loop callbacks handled (frames) since construction. */
   get frames(): number {
     return this.frameCount
+  }
+
+  /**
+   * How GPU time is measured: `'webgl2'` (timer queries), `'webgpu'`
+   * (`WebGPURenderer` timestamps) or `'none'` (then `timings.gpuMs` is NaN).
+   */
+  get gpuTiming(): GpuTimingMode {
+    return this.gpu === null ? 'none' : this.gpu.mode
+  }
+
+  /** The GPU timer, or null with `gpuTiming: false`. */
+  get gpuTimer(): GpuTimer | null {
+    return this.gpu
   }
 
   /** The adaptive rule in use, or null when the budget is not `'auto'` and was never made so. */
@@ -267,6 +292,7 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
     if (this.disposed) return
     this.stop()
     this.disposed = true
+    this.gpu?.dispose()
     if (this.canvas !== null) {
       this.canvas.removeEventListener('webglcontextlost', this.onContextLost)
       this.canvas.removeEventListener('webglcontextrestored', this.onContextRestored)
@@ -325,6 +351,11 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
       }
       const t3 = clock.now()
       jobsMs = t3 - t2
+      const gpu = this.gpu
+      if (gpu !== null) {
+        gpu.poll()
+        gpu.begin()
+      }
       try {
         const render = this.renderFn
         if (render !== undefined) render(time, xrFrame)
@@ -332,6 +363,8 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
       } catch (error) {
         this.report(error, 'render')
       }
+      // Ended even after a throwing render: an open query would block the next begin.
+      if (gpu !== null) gpu.end()
       renderMs = clock.now() - t3
     }
     // Written together at the end, so a reader inside the frame (a frame
@@ -341,11 +374,12 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
     t.jobsMs = jobsMs
     t.renderMs = renderMs
     t.frameMs = clock.now() - t0
+    t.gpuMs = this.gpu === null ? NaN : this.gpu.lastMs
 
     const adaptive = this.adaptive
     if (this.auto && adaptive !== null && !this.lost && !this.disposed) {
       const current = this.scheduler.budgetMs
-      const next = adaptive.update(current, interval, t.frameMs - t.jobsMs, this.xrIntervalMs())
+      const next = adaptive.update(current, interval, t.frameMs - t.jobsMs, this.xrIntervalMs(), t.gpuMs)
       if (next !== current) this.scheduler.budgetMs = next
     }
   }
@@ -356,6 +390,8 @@ export class RenderLoop<R extends RenderLoopRenderer = RenderLoopRenderer> {
 
   private readonly onContextRestored = (): void => {
     this.lost = false
+    // The queries died with the context; the extension object too.
+    this.gpu?.reset()
   }
 
   /** `1000 / session.frameRate` while presenting in XR with a known frame rate, else 0. */

@@ -14,6 +14,7 @@
  */
 export { RenderLoop } from './RenderLoop.js'
 export { AdaptiveBudget, type AdaptiveBudgetOptions } from './AdaptiveBudget.js'
+export { GpuTimer, type GpuTimerGL, type GpuTimingMode } from './GpuTimer.js'
 export type {
   AnimationLoopCallback,
   RenderLoopBudget,

@@ -77,6 +77,13 @@ export interface RenderLoopOptions {
    * `setAnimationLoop` Promise), besides the one `console.error` per source.
    */
   onError?: (error: unknown, source: RenderLoopErrorSource) => void
+  /**
+   * Measure each render's GPU time where the renderer can (see
+   * {@link RenderLoopTimings.gpuMs}). Turn off if the app issues its own
+   * `TIME_ELAPSED` queries around the render (WebGL2 allows one at a time).
+   * @default true
+   */
+  gpuTiming?: boolean
 }
 
 /**
@@ -94,4 +101,13 @@ export interface RenderLoopTimings {
   readonly renderMs: number
   /** The whole animation-loop callback. */
   readonly frameMs: number
+  /**
+   * GPU milliseconds of a recent render: the latest result read back, which
+   * is 1–3 frames old (results are never waited for). `NaN` when the
+   * renderer cannot measure it (no `EXT_disjoint_timer_query_webgl2` on
+   * WebGL2, a `WebGPURenderer` without `trackTimestamp: true`, a custom
+   * renderer, `gpuTiming: false`) and until the first result arrives. A
+   * `render` option's work is measured too (the query wraps the call).
+   */
+  readonly gpuMs: number
 }

@@ -40,6 +40,7 @@ export declare const tiles: { add(data: ArrayBuffer): void }
 export declare const navmesh: { refresh(): Promise<void> }
 export declare const crowd: { think(deadline: Deadline): boolean }
 export declare const house: Object3D
+export declare const district: Object3D
 export declare function rebuildImpostor(object: Object3D): void
 export declare function delta(time: number): number
 export declare const deltaMs: number

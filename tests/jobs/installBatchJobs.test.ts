@@ -89,3 +89,23 @@ describe('one shape for the jobs', () => {
     }
   })
 })
+
+describe('installBatchJobs with a renderer', () => {
+  const renderer = {
+    compileAsync: () => Promise.resolve(),
+    initTexture: () => {},
+  }
+
+  it('installs the GPU warm-up job too (name gpuWarmup), with its options; warmup: false leaves it out', () => {
+    const { scheduler, scene, camera } = world()
+    const jobs = installBatchJobs(scheduler, { scene, camera, renderer, warmup: { hideUntilReady: false } })
+    expect(jobs.warmup).not.toBeNull()
+    expect(scheduler.systems.map((s) => s.name)).toContain('gpuWarmup')
+    jobs.dispose()
+    expect(jobs.warmup?.isDisposed).toBe(true)
+    const without = installBatchJobs(scheduler, { scene, camera, renderer, warmup: false })
+    expect(without.warmup).toBeNull()
+    without.dispose()
+    expect(installBatchJobs(scheduler, { scene, camera }).warmup).toBeNull()
+  })
+})

@@ -155,6 +155,39 @@ describe('AdaptiveBudget', () => {
     expect(budgets.at(-1)).toBe(8) // 0.75 × 33.3 − 9 = 16 → the cap
   })
 
+  it('does not grow while the smoothed GPU time is at least targetFraction × interval (GPU-bound), and may still shrink', () => {
+    const rule = new AdaptiveBudget()
+    // 30 Hz, CPU other 9 ms, GPU 30 ms: CPU alone would grow the budget to the cap.
+    let budget = 2.5
+    for (let i = 0; i < 100; i++) budget = rule.update(budget, 2 * HZ60, 9, 0, 30)
+    expect(rule.isGpuBound).toBe(true)
+    expect(rule.gpuMs).toBeCloseTo(30, 9)
+    expect(budget).toBe(2.5)
+    // The render gets costlier: the budget shrinks though GPU-bound.
+    for (let i = 0; i < 100; i++) budget = rule.update(budget, 2 * HZ60, 24, 0, 30)
+    expect(budget).toBeLessThanOrEqual(1.1) // wanted 0.75 × 33.3 − 24 = 1, at rest within the dead band
+    // GPU time at 20 ms < 0.75 × 33.3 = 25: no longer the bottleneck; the budget grows.
+    for (let i = 0; i < 200; i++) budget = rule.update(budget, 2 * HZ60, 9, 0, 20)
+    expect(rule.isGpuBound).toBe(false)
+    expect(budget).toBe(8)
+  })
+
+  it('follows a GPU rise fast and a fall slowly; NaN or negative GPU samples are ignored', () => {
+    const rule = new AdaptiveBudget()
+    rule.update(2.5, HZ60, 9, 0, 4)
+    expect(rule.gpuMs).toBe(4)
+    rule.update(2.5, HZ60, 9, 0, 8)
+    expect(rule.gpuMs).toBe(6) // weight 0.5 up
+    rule.update(2.5, HZ60, 9, 0, 1)
+    expect(rule.gpuMs).toBeCloseTo(5.5, 12) // weight 0.1 down
+    rule.update(2.5, HZ60, 9, 0, NaN)
+    rule.update(2.5, HZ60, 9, 0, -1)
+    expect(rule.gpuMs).toBeCloseTo(5.5, 12)
+    rule.reset()
+    expect(rule.gpuMs).toBeNaN()
+    expect(rule.isGpuBound).toBe(false)
+  })
+
   it('reset() forgets the averages', () => {
     const rule = new AdaptiveBudget()
     drive(rule, 2.5, 10, () => HZ60, () => 9)

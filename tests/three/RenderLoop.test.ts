@@ -169,7 +169,7 @@ describe('RenderLoop: timings', () => {
     const timings = loop.timings
     loop.start()
     renderer.frame(0)
-    expect(timings).toEqual({ deltaMs: 0, updateMs: 1, jobsMs: 2, renderMs: 3, frameMs: 6 })
+    expect(timings).toEqual({ deltaMs: 0, updateMs: 1, jobsMs: 2, renderMs: 3, frameMs: 6, gpuMs: NaN })
     renderer.frame(FRAME)
     expect(loop.timings).toBe(timings)
     expect(timings.deltaMs).toBeCloseTo(FRAME, 9)

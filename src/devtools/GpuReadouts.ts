@@ -1,0 +1,115 @@
+import { formatCount, formatMs } from './utils/format.js'
+
+/** The numbers of a GPU warm-up job the panel shows (typed structurally: `GpuWarmupJob` from `three-batch-scheduler/jobs`). */
+export interface WarmupStatsSource {
+  /** The job's live stats. */
+  readonly stats: {
+    /** Programs waiting to compile or compiling. */
+    readonly pendingPrograms: number
+    /** Of those, compiling now. */
+    readonly compiling: number
+    /** Textures waiting to upload. */
+    readonly pendingUploads: number
+    /** Bytes uploaded in the job's last frame. */
+    readonly bytesLastFrame: number
+    /** Objects held invisible until ready. */
+    readonly held: number
+  }
+}
+
+/**
+ * Two lines of the panel: the GPU warm-up job's queue (programs pending and
+ * compiling, uploads pending, bytes uploaded in its last frame, objects held
+ * invisible), when the panel has one, and the panel's own cost (JS ms per
+ * frame, smoothed, and 2D canvases painted per frame). Values sit in elements
+ * with a `data-readout` key (`warmup.programs`, `warmup.uploads`,
+ * `warmup.bytes`, `warmup.held`, `panel.jsMs`, `panel.canvases`).
+ *
+ * @example
+ * ```ts
+ * const lines = new GpuReadouts(warmup)
+ * lines.update(panelCostMs, canvasesPerFrame) // a few times a second
+ * ```
+ */
+export class GpuReadouts {
+  /** The lines; append where they should show. */
+  readonly domElement: HTMLDivElement
+  private readonly warmup: WarmupStatsSource | undefined
+  private readonly cells = new Map<string, HTMLElement>()
+
+  /** @param warmup a GPU warm-up job whose stats to show, if any. */
+  constructor(warmup?: WarmupStatsSource) {
+    this.warmup = warmup
+    const root = document.createElement('div')
+    root.className = 'tbs-lines'
+    if (warmup !== undefined) {
+      this.line(root, [
+        ['gpu warm-up  programs ', 'warmup.programs'],
+        [' uploads ', 'warmup.uploads'],
+        [' ', 'warmup.bytes'],
+        ['/frame  held ', 'warmup.held'],
+      ])
+    }
+    this.line(root, [
+      ['panel  JS ', 'panel.jsMs'],
+      [' ms/frame  canvases ', 'panel.canvases'],
+      ['/frame', ''],
+    ])
+    this.domElement = root
+  }
+
+  /** The text shown for `key`, or undefined for an unknown key. */
+  text(key: string): string | undefined {
+    return this.cells.get(key)?.textContent ?? undefined
+  }
+
+  /**
+   * Rewrites the values.
+   *
+   * @param panelMs the panel's own JS ms per frame (smoothed).
+   * @param canvases 2D canvases painted per frame (averaged).
+   */
+  update(panelMs: number, canvases: number): void {
+    const w = this.warmup
+    if (w !== undefined) {
+      const s = w.stats
+      this.set('warmup.programs', s.compiling > 0 ? `${formatCount(s.pendingPrograms)} (${formatCount(s.compiling)} compiling)` : formatCount(s.pendingPrograms))
+      this.set('warmup.uploads', formatCount(s.pendingUploads))
+      this.set('warmup.bytes', formatBytes(s.bytesLastFrame))
+      this.set('warmup.held', formatCount(s.held))
+    }
+    this.set('panel.jsMs', formatMs(panelMs))
+    this.set('panel.canvases', Number.isFinite(canvases) ? canvases.toFixed(1) : '—')
+  }
+
+  private set(key: string, text: string): void {
+    const el = this.cells.get(key)
+    if (el !== undefined && el.textContent !== text) el.textContent = text
+  }
+
+  private line(parent: HTMLElement, parts: readonly (readonly [string, string])[]): void {
+    const div = document.createElement('div')
+    for (const [label, key] of parts) {
+      const span = document.createElement('span')
+      span.className = 'tbs-key'
+      span.textContent = label
+      div.appendChild(span)
+      if (key !== '') {
+        const value = document.createElement('span')
+        value.dataset['readout'] = key
+        value.textContent = '—'
+        this.cells.set(key, value)
+        div.appendChild(value)
+      }
+    }
+    parent.appendChild(div)
+  }
+}
+
+/** Bytes as `0 B`, `12 kB`, `1.5 MB`. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—'
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`
+  return `${Math.round(bytes)} B`
+}

@@ -1,0 +1,566 @@
+import type { Camera, Material, Object3D, Texture } from 'three'
+import { BatchScheduler } from '../core/BatchScheduler.js'
+import { BatchType } from '../core/BatchType.js'
+import type { Deadline, SystemHandle } from '../core/types.js'
+import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { checkCamera, checkObject } from './utils/checkThree.js'
+import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
+import { LinkFences } from './warmup/LinkFences.js'
+import { textureBytes, texturesOf } from './warmup/textures.js'
+
+/**
+ * What {@link GpuWarmupJob} calls on the renderer: `THREE.WebGLRenderer` and
+ * `WebGPURenderer` (`three/webgpu`) both have these.
+ */
+export interface GpuWarmupRenderer {
+  /** Compiles the programs `object` needs, lit by `scene`'s lights; resolves once they are ready to draw. */
+  compileAsync(object: Object3D, camera: Camera, scene?: Object3D | null): PromiseLike<unknown>
+  /** Uploads a texture now. */
+  initTexture(texture: Texture): void
+  /** WebGPURenderer: false until `init()` has resolved (`initTexture` throws before). */
+  hasInitialized?(): boolean
+}
+
+/** Options of {@link GpuWarmupJob}. */
+export interface GpuWarmupJobOptions {
+  /** The scene drawn: objects added anywhere under it are warmed up; its lights light the compiled programs. */
+  scene: Object3D
+  /** The camera the scene is drawn with (programs can depend on it, e.g. logarithmic depth). */
+  camera: Camera
+  /**
+   * Hold a new object invisible (`visible = false` on the object added) until
+   * its programs are compiled and its textures uploaded, then show it again.
+   * With false the job only pre-warms: the object is drawn at once and what
+   * is not ready yet is compiled or uploaded by that draw, as without the job.
+   * @default true
+   */
+  hideUntilReady?: boolean
+  /** Name of the system in stats, errors and the devtools. @default 'gpuWarmup' */
+  name?: string
+  /** Expected cost as a fraction of the budget (0..1). The system is sliced. @default 0.2 */
+  weight?: number
+  /**
+   * Most frames an object is held invisible: after that it is shown with its
+   * resources still pending (a texture whose image never loads must not hide
+   * an object for ever). An integer ≥ 1.
+   * @default 600
+   */
+  maxHoldFrames?: number
+}
+
+/** A new object and what it waits for. */
+interface Hold {
+  readonly object: Object3D
+  /** Resources not ready yet. */
+  waiting: number
+  /** The job set `visible = false` and owns that false. */
+  hidden: boolean
+  /** What to restore when shown (the app's `visible`, changed through `setVisible` while held). */
+  visible: boolean
+  /** Frame the hold began. */
+  readonly frame: number
+  /** Released (shown, removed or timed out): later resource events ignore it. */
+  done: boolean
+}
+
+/** A material whose program is not known to be compiled. */
+interface PendingMaterial {
+  readonly material: Material
+  /** An object drawn with it (program variants depend on the object too). */
+  readonly object: Object3D
+  compiling: boolean
+  readonly waiters: Hold[]
+}
+
+
+/** A texture not yet uploaded by the job. */
+interface PendingTexture {
+  readonly texture: Texture
+  readonly waiters: Hold[]
+}
+
+/** Initial guesses before anything was measured. */
+const INITIAL_MS_PER_BYTE = 0.25 / (1 << 20) // 0.25 ms per MiB
+const INITIAL_MS_PER_COMPILE = 0.5
+const SMOOTHING = 0.25
+
+/**
+ * Warms GPU resources up before they are first drawn, as a sliced
+ * {@link BatchType.LOD} system. Objects added anywhere under the scene
+ * (three's `childadded`, listened to on every object) or passed to
+ * {@link GpuWarmupJob.add} get their new materials' programs compiled
+ * (`renderer.compileAsync(object, camera, scene)` per material, awaited off
+ * the frame) and their new textures uploaded (`renderer.initTexture`, a few
+ * per frame, predicted from a learned cost per byte; the first of a frame
+ * always goes). Works with `WebGLRenderer` and `WebGPURenderer`.
+ *
+ * **hideUntilReady** (default): the added object is held invisible until
+ * what it waits for is ready, then shown. The job hides only an object it
+ * sees visible and shows only one it hid (an app that shows it meanwhile
+ * wins; hide one with {@link GpuWarmupJob.setVisible}); after
+ * `maxHoldFrames` it is shown whatever is pending.
+ *
+ * **Why LOD**: nothing is wrong while an object waits, but it is what the
+ * user sees arrive: above AI, below what keeps the picture right.
+ *
+ * **Not covered**: geometry buffers, program variants other objects need,
+ * render-target and video textures, and (WebGPU) objects outside the view;
+ * what is in the scene at install is left alone. How it works, what it
+ * measured and why: docs/tuning.md, "GPU time and new content".
+ *
+ * @example
+ * ```ts
+ * const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera })
+ * scene.add(district)          // held invisible, shown once compiled and uploaded
+ * warmup.stats.pendingPrograms // programs still compiling
+ * warmup.dispose()             // shows whatever it held
+ * ```
+ */
+export class GpuWarmupJob {
+  /** The scheduler system running the job (tune `weight`, toggle `enabled`). */
+  readonly system: SystemHandle
+  /** Live numbers, updated in place. */
+  readonly stats = new GpuWarmupStats()
+  /** The scene watched. */
+  readonly scene: Object3D
+  /** The renderer warmed. */
+  readonly renderer: GpuWarmupRenderer
+  /** Whether new objects are held invisible until ready. */
+  readonly hideUntilReady: boolean
+  /** Most frames an object is held. */
+  readonly maxHoldFrames: number
+
+  private readonly scheduler: BatchScheduler
+  private cam: Camera
+  /** Materials and textures known to be ready (compiled / uploaded, or in the scene at install). */
+  private readyMaterials = new WeakSet<Material>()
+  private readyTextures = new WeakSet<Texture>()
+  private materials = new Map<Material, PendingMaterial>()
+  private textures = new Map<Texture, PendingTexture>()
+  /** Compile queue (materials not started), FIFO from `compileHead`. */
+  private compileQueue: PendingMaterial[] = []
+  private compileHead = 0
+  /** Upload queue, FIFO from `uploadHead`; a texture without data yet goes to the back. */
+  private uploadQueue: PendingTexture[] = []
+  private uploadHead = 0
+  private holds = new Map<Object3D, Hold>()
+  /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
+  private readonly fences: LinkFences<PendingMaterial> | null
+  private lastRunFrame = -1
+  private warned = false
+  private disposed = false
+
+  /**
+   * Installs the job: listens for objects added under `scene` and registers
+   * a sliced {@link BatchType.LOD} system.
+   *
+   * @throws TypeError on a bad scheduler, renderer, scene, camera or option.
+   */
+  constructor(
+    scheduler: BatchScheduler,
+    renderer: GpuWarmupRenderer,
+    { scene, camera, hideUntilReady = true, name = 'gpuWarmup', weight = 0.2, maxHoldFrames = 600 }: GpuWarmupJobOptions = {} as GpuWarmupJobOptions,
+  ) {
+    const api = 'GpuWarmupJob'
+    if (!(scheduler instanceof BatchScheduler)) {
+      throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
+    }
+    if (
+      renderer === null ||
+      typeof renderer !== 'object' ||
+      typeof renderer.compileAsync !== 'function' ||
+      typeof renderer.initTexture !== 'function'
+    ) {
+      throw new TypeError(`${api}: renderer must have compileAsync() and initTexture() (WebGLRenderer or WebGPURenderer), got ${describe(renderer)}`)
+    }
+    checkObject(api, 'scene', scene)
+    checkCamera(api, camera)
+    this.hideUntilReady = checkBoolean(api, 'hideUntilReady', hideUntilReady, true)
+    const label = checkName(api, name) ?? 'gpuWarmup'
+    const w = checkWeight(api, weight)
+    this.maxHoldFrames = checkInteger(api, 'maxHoldFrames', maxHoldFrames, 1)
+    this.scheduler = scheduler
+    this.renderer = renderer
+    this.scene = scene
+    this.cam = camera
+    this.fences = LinkFences.of<PendingMaterial>(renderer)
+    this.stats.msPerByte = INITIAL_MS_PER_BYTE
+    this.stats.msPerCompile = INITIAL_MS_PER_COMPILE
+    // What the scene holds now is drawn (or about to be) the usual way.
+    scene.traverse(this.installVisitor)
+    this.system = scheduler.addSystem(BatchType.LOD, this.run, { sliced: true, name: label, weight: w })
+  }
+
+  /** The camera programs are compiled for; may be switched at any time. */
+  get camera(): Camera {
+    return this.cam
+  }
+
+  /** Switches the camera (later compiles use it). */
+  set camera(value: Camera) {
+    checkCamera('GpuWarmupJob.camera', value)
+    this.cam = value
+  }
+
+  /** True once {@link GpuWarmupJob.dispose} was called. */
+  get isDisposed(): boolean {
+    return this.disposed
+  }
+
+  /** True while the job holds `object` invisible. */
+  isHeld(object: Object3D): boolean {
+    const hold = this.holds.get(object)
+    return hold !== undefined && hold.hidden
+  }
+
+  /** True when nothing is pending: no program compiling or queued, no upload queued, nothing held. */
+  get isIdle(): boolean {
+    const s = this.stats
+    return s.pendingPrograms === 0 && s.pendingUploads === 0 && this.holds.size === 0
+  }
+
+  /**
+   * Warms `object` up (and everything under it): its new materials' programs
+   * and its new textures. With `hideUntilReady` it is held invisible until
+   * they are ready. Objects added under the scene are taken without a call;
+   * use this for objects outside it, or that were in it at install.
+   *
+   * @returns true when something was pending (false: all of it was ready already).
+   * @throws TypeError when `object` is not a THREE.Object3D; Error after dispose.
+   */
+  add(object: Object3D): boolean {
+    const api = 'GpuWarmupJob.add'
+    checkObject(api, 'object', object)
+    if (this.disposed) throw new Error(`${api}: the job was disposed`)
+    return this.take(object)
+  }
+
+  /**
+   * Sets `object.visible`, or, while the job holds it, the visibility it gets
+   * when shown. Use it instead of writing `visible` on a held object (a
+   * `false` written directly cannot be told from the job's own).
+   */
+  setVisible(object: Object3D, visible: boolean): void {
+    if (typeof visible !== 'boolean') {
+      throw new TypeError(`GpuWarmupJob.setVisible: visible must be a boolean, got ${describe(visible)}`)
+    }
+    const hold = this.holds.get(object)
+    if (hold !== undefined && hold.hidden && object.visible === false) hold.visible = visible
+    else object.visible = visible
+  }
+
+  /**
+   * Removes the system and the listeners and shows every object the job
+   * holds (restoring the visibility it had, or was given through
+   * `setVisible`). Compiles in flight finish unobserved. Safe to call twice.
+   */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.system.remove()
+    this.scene.traverse(this.detachVisitor)
+    for (const hold of this.holds.values()) this.release(hold)
+    this.holds.clear()
+    this.fences?.dispose()
+    this.materials.clear()
+    this.textures.clear()
+    this.compileQueue = []
+    this.uploadQueue = []
+    this.compileHead = 0
+    this.uploadHead = 0
+    const s = this.stats
+    s.pendingPrograms = 0
+    s.compiling = 0
+    s.pendingUploads = 0
+    s.held = 0
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private readonly run = (deadline: Deadline): boolean => {
+    const s = this.stats
+    const frame = this.scheduler.frame
+    const firstSlice = frame !== this.lastRunFrame
+    if (firstSlice) s.bytesLastFrame = 0
+    this.lastRunFrame = frame
+    let first = firstSlice
+    const clock = this.scheduler.clock
+
+    // Programs whose link fence has signalled are ready.
+    if (this.fences !== null) this.fences.poll(this.onLinked)
+
+    // Uploads first, a few per frame, each predicted from the learned cost
+    // per byte: issued before this run's compiles, they do not queue behind
+    // them in a GPU process that links programs in order (Chromium without
+    // KHR_parallel_shader_compile, e.g. SwiftShader).
+    const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
+    // A GPU process that links in order (no parallel compile: fences in use)
+    // makes an upload issued while links are in flight wait for them: upload
+    // only between compiles, and compile only once the uploads are done.
+    const serial = this.fences !== null
+    const uploading = initialized && !(serial && s.compiling > 0)
+    const uploadQueue = this.uploadQueue
+    let waitingForData = 0
+    while (uploading && uploadQueue.length - this.uploadHead > waitingForData) {
+      const entry = uploadQueue[this.uploadHead] as PendingTexture
+      const texture = entry.texture
+      if (!hasData(texture)) {
+        // No image yet (still loading): to the back; its hold waits (up to maxHoldFrames).
+        this.uploadHead++
+        uploadQueue.push(entry)
+        waitingForData++
+        continue
+      }
+      const bytes = textureBytes(texture)
+      if (!first && bytes * s.msPerByte > deadline.timeRemaining()) break
+      first = false
+      this.uploadHead++
+      const t0 = clock.now()
+      try {
+        this.renderer.initTexture(texture)
+      } catch (error) {
+        this.warnOnce('initTexture threw; the texture uploads on its first draw', error)
+      }
+      const ms = clock.now() - t0
+      if (ms > s.maxUploadMs) s.maxUploadMs = ms
+      if (bytes > 0) s.msPerByte += SMOOTHING * (ms / bytes - s.msPerByte)
+      s.bytesLastFrame += bytes
+      s.bytesUploaded += bytes
+      s.texturesUploaded++
+      this.textures.delete(texture)
+      this.readyTextures.add(texture)
+      this.resolve(entry.waiters)
+    }
+    if (this.uploadHead > 64 && this.uploadHead * 2 > uploadQueue.length) {
+      uploadQueue.splice(0, this.uploadHead)
+      this.uploadHead = 0
+    }
+    s.pendingUploads = uploadQueue.length - this.uploadHead
+
+    // Programs: start compiles while their synchronous part fits.
+    const compileQueue = this.compileQueue
+    const uploadsLeft = uploadQueue.length - this.uploadHead - waitingForData
+    const compiling = !(serial && initialized && uploadsLeft > 0)
+    while (compiling && this.compileHead < compileQueue.length) {
+      if (!first && s.msPerCompile > deadline.timeRemaining()) break
+      const entry = compileQueue[this.compileHead++] as PendingMaterial
+      first = false
+      const t0 = clock.now()
+      this.compile(entry)
+      const ms = clock.now() - t0
+      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
+      if (ms > s.maxCompileMs) s.maxCompileMs = ms
+    }
+    if (this.compileHead === compileQueue.length && this.compileHead > 0) {
+      compileQueue.length = 0
+      this.compileHead = 0
+    }
+
+    s.pendingPrograms = this.materials.size
+
+    // Holds past their bound are shown whatever is pending.
+    if (this.holds.size > 0) {
+      for (const hold of this.holds.values()) {
+        if (frame - hold.frame >= this.maxHoldFrames) {
+          s.timedOut++
+          this.drop(hold)
+        }
+      }
+    }
+    // More to do while something is queued (resumed next frame).
+    return this.compileHead < compileQueue.length || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
+  }
+
+  /** Calls compileAsync for one material's object; its promise resolves the waiters later. */
+  private compile(entry: PendingMaterial): void {
+    entry.compiling = true
+    this.stats.compiling++
+    const object = entry.object
+    // WebGPURenderer projects the object it compiles: a held root must be visible during the call.
+    const hold = this.holds.get(object)
+    const lift = hold !== undefined && hold.hidden && object.visible === false
+    if (lift) object.visible = true
+    let result: PromiseLike<unknown> | undefined
+    try {
+      result = this.renderer.compileAsync(object, this.cam, this.scene)
+    } catch (error) {
+      this.compiled(entry, error, true)
+      return
+    } finally {
+      if (lift) object.visible = false
+    }
+    if (result === null || typeof result !== 'object' || typeof result.then !== 'function') {
+      this.compiled(entry, undefined, false)
+      return
+    }
+    result.then(
+      () => this.compiled(entry, undefined, false),
+      (error: unknown) => this.compiled(entry, error, true),
+    )
+  }
+
+  private compiled(entry: PendingMaterial, error: unknown, failed: boolean): void {
+    if (this.disposed || this.materials.get(entry.material) !== entry) return
+    const s = this.stats
+    if (failed) {
+      s.compileErrors++
+      this.warnOnce('compileAsync failed; the material compiles on its first draw', error)
+    } else if (this.fences !== null && this.fences.add(entry)) {
+      return // finished by onLinked once the fence signals
+    }
+    this.finish(entry, !failed)
+  }
+
+  private readonly onLinked = (entry: PendingMaterial): void => {
+    if (!this.disposed && this.materials.get(entry.material) === entry) this.finish(entry, true)
+  }
+
+  private finish(entry: PendingMaterial, compiled: boolean): void {
+    const s = this.stats
+    s.compiling--
+    if (compiled) s.programsCompiled++
+    this.materials.delete(entry.material)
+    this.readyMaterials.add(entry.material)
+    s.pendingPrograms = this.materials.size
+    this.resolve(entry.waiters)
+  }
+
+  /** One resource of each waiter is ready. */
+  private resolve(waiters: readonly Hold[]): void {
+    for (const hold of waiters) {
+      if (hold.done) continue
+      if (--hold.waiting <= 0) {
+        this.stats.shown++
+        this.drop(hold)
+      }
+    }
+  }
+
+  /** Ends a hold: shows the object if the job hid it. */
+  private drop(hold: Hold): void {
+    this.release(hold)
+    this.holds.delete(hold.object)
+    this.stats.held = this.countHidden()
+  }
+
+  private release(hold: Hold): void {
+    if (hold.done) return
+    hold.done = true
+    // Shown only if still hidden by the job: an app that showed it meanwhile wins.
+    if (hold.hidden && hold.object.visible === false) hold.object.visible = hold.visible
+  }
+
+  private countHidden(): number {
+    let n = 0
+    for (const hold of this.holds.values()) if (hold.hidden) n++
+    return n
+  }
+
+  /** Queues what `root`'s subtree needs and holds `root` if something is pending. */
+  private take(root: Object3D): boolean {
+    if (this.holds.has(root)) return true
+    const hold: Hold = { object: root, waiting: 0, hidden: false, visible: root.visible, frame: this.scheduler.frame, done: false }
+    const seen = new Set<object>()
+    root.traverse((object) => {
+      const material = (object as { material?: Material | Material[] }).material
+      if (material === undefined || material === null) return
+      if (!isDrawable(object)) return
+      if (Array.isArray(material)) for (const m of material) this.need(hold, seen, m, object)
+      else this.need(hold, seen, material, object)
+    })
+    const s = this.stats
+    s.pendingPrograms = this.materials.size
+    s.pendingUploads = this.uploadQueue.length - this.uploadHead
+    if (hold.waiting === 0) return false
+    if (this.hideUntilReady && root.visible) {
+      hold.hidden = true
+      root.visible = false
+    }
+    this.holds.set(root, hold)
+    s.held = this.countHidden()
+    return true
+  }
+
+  private need(hold: Hold, seen: Set<object>, material: Material, object: Object3D): void {
+    if (material === null || typeof material !== 'object' || seen.has(material)) return
+    seen.add(material)
+    if (!this.readyMaterials.has(material)) {
+      let entry = this.materials.get(material)
+      if (entry === undefined) {
+        entry = { material, object, compiling: false, waiters: [] }
+        this.materials.set(material, entry)
+        this.compileQueue.push(entry)
+      }
+      entry.waiters.push(hold)
+      hold.waiting++
+    }
+    for (const texture of texturesOf(material)) {
+      if (seen.has(texture) || this.readyTextures.has(texture)) continue
+      seen.add(texture)
+      let entry = this.textures.get(texture)
+      if (entry === undefined) {
+        entry = { texture, waiters: [] }
+        this.textures.set(texture, entry)
+        this.uploadQueue.push(entry)
+      }
+      entry.waiters.push(hold)
+      hold.waiting++
+    }
+  }
+
+  private warnOnce(message: string, error: unknown): void {
+    if (this.warned) return
+    this.warned = true
+    console.warn(`GpuWarmupJob: ${message}. Later failures are counted in stats, not printed.`, error)
+  }
+
+  private readonly onChildAdded = (event: { child: Object3D }): void => {
+    if (this.disposed) return
+    const child = event.child
+    child.traverse(this.attachVisitor)
+    this.take(child)
+  }
+
+  private readonly onChildRemoved = (event: { child: Object3D }): void => {
+    if (this.disposed) return
+    event.child.traverse(this.detachVisitor)
+  }
+
+  /** At install: listen, and count what is there as ready. */
+  private readonly installVisitor = (object: Object3D): void => {
+    this.attachVisitor(object)
+    const material = (object as { material?: Material | Material[] }).material
+    if (material === undefined || material === null || !isDrawable(object)) return
+    if (Array.isArray(material)) for (const m of material) this.markReady(m)
+    else this.markReady(material)
+  }
+
+  private markReady(material: Material): void {
+    this.readyMaterials.add(material)
+    for (const texture of texturesOf(material)) this.readyTextures.add(texture)
+  }
+
+  private readonly attachVisitor = (object: Object3D): void => {
+    object.addEventListener('childadded', this.onChildAdded)
+    object.addEventListener('childremoved', this.onChildRemoved)
+  }
+
+  /** Stops listening; a held object that leaves the scene is shown (restored) and no longer waits. */
+  private readonly detachVisitor = (object: Object3D): void => {
+    object.removeEventListener('childadded', this.onChildAdded)
+    object.removeEventListener('childremoved', this.onChildRemoved)
+    if (this.disposed) return
+    const hold = this.holds.get(object)
+    if (hold !== undefined) this.drop(hold)
+  }
+}
+
+function isDrawable(object: Object3D): boolean {
+  const o = object as { isMesh?: boolean; isPoints?: boolean; isLine?: boolean; isSprite?: boolean }
+  return o.isMesh === true || o.isPoints === true || o.isLine === true || o.isSprite === true
+}
+
+/** A texture whose data is there to upload (`version` > 0: `needsUpdate` was set once its image loaded). */
+function hasData(texture: Texture): boolean {
+  return texture.version > 0
+}

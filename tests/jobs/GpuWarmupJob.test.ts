@@ -1,0 +1,458 @@
+import { DataTexture, Group, Mesh, MeshBasicMaterial, MeshLambertMaterial, PerspectiveCamera, Scene, ShaderMaterial, Texture } from 'three'
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
+import { BatchScheduler, BatchType, ManualClock } from '../../src/index.js'
+import { GpuWarmupJob, type GpuWarmupJobOptions } from '../../src/jobs/index.js'
+import { flush } from '../three/FakeRenderer.js'
+import { FakeWarmupRenderer } from './FakeWarmupRenderer.js'
+
+const MiB = 1 << 20
+
+/** The WebGL2 fence calls, signalled by hand. */
+class FakeFenceGL {
+  readonly SYNC_GPU_COMMANDS_COMPLETE = 0x9117
+  readonly SYNC_STATUS = 0x9114
+  readonly SIGNALED = 0x9119
+  readonly UNSIGNALED = 0x9118
+  readonly fences: { signalled: boolean }[] = []
+  deleted = 0
+  constructor(private readonly parallel: boolean) {}
+  getExtension(name: string): unknown {
+    return name === 'KHR_parallel_shader_compile' && this.parallel ? {} : null
+  }
+  fenceSync(): { signalled: boolean } {
+    const fence = { signalled: false }
+    this.fences.push(fence)
+    return fence
+  }
+  getSyncParameter(sync: { signalled: boolean }, pname: number): number {
+    if (pname !== this.SYNC_STATUS) throw new Error('FakeFenceGL: unknown pname')
+    return sync.signalled ? this.SIGNALED : this.UNSIGNALED
+  }
+  deleteSync(): void {
+    this.deleted++
+  }
+  signalAll(): void {
+    for (const f of this.fences) f.signalled = true
+  }
+}
+
+/** A FakeWarmupRenderer with a WebGL2 context (fences, and KHR_parallel_shader_compile or not). */
+class FencedRenderer extends FakeWarmupRenderer {
+  readonly gl: FakeFenceGL
+  constructor(clock: ManualClock, parallel: boolean) {
+    super(clock)
+    this.gl = new FakeFenceGL(parallel)
+  }
+  getContext(): FakeFenceGL {
+    return this.gl
+  }
+}
+
+let warnSpy: MockInstance<typeof console.warn>
+beforeEach(() => {
+  warnSpy = vi.spyOn(console, 'warn').mockImplementation(() => {})
+})
+afterEach(() => {
+  warnSpy.mockRestore()
+})
+
+/** A texture with data (version 1) of `mib` MiB as the job estimates it (RGBA8, no mipmaps). */
+function texture(name: string, mib = 1): Texture {
+  const side = Math.sqrt((mib * MiB) / 4)
+  const t = new DataTexture(new Uint8Array(side * side * 4), side, side)
+  t.name = name
+  t.needsUpdate = true
+  return t
+}
+
+function material(name: string, map: Texture | null = null): MeshLambertMaterial {
+  const m = new MeshLambertMaterial({ map })
+  m.name = name
+  return m
+}
+
+function setup(options: Partial<GpuWarmupJobOptions> = {}) {
+  const clock = new ManualClock()
+  const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+  const renderer = new FakeWarmupRenderer(clock)
+  const scene = new Scene()
+  const camera = new PerspectiveCamera()
+  const existing = new Mesh(undefined, material('old', texture('oldMap')))
+  scene.add(existing)
+  const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera, ...options })
+  const frame = async (n = 1) => {
+    for (let i = 0; i < n; i++) {
+      scheduler.runFrame()
+      await flush()
+    }
+  }
+  return { clock, scheduler, renderer, scene, camera, existing, warmup, frame }
+}
+
+/** A district: `n` meshes over two new materials with one new texture each. */
+function district(n = 6) {
+  const group = new Group()
+  const a = material('a', texture('mapA'))
+  const b = material('b', texture('mapB'))
+  for (let i = 0; i < n; i++) group.add(new Mesh(undefined, i % 2 === 0 ? a : b))
+  return { group, a, b }
+}
+
+describe('GpuWarmupJob', () => {
+  it('is a sliced LOD system named gpuWarmup by default, with a weight option', () => {
+    const { warmup, scheduler } = setup()
+    expect(warmup.system.type).toBe(BatchType.LOD)
+    expect(warmup.system.name).toBe('gpuWarmup')
+    expect(warmup.system.weight).toBe(0.2)
+    const other = new GpuWarmupJob(scheduler, new FakeWarmupRenderer(new ManualClock()), {
+      scene: new Scene(),
+      camera: new PerspectiveCamera(),
+      name: 'warm',
+      weight: 0.5,
+    })
+    expect(other.system.name).toBe('warm')
+    expect(other.system.weight).toBe(0.5)
+    expect(warmup.hideUntilReady).toBe(true)
+  })
+
+  it('leaves what the scene held at install alone', async () => {
+    const { renderer, frame, existing, warmup } = setup()
+    await frame(3)
+    expect(renderer.log).toEqual([])
+    expect(existing.visible).toBe(true)
+    expect(warmup.isIdle).toBe(true)
+  })
+
+  it('holds an added object invisible, compiles each new material once and uploads each new texture, then shows it', async () => {
+    const { renderer, frame, scene, camera, warmup } = setup()
+    const { group } = district()
+    scene.add(group)
+    expect(group.visible).toBe(false)
+    expect(warmup.isHeld(group)).toBe(true)
+    expect(warmup.stats).toMatchObject({ pendingPrograms: 2, pendingUploads: 2, held: 1 })
+    await frame()
+    // Uploads first (1 ms each), then compiles while the learned cost of one (0.5 ms at first) fits.
+    expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a'])
+    expect(warmup.stats).toMatchObject({ pendingPrograms: 2, compiling: 1, pendingUploads: 0, texturesUploaded: 2, bytesLastFrame: 2 * MiB })
+    await frame()
+    expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a', 'compile b'])
+    expect(renderer.compiles.map((c) => [c.scene, c.camera])).toEqual([
+      [scene, camera],
+      [scene, camera],
+    ])
+    expect(warmup.stats).toMatchObject({ pendingPrograms: 2, compiling: 2, bytesLastFrame: 0 })
+    // Programs still compiling: still hidden, for as many frames as that takes.
+    await frame(5)
+    expect(group.visible).toBe(false)
+    renderer.compiles[0]?.resolve()
+    await frame()
+    expect(group.visible).toBe(false)
+    expect(warmup.stats.pendingPrograms).toBe(1)
+    renderer.compiles[1]?.resolve()
+    await flush()
+    expect(group.visible).toBe(true)
+    expect(warmup.isHeld(group)).toBe(false)
+    expect(warmup.stats).toMatchObject({ pendingPrograms: 0, compiling: 0, held: 0, shown: 1, programsCompiled: 2 })
+    expect(warmup.isIdle).toBe(true)
+    // The same materials again: nothing to do, not hidden.
+    const again = new Mesh(undefined, group.children[0] ? (group.children[0] as Mesh).material : undefined)
+    scene.add(again)
+    expect(again.visible).toBe(true)
+    await frame()
+    expect(renderer.log).toHaveLength(4)
+  })
+
+  it('learns the upload cost per byte and keeps uploads within the budget, the first of a frame always going', async () => {
+    const { renderer, frame, scene, scheduler, warmup } = setup()
+    renderer.msPerMiB = 0.7
+    const group = new Group()
+    for (let i = 0; i < 12; i++) {
+      const m = new MeshBasicMaterial({ map: texture(`t${i}`) })
+      group.add(new Mesh(undefined, m))
+    }
+    scene.add(group)
+    renderer.compileMs = 0
+    await frame() // compiles (free) then uploads
+    expect(renderer.uploads).toHaveLength(3)
+    renderer.resolveAll()
+    const perFrame: number[] = []
+    for (let i = 0; i < 10 && warmup.stats.pendingUploads > 0; i++) {
+      const before = renderer.uploads.length
+      await frame()
+      perFrame.push(renderer.uploads.length - before)
+      expect(scheduler.stats.last.usedMs).toBeLessThanOrEqual(2.5 + 1e-9)
+    }
+    expect(warmup.stats.msPerByte * MiB).toBeCloseTo(0.7, 1)
+    // 2.5 ms / 0.7 ms: 3 uploads a frame (the fourth is predicted not to fit).
+    expect(perFrame).toEqual([3, 3, 3])
+    expect(warmup.stats.texturesUploaded).toBe(12)
+    for (let i = 0; i < 5; i++) {
+      renderer.resolveAll()
+      await frame()
+    }
+    expect(group.visible).toBe(true)
+
+    // A texture larger than the whole budget still goes, as the first upload of a frame.
+    const huge = new Mesh(undefined, new MeshBasicMaterial({ map: texture('huge', 8) }))
+    renderer.compileMs = 0
+    scene.add(huge)
+    await frame()
+    expect(renderer.uploads.at(-1)?.name).toBe('huge')
+    expect(warmup.stats.bytesLastFrame).toBe(8 * MiB)
+  })
+
+  it('shows the object when compileAsync rejects (it then compiles on first draw), and warns once', async () => {
+    const { renderer, frame, scene, warmup } = setup()
+    const { group } = district()
+    scene.add(group)
+    await frame(2)
+    renderer.compiles[0]?.reject(new Error('link failed'))
+    renderer.compiles[1]?.reject(new Error('link failed'))
+    await flush()
+    expect(group.visible).toBe(true)
+    expect(warmup.stats.compileErrors).toBe(2)
+    expect(warnSpy).toHaveBeenCalledTimes(1)
+    expect(String(warnSpy.mock.calls[0]?.[0])).toMatch(/^GpuWarmupJob: compileAsync failed/)
+  })
+
+  it('with hideUntilReady: false only pre-warms', async () => {
+    const { renderer, frame, scene, warmup } = setup({ hideUntilReady: false })
+    const { group } = district()
+    scene.add(group)
+    expect(group.visible).toBe(true)
+    expect(warmup.isHeld(group)).toBe(false)
+    await frame(2)
+    expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a', 'compile b'])
+    renderer.resolveAll()
+    await flush()
+    expect(warmup.isIdle).toBe(true)
+  })
+
+  it('restores exactly the visibility the app set', async () => {
+    const { renderer, frame, scene, warmup } = setup()
+    // Added hidden by the app: warmed, never shown by the job.
+    const hidden = district()
+    hidden.group.visible = false
+    scene.add(hidden.group)
+    expect(warmup.isHeld(hidden.group)).toBe(false)
+    await frame(2)
+    renderer.resolveAll()
+    await flush()
+    expect(hidden.group.visible).toBe(false)
+
+    // Shown by the app while held: the app wins, the job does not touch it again.
+    const shown = district()
+    scene.add(shown.group)
+    shown.group.visible = true
+    await frame(2)
+    renderer.resolveAll()
+    await flush()
+    expect(shown.group.visible).toBe(true)
+
+    // Hidden through setVisible while held: stays hidden when ready.
+    const told = district()
+    scene.add(told.group)
+    warmup.setVisible(told.group, false)
+    expect(told.group.visible).toBe(false)
+    await frame(2)
+    renderer.resolveAll()
+    await flush()
+    expect(told.group.visible).toBe(false)
+    warmup.setVisible(told.group, true)
+    expect(told.group.visible).toBe(true)
+    expect(() => warmup.setVisible(told.group, 1 as unknown as boolean)).toThrow(/^GpuWarmupJob.setVisible: visible must be a boolean/)
+  })
+
+  it('an object removed while held gets its visibility back and is no longer held', async () => {
+    const { frame, scene, warmup } = setup()
+    const { group } = district()
+    scene.add(group)
+    expect(group.visible).toBe(false)
+    scene.remove(group)
+    expect(group.visible).toBe(true)
+    expect(warmup.isHeld(group)).toBe(false)
+    expect(warmup.stats.held).toBe(0)
+    await frame()
+  })
+
+  it('picks up objects added deep in the scene, and under objects added later', async () => {
+    const { frame, scene, renderer } = setup()
+    const parent = new Group()
+    scene.add(parent) // nothing to warm: not held
+    expect(parent.visible).toBe(true)
+    const child = new Mesh(undefined, material('deep', texture('deepMap')))
+    parent.add(child)
+    expect(child.visible).toBe(false)
+    await frame()
+    expect(renderer.log).toEqual(['upload deepMap', 'compile deep'])
+  })
+
+  it('lifts a held mesh into view during its own compileAsync call (WebGPU projects what it compiles)', async () => {
+    const { frame, scene, renderer } = setup()
+    const mesh = new Mesh(undefined, material('solo'))
+    scene.add(mesh)
+    expect(mesh.visible).toBe(false)
+    await frame()
+    expect(renderer.compiles[0]?.visibleDuringCall).toBe(true)
+    expect(mesh.visible).toBe(false)
+  })
+
+  it('waits for a texture without data, up to maxHoldFrames, then shows the object anyway', async () => {
+    const { frame, scene, renderer, warmup } = setup({ maxHoldFrames: 10 })
+    const loading = new Texture() // version 0: the image has not loaded
+    loading.name = 'loading'
+    const mesh = new Mesh(undefined, material('m', loading))
+    scene.add(mesh)
+    await frame(2)
+    renderer.resolveAll()
+    await frame(3)
+    expect(renderer.uploads).toHaveLength(0)
+    expect(mesh.visible).toBe(false)
+    expect(warmup.stats.pendingUploads).toBe(1)
+    await frame(7)
+    expect(mesh.visible).toBe(true)
+    expect(warmup.stats.timedOut).toBe(1)
+
+    // Once loaded it is uploaded.
+    loading.image = { data: new Uint8Array(16), width: 2, height: 2 }
+    loading.needsUpdate = true
+    await frame()
+    expect(renderer.uploads.map((t) => t.name)).toEqual(['loading'])
+  })
+
+  it('finds textures in ShaderMaterial uniforms', async () => {
+    const { frame, scene, renderer } = setup()
+    const m = new ShaderMaterial({ uniforms: { tex: { value: texture('uniformMap') } } })
+    m.name = 'shader'
+    scene.add(new Mesh(undefined, m))
+    await frame()
+    expect(renderer.log).toEqual(['upload uniformMap', 'compile shader'])
+  })
+
+  it('does not upload before a WebGPURenderer is initialized', async () => {
+    const { frame, scene, renderer } = setup()
+    renderer.initialized = false
+    renderer.hasInitialized = () => renderer.initialized === true
+    scene.add(new Mesh(undefined, material('w', texture('wMap'))))
+    await frame(3)
+    expect(renderer.uploads).toHaveLength(0)
+    renderer.initialized = true
+    await frame()
+    expect(renderer.uploads.map((t) => t.name)).toEqual(['wMap'])
+  })
+
+  it('add() warms objects outside the scene; throws on bad input and after dispose', async () => {
+    const { frame, renderer, warmup } = setup()
+    const outside = new Mesh(undefined, material('out'))
+    expect(warmup.add(outside)).toBe(true)
+    expect(outside.visible).toBe(false)
+    await frame(2)
+    renderer.resolveAll()
+    await flush()
+    expect(outside.visible).toBe(true)
+    expect(warmup.add(outside)).toBe(false) // ready already
+    expect(() => warmup.add({} as never)).toThrow(/^GpuWarmupJob.add: object must be a THREE.Object3D/)
+    warmup.dispose()
+    expect(() => warmup.add(outside)).toThrow(/^GpuWarmupJob.add: the job was disposed/)
+  })
+
+  it('dispose shows what it held, stops listening and removes the system; twice is safe', async () => {
+    const { frame, scene, renderer, warmup, scheduler } = setup()
+    const { group } = district()
+    scene.add(group)
+    await frame()
+    warmup.dispose()
+    warmup.dispose()
+    expect(warmup.isDisposed).toBe(true)
+    expect(group.visible).toBe(true)
+    expect(scheduler.systems).not.toContain(warmup.system)
+    renderer.resolveAll() // late compiles are ignored
+    await flush()
+    const later = new Mesh(undefined, material('later'))
+    scene.add(later)
+    expect(later.visible).toBe(true)
+    await frame()
+    expect(renderer.log.filter((l) => l === 'compile later')).toHaveLength(0)
+    let listeners = 0
+    scene.traverse((o) => {
+      const l = (o as unknown as { _listeners?: Record<string, unknown[]> })._listeners
+      listeners += (l?.['childadded']?.length ?? 0) + (l?.['childremoved']?.length ?? 0)
+    })
+    expect(listeners).toBe(0)
+  })
+
+  it('on WebGL2 without KHR_parallel_shader_compile, waits for a fence after the link before showing', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera() })
+    const mesh = new Mesh(undefined, material('m'))
+    scene.add(mesh)
+    scheduler.runFrame()
+    renderer.resolveAll()
+    await flush()
+    // compileAsync resolved: a fence is placed, not signalled yet.
+    expect(renderer.gl.fences).toHaveLength(1)
+    expect(mesh.visible).toBe(false)
+    expect(warmup.stats.compiling).toBe(1)
+    scheduler.runFrame()
+    expect(mesh.visible).toBe(false)
+    renderer.gl.signalAll()
+    scheduler.runFrame()
+    expect(mesh.visible).toBe(true)
+    expect(renderer.gl.deleted).toBe(1)
+    expect(warmup.stats).toMatchObject({ compiling: 0, pendingPrograms: 0, programsCompiled: 1 })
+
+    // With the extension three's compileAsync already waits for completion: no fence.
+    const parallel = new FencedRenderer(clock, true)
+    const scene2 = new Scene()
+    new GpuWarmupJob(scheduler, parallel, { scene: scene2, camera: new PerspectiveCamera() })
+    const mesh2 = new Mesh(undefined, material('m2'))
+    scene2.add(mesh2)
+    scheduler.runFrame()
+    parallel.resolveAll()
+    await flush()
+    expect(parallel.gl.fences).toHaveLength(0)
+    expect(mesh2.visible).toBe(true)
+  })
+
+  it('without parallel compile, uploads only while no link is in flight, and compiles once the uploads are done', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    renderer.compileMs = 0
+    const scene = new Scene()
+    new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera() })
+    scene.add(new Mesh(undefined, material('first', texture('firstMap'))))
+    scheduler.runFrame()
+    expect(renderer.log).toEqual(['upload firstMap', 'compile first'])
+    // A second object while the first link is in flight: its upload waits for the fence.
+    scene.add(new Mesh(undefined, material('second', texture('secondMap'))))
+    renderer.resolveAll()
+    await flush()
+    scheduler.runFrame()
+    scheduler.runFrame()
+    expect(renderer.log).toEqual(['upload firstMap', 'compile first'])
+    renderer.gl.signalAll()
+    scheduler.runFrame()
+    expect(renderer.log).toEqual(['upload firstMap', 'compile first', 'upload secondMap', 'compile second'])
+  })
+
+  it('rejects bad arguments with GpuWarmupJob: errors', () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock })
+    const renderer = new FakeWarmupRenderer(clock)
+    const scene = new Scene()
+    const camera = new PerspectiveCamera()
+    expect(() => new GpuWarmupJob({} as never, renderer, { scene, camera })).toThrow(/^GpuWarmupJob: scheduler must be a BatchScheduler/)
+    expect(() => new GpuWarmupJob(scheduler, {} as never, { scene, camera })).toThrow(/^GpuWarmupJob: renderer must have compileAsync\(\) and initTexture\(\)/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, { scene: {} as never, camera })).toThrow(/^GpuWarmupJob: scene must be a THREE.Object3D/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, { scene, camera: scene as never })).toThrow(/^GpuWarmupJob: camera must be a THREE.Camera/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, undefined as never)).toThrow(/^GpuWarmupJob: scene must be/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, { scene, camera, hideUntilReady: 'no' as never })).toThrow(/^GpuWarmupJob: hideUntilReady/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, { scene, camera, weight: NaN })).toThrow(/^GpuWarmupJob: weight/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, { scene, camera, maxHoldFrames: 0 })).toThrow(/^GpuWarmupJob: maxHoldFrames/)
+    expect(() => new GpuWarmupJob(scheduler, renderer, { scene, camera, name: 3 as never })).toThrow(/^GpuWarmupJob: name/)
+  })
+})
