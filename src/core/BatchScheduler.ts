@@ -1,7 +1,8 @@
 import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
 import { BatchStats, type FrameStats } from './BatchStats.js'
 import { type Clock, performanceClock } from './Clock.js'
-import { CostModel, MAX_LEARNED_NAMES } from './CostModel.js'
+import { CostModel } from './CostModel.js'
+import { JobNames } from './JobNames.js'
 import { CANCELLED, JobPool, QUEUED, RUNNING, SLICED, SYSTEM } from './JobPool.js'
 import { ProblemReporter } from './ProblemReporter.js'
 import { SystemRecord } from './SystemRecord.js'
@@ -22,7 +23,6 @@ import type {
   FixedSystemSpec,
   FrameListener,
   JobFn,
-  MaxDeferFrames,
   SchedulerDiagnostics,
   SystemEntry,
   SystemHandle,
@@ -31,6 +31,8 @@ import type {
   SystemSpec,
 } from './types.js'
 import {
+  applyMaxDefer,
+  applyTypeShare,
   checkBoolean,
   checkFunction,
   checkInteger,
@@ -92,8 +94,10 @@ export class BatchScheduler {
   /** Everything counted since the start; reading it allocates nothing. */
   readonly stats: BatchStats
 
-  private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
-  private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
+  /** Latency bound per type, in frames (the runner's array). */
+  private readonly maxDefer: Float64Array
+  /** 1 where a type runs (the runner's array). */
+  private readonly typeEnabled: Uint8Array
   private readonly pool = new JobPool()
   private readonly costs = new CostModel()
   /** The queues and their counts; `queues.inFrame` is true while a frame runs. */
@@ -125,10 +129,8 @@ export class BatchScheduler {
   private disposed = false
   /** The frame's used ms, handed to finishFrame. */
   private usedNow = 0
-  /** Per type, the last function enqueued without a name (and its label and cost entry): skips `fn.name` and the name map. */
-  private readonly memoFn: (JobFn | null)[] = [null, null, null, null, null]
-  private readonly memoName: string[] = ['', '', '', '', '']
-  private readonly memoEntry = new Int32Array(BATCH_TYPE_COUNT).fill(-1)
+  /** One-shot jobs' labels and learned-cost entries. */
+  private readonly names: JobNames
   private readonly diag = {
     poolCapacity: 0,
     poolUsed: 0,
@@ -164,24 +166,18 @@ export class BatchScheduler {
     this.problems = new ProblemReporter(onError)
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
     this.asyncRuns = new AsyncRuns(this.stats, this.problems)
+    this.names = new JobNames(this.costs, this.problems)
     const minSlice = checkNonNegative(api, 'minSliceMs', minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
     const bySlot: (SystemRecord | null)[] = []
     this.runner = new JobRunner(clock, this.pool, this.costs, this.stats, this.queues, bySlot, this.asyncRuns, this.problems, budget, minSlice)
     this.runner.trace = checkBoolean(api, 'trace', trace, false)
+    this.maxDefer = this.runner.maxDefer
+    this.typeEnabled = this.runner.typeEnabled
     this.registry = new SystemRegistry(this.pool, this.costs, this.queues, this.runner, bySlot, this.moves)
     for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
-    if (maxDeferFrames !== undefined) this.applyMaxDefer(api, maxDeferFrames)
-    if (typeShare !== undefined) {
-      if (typeShare === null || typeof typeShare !== 'object') {
-        throw new TypeError(`${api}: typeShare must be an object keyed by BatchType, got ${describe(typeShare)}`)
-      }
-      for (const key of Object.keys(typeShare)) {
-        const type = Number(key)
-        checkType(`${api}: typeShare key`, type)
-        this.runner.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
-      }
-    }
+    if (maxDeferFrames !== undefined) applyMaxDefer(api, maxDeferFrames, this.maxDefer)
+    if (typeShare !== undefined) applyTypeShare(api, typeShare, this.runner.typeShare)
     this.stats.last.budgetMs = budget
   }
 
@@ -304,28 +300,14 @@ export class BatchScheduler {
     }
     const pool = this.pool
     const slot = pool.alloc()
-    let label: string
-    let entry: number
-    if (name !== undefined) {
-      label = name || 'anonymous'
-      entry = name ? this.learnedEntry(name) : -1
-    } else if (fn === this.memoFn[type]) {
-      label = this.memoName[type] as string
-      entry = this.memoEntry[type] as number
-    } else {
-      const key = fn.name
-      label = key || 'anonymous'
-      entry = key ? this.learnedEntry(key) : -1
-      this.memoFn[type] = fn
-      this.memoName[type] = label
-      this.memoEntry[type] = entry
-    }
+    const names = this.names
+    names.resolve(type, fn, name)
     pool.fn[slot] = fn
-    pool.name[slot] = label
+    pool.name[slot] = names.label
     pool.type[slot] = type
     pool.flags[slot] = sliced ? QUEUED | SLICED : QUEUED
     pool.weight[slot] = weight
-    pool.costIndex[slot] = entry
+    pool.costIndex[slot] = names.entry
     pool.eligibleFrame[slot] = this.frameNumber + 1
     pool.lastRunFrame[slot] = -1
     this.queues.push(type, slot)
@@ -553,36 +535,9 @@ export class BatchScheduler {
 
   /** Runs the frame's jobs from the runner's `lastNow` on (see {@link BatchScheduler.runJobs}). */
   private walk(): void {
-    const pool = this.pool
-    const queues = this.queues
-    const runner = this.runner
-    const fixed = this.registry.fixed
-    const frame = this.frameNumber
     this.inJobs = true
-    if (!this.forcedDone) {
-      this.forcedDone = true
-      // Latency bound: at most one forced run per type per frame, before
-      // anything else. Counted as forced whether or not it would have fitted:
-      // it ran because of its bound, not because the budget admitted it.
-      for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-        if (!this.typeEnabled[t]) continue
-        const slot = queues.head(t)
-        if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
-        runner.runHead(t, slot, true)
-      }
-    }
-    // Priority order: each type's due fixed steps (never deferred), then its
-    // jobs within the budget; FIFO within a type.
-    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-      if (!this.typeEnabled[t]) continue
-      if (fixed.length > 0) runner.runFixedSteps(fixed, t)
-      while (!this.disposed && !runner.spent()) {
-        const slot = queues.head(t)
-        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !runner.fits(slot)) break
-        runner.runHead(t, slot, false)
-      }
-    }
-    runner.flushGroup()
+    this.runner.walk(this.registry.fixed, !this.forcedDone)
+    this.forcedDone = true
     this.inJobs = false
   }
 
@@ -722,7 +677,7 @@ export class BatchScheduler {
     this.costs.clear()
     this.listeners = []
     // Drop the last job function too: its closure may hold app objects.
-    this.memoFn.fill(null)
+    this.names.clear()
   }
 
   // ---- internals ---------------------------------------------------------
@@ -795,37 +750,8 @@ export class BatchScheduler {
     return last
   }
 
-  private applyMaxDefer(api: string, value: MaxDeferFrames): void {
-    if (typeof value === 'number') {
-      const frames = checkInteger(api, 'maxDeferFrames', value, 0)
-      this.maxDefer.fill(frames)
-      return
-    }
-    if (value === null || typeof value !== 'object') {
-      throw new TypeError(`${api}: maxDeferFrames must be a number or an object keyed by BatchType, got ${describe(value)}`)
-    }
-    for (const key of Object.keys(value)) {
-      const type = Number(key)
-      checkType(`${api}: maxDeferFrames key`, type)
-      const frames = (value as Record<number, unknown>)[type]
-      this.maxDefer[type] = checkInteger(api, `maxDeferFrames[${key}]`, frames, 0)
-    }
-  }
-
   private checkAlive(api: string): void {
     if (this.disposed) throw new Error(`${api}: the scheduler was disposed`)
-  }
-
-  /** The learned-cost entry of a job name; -1 (and a warning, once) past {@link MAX_LEARNED_NAMES} names. */
-  private learnedEntry(name: string): number {
-    const entry = this.costs.entryFor(name)
-    if (entry < 0) {
-      this.problems.once(
-        'names',
-        `BatchScheduler.enqueue: more than ${MAX_LEARNED_NAMES} distinct job names; jobs with new names are not learned (predicted from their weight). Give jobs of one kind one name.`,
-      )
-    }
-    return entry
   }
 
   private finishFrame(frame: number): void {
