@@ -121,8 +121,7 @@ export class BatchScheduler {
   private inJobs = false
   /** Whether this frame's forced runs and fixed steps were done (runJobs may be called twice). */
   private forcedDone = false
-  /** Clock time of the previous frame's start, for the measured delta. */
-  private previousStart = 0
+  /** Whether a frame started before (else the measured delta is 0). */
   private hasPreviousStart = false
   /** True while frame listeners are being called. */
   private notifying = false
@@ -709,26 +708,30 @@ export class BatchScheduler {
   private openFrame(deltaMs: number | undefined): boolean {
     this.frameOpen = true
     const t0 = this.clock.now()
-    const delta = deltaMs ?? (this.hasPreviousStart ? t0 - this.previousStart : 0)
-    this.previousStart = t0
+    const runner = this.runner
+    // The runner's frameStart still holds the previous frame's start (a
+    // skipped frame's too). Branches rather than `??`, and fields rather than
+    // locals: V8 boxes a double that meets `undefined` or crosses a call.
+    if (deltaMs !== undefined) runner.deltaMs = deltaMs
+    else if (this.hasPreviousStart) runner.deltaMs = t0 - runner.frameStart
+    if (!(runner.deltaMs > 0)) runner.deltaMs = 0
+    runner.frameStart = t0
     this.hasPreviousStart = true
     if (this.isPaused) {
       if (this.stepsPending === 0) return false
       this.stepsPending--
     }
     const frame = ++this.frameNumber
-    const runner = this.runner
     this.stats.last.reset(frame, runner.budget)
     this.forcedDone = false
     runner.frame = frame
-    runner.frameStart = t0
     runner.lastNow = t0
     this.registry.arm(frame)
     this.queues.startFrame(frame, this.typeEnabled)
     const fixed = this.registry.fixed
     for (let i = 0; i < fixed.length; i++) {
       const record = fixed[i] as FixedSystemRecord
-      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(delta > 0 ? delta : 0)
+      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(runner)
       else record.due = record.stepsLast = 0
     }
     return true

@@ -33,6 +33,8 @@ export class JobRunner {
   frame = 0
   /** Clock time at which the frame began. */
   frameStart = 0
+  /** Ms elapsed since the previous frame (≥ 0), fed to fixed-step systems. */
+  deltaMs = 0
   /** Clock time of the last read; cheap jobs since then are in the group. */
   lastNow = 0
   /** The most of the budget each type may use per frame (1 = no cap). */
