@@ -72,10 +72,16 @@ export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
  * strict priority order (Transform first, AI last; FIFO within a type) while
  * each job's predicted cost fits in the budget left. A job that does not fit
  * keeps its place and waits for the next frame. Jobs enqueued during a frame
- * become eligible the next frame.
+ * become eligible the next frame. Async jobs are awaited without holding
+ * budget; a job's type can change (`setJobType`, `handle.type`);
+ * fixed-timestep systems (`addFixedSystem`) step by the frame's time; apps
+ * that drive frames themselves use `beginFrame` / `runJobs` / `endFrame`
+ * (see docs/async-and-fixed.md).
  *
  * The core never touches the DOM or three.js, and allocates nothing per frame
- * once warm.
+ * once warm (an async run allocates its Promise's reactions). This class is
+ * a facade: the queues live in `TypeQueues`, running a job in `JobRunner`,
+ * systems in `SystemRegistry`.
  *
  * @example
  * ```ts
