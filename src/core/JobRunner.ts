@@ -219,6 +219,8 @@ export class JobRunner {
         record.due--
         this.runStep(record)
       }
+      // A step that removed its own system (or an earlier one) moved the next one down.
+      if (fixed[i] !== record) i--
     }
   }
 
