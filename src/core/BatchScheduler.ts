@@ -3,6 +3,7 @@ import { BatchStats, type FrameStats } from './BatchStats.js'
 import { type Clock, performanceClock } from './Clock.js'
 import { CostModel } from './CostModel.js'
 import { JobNames } from './JobNames.js'
+import { FrameListeners } from './FrameListeners.js'
 import { CANCELLED, JobPool, QUEUED, RUNNING, SLICED, SYSTEM } from './JobPool.js'
 import { ProblemReporter } from './ProblemReporter.js'
 import { SystemRecord } from './SystemRecord.js'
@@ -114,7 +115,7 @@ export class BatchScheduler {
   private readonly asyncRuns: AsyncRuns
   /** Type changes asked for during a frame, applied at its end. */
   private readonly moves = new PendingMoves()
-  private listeners: FrameListener[] = []
+  private readonly listeners: FrameListeners
   private readonly maxQueueLength: number
   private readonly problems: ProblemReporter
 
@@ -129,8 +130,6 @@ export class BatchScheduler {
   private forcedDone = false
   /** Whether a frame started before (else the measured delta is 0). */
   private hasPreviousStart = false
-  /** True while frame listeners are being called. */
-  private notifying = false
   private disposed = false
   /** The frame's used ms, handed to finishFrame. */
   private usedNow = 0
@@ -172,6 +171,7 @@ export class BatchScheduler {
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
     this.asyncRuns = new AsyncRuns(this.stats, this.problems)
     this.names = new JobNames(this.costs, this.problems)
+    this.listeners = new FrameListeners(this.problems)
     const minSlice = checkNonNegative(api, 'minSliceMs', minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
     const bySlot: (SystemRecord | null)[] = []
@@ -267,7 +267,7 @@ export class BatchScheduler {
     d.poolUsed = this.pool.used
     d.queueEntries = this.queues.entries
     d.queueCapacity = this.queues.capacity
-    d.frameListeners = this.listeners.length
+    d.frameListeners = this.listeners.size
     d.costEntries = this.costs.used
     d.learnedNames = this.costs.names
     d.reportedKeys = this.problems.size
@@ -558,7 +558,7 @@ export class BatchScheduler {
     const last = this.stats.last
     if (this.disposed) return last
     if (this.inJobs) throw new Error('BatchScheduler.endFrame: called from inside a job; a job cannot end its own frame')
-    if (this.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
+    if (this.listeners.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
     if (!this.frameOpen) throw new Error('BatchScheduler.endFrame: no frame is open; call beginFrame() first')
     if (!this.queues.inFrame) {
       this.frameOpen = false
@@ -596,14 +596,12 @@ export class BatchScheduler {
    */
   addFrameListener(listener: FrameListener): void {
     checkFunction('BatchScheduler.addFrameListener', 'listener', listener)
-    if (this.disposed || this.listeners.includes(listener)) return
-    this.listeners = [...this.listeners, listener]
+    if (!this.disposed) this.listeners.add(listener)
   }
 
   /** Stops a listener added with {@link BatchScheduler.addFrameListener}. */
   removeFrameListener(listener: FrameListener): void {
-    const i = this.listeners.indexOf(listener)
-    if (i >= 0) this.listeners = this.listeners.filter((l) => l !== listener)
+    this.listeners.remove(listener)
   }
 
   /** Enables or disables a whole type: a disabled type's jobs stay queued but do not run or count as deferred. */
@@ -680,7 +678,7 @@ export class BatchScheduler {
     this.queues.clear()
     this.pool.clear()
     this.costs.clear()
-    this.listeners = []
+    this.listeners.clear()
     // Drop the last job function too: its closure may hold app objects.
     this.names.clear()
   }
@@ -703,7 +701,7 @@ export class BatchScheduler {
   private checkFrameCall(api: string, deltaMs: number | undefined): void {
     // Checked before the pause, so a re-entrant call does not use up a pending step.
     if (this.inJobs) throw new Error(`${api}: called from inside a job; a job cannot run a frame of its own scheduler`)
-    if (this.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
+    if (this.listeners.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
     if (deltaMs !== undefined) checkNonNegative(api, 'deltaMs', deltaMs)
   }
 
@@ -755,7 +753,7 @@ export class BatchScheduler {
       if (this.moves.length > 0) this.moves.drain(this.applyMove)
       for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.queues.compactIfNeeded(t)
     }
-    this.notify(last)
+    this.listeners.notify(last)
     return last
   }
 
@@ -779,21 +777,4 @@ export class BatchScheduler {
     if (last.overrunMs > stats.maxOverrunMs) stats.maxOverrunMs = last.overrunMs
     stats.history.record(last)
   }
-
-  private notify(frame: FrameStats): void {
-    const listeners = this.listeners
-    this.notifying = true
-    try {
-      for (let i = 0; i < listeners.length; i++) {
-        try {
-          ;(listeners[i] as FrameListener)(frame)
-        } catch (error) {
-          this.problems.once('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
-        }
-      }
-    } finally {
-      this.notifying = false
-    }
-  }
-
 }
