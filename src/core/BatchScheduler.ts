@@ -1,7 +1,9 @@
 import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
 import { BatchStats, type FrameStats } from './BatchStats.js'
 import { type Clock, performanceClock } from './Clock.js'
-import { CostModel, MAX_LEARNED_NAMES } from './CostModel.js'
+import { CostModel } from './CostModel.js'
+import { JobNames } from './JobNames.js'
+import { FrameListeners } from './FrameListeners.js'
 import { CANCELLED, JobPool, QUEUED, RUNNING, SLICED, SYSTEM } from './JobPool.js'
 import { ProblemReporter } from './ProblemReporter.js'
 import { SystemRecord } from './SystemRecord.js'
@@ -22,7 +24,6 @@ import type {
   FixedSystemSpec,
   FrameListener,
   JobFn,
-  MaxDeferFrames,
   SchedulerDiagnostics,
   SystemEntry,
   SystemHandle,
@@ -31,6 +32,8 @@ import type {
   SystemSpec,
 } from './types.js'
 import {
+  applyMaxDefer,
+  applyTypeShare,
   checkBoolean,
   checkFunction,
   checkInteger,
@@ -70,10 +73,16 @@ export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
  * strict priority order (Transform first, AI last; FIFO within a type) while
  * each job's predicted cost fits in the budget left. A job that does not fit
  * keeps its place and waits for the next frame. Jobs enqueued during a frame
- * become eligible the next frame.
+ * become eligible the next frame. Async jobs are awaited without holding
+ * budget; a job's type can change (`setJobType`, `handle.type`);
+ * fixed-timestep systems (`addFixedSystem`) step by the frame's time; apps
+ * that drive frames themselves use `beginFrame` / `runJobs` / `endFrame`
+ * (see docs/async-and-fixed.md).
  *
  * The core never touches the DOM or three.js, and allocates nothing per frame
- * once warm.
+ * once warm (an async run allocates its Promise's reactions). This class is
+ * a facade: the queues live in `TypeQueues`, running a job in `JobRunner`,
+ * systems in `SystemRegistry`.
  *
  * @example
  * ```ts
@@ -92,8 +101,10 @@ export class BatchScheduler {
   /** Everything counted since the start; reading it allocates nothing. */
   readonly stats: BatchStats
 
-  private readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
-  private readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
+  /** Latency bound per type, in frames (the runner's array). */
+  private readonly maxDefer: Float64Array
+  /** 1 where a type runs (the runner's array). */
+  private readonly typeEnabled: Uint8Array
   private readonly pool = new JobPool()
   private readonly costs = new CostModel()
   /** The queues and their counts; `queues.inFrame` is true while a frame runs. */
@@ -104,7 +115,7 @@ export class BatchScheduler {
   private readonly asyncRuns: AsyncRuns
   /** Type changes asked for during a frame, applied at its end. */
   private readonly moves = new PendingMoves()
-  private listeners: FrameListener[] = []
+  private readonly listeners: FrameListeners
   private readonly maxQueueLength: number
   private readonly problems: ProblemReporter
 
@@ -117,18 +128,13 @@ export class BatchScheduler {
   private inJobs = false
   /** Whether this frame's forced runs and fixed steps were done (runJobs may be called twice). */
   private forcedDone = false
-  /** Clock time of the previous frame's start, for the measured delta. */
-  private previousStart = 0
+  /** Whether a frame started before (else the measured delta is 0). */
   private hasPreviousStart = false
-  /** True while frame listeners are being called. */
-  private notifying = false
   private disposed = false
   /** The frame's used ms, handed to finishFrame. */
   private usedNow = 0
-  /** Per type, the last function enqueued without a name (and its label and cost entry): skips `fn.name` and the name map. */
-  private readonly memoFn: (JobFn | null)[] = [null, null, null, null, null]
-  private readonly memoName: string[] = ['', '', '', '', '']
-  private readonly memoEntry = new Int32Array(BATCH_TYPE_COUNT).fill(-1)
+  /** One-shot jobs' labels and learned-cost entries. */
+  private readonly names: JobNames
   private readonly diag = {
     poolCapacity: 0,
     poolUsed: 0,
@@ -164,24 +170,19 @@ export class BatchScheduler {
     this.problems = new ProblemReporter(onError)
     this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
     this.asyncRuns = new AsyncRuns(this.stats, this.problems)
+    this.names = new JobNames(this.costs, this.problems)
+    this.listeners = new FrameListeners(this.problems)
     const minSlice = checkNonNegative(api, 'minSliceMs', minSliceMs)
     this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
     const bySlot: (SystemRecord | null)[] = []
     this.runner = new JobRunner(clock, this.pool, this.costs, this.stats, this.queues, bySlot, this.asyncRuns, this.problems, budget, minSlice)
     this.runner.trace = checkBoolean(api, 'trace', trace, false)
+    this.maxDefer = this.runner.maxDefer
+    this.typeEnabled = this.runner.typeEnabled
     this.registry = new SystemRegistry(this.pool, this.costs, this.queues, this.runner, bySlot, this.moves)
     for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
-    if (maxDeferFrames !== undefined) this.applyMaxDefer(api, maxDeferFrames)
-    if (typeShare !== undefined) {
-      if (typeShare === null || typeof typeShare !== 'object') {
-        throw new TypeError(`${api}: typeShare must be an object keyed by BatchType, got ${describe(typeShare)}`)
-      }
-      for (const key of Object.keys(typeShare)) {
-        const type = Number(key)
-        checkType(`${api}: typeShare key`, type)
-        this.runner.typeShare[type] = checkShare(`${api}: typeShare[${key}]`, (typeShare as Record<number, unknown>)[type])
-      }
-    }
+    if (maxDeferFrames !== undefined) applyMaxDefer(api, maxDeferFrames, this.maxDefer)
+    if (typeShare !== undefined) applyTypeShare(api, typeShare, this.runner.typeShare)
     this.stats.last.budgetMs = budget
   }
 
@@ -266,7 +267,7 @@ export class BatchScheduler {
     d.poolUsed = this.pool.used
     d.queueEntries = this.queues.entries
     d.queueCapacity = this.queues.capacity
-    d.frameListeners = this.listeners.length
+    d.frameListeners = this.listeners.size
     d.costEntries = this.costs.used
     d.learnedNames = this.costs.names
     d.reportedKeys = this.problems.size
@@ -304,28 +305,14 @@ export class BatchScheduler {
     }
     const pool = this.pool
     const slot = pool.alloc()
-    let label: string
-    let entry: number
-    if (name !== undefined) {
-      label = name || 'anonymous'
-      entry = name ? this.learnedEntry(name) : -1
-    } else if (fn === this.memoFn[type]) {
-      label = this.memoName[type] as string
-      entry = this.memoEntry[type] as number
-    } else {
-      const key = fn.name
-      label = key || 'anonymous'
-      entry = key ? this.learnedEntry(key) : -1
-      this.memoFn[type] = fn
-      this.memoName[type] = label
-      this.memoEntry[type] = entry
-    }
+    const names = this.names
+    names.resolve(type, fn, name)
     pool.fn[slot] = fn
-    pool.name[slot] = label
+    pool.name[slot] = names.label
     pool.type[slot] = type
     pool.flags[slot] = sliced ? QUEUED | SLICED : QUEUED
     pool.weight[slot] = weight
-    pool.costIndex[slot] = entry
+    pool.costIndex[slot] = names.entry
     pool.eligibleFrame[slot] = this.frameNumber + 1
     pool.lastRunFrame[slot] = -1
     this.queues.push(type, slot)
@@ -553,36 +540,9 @@ export class BatchScheduler {
 
   /** Runs the frame's jobs from the runner's `lastNow` on (see {@link BatchScheduler.runJobs}). */
   private walk(): void {
-    const pool = this.pool
-    const queues = this.queues
-    const runner = this.runner
-    const fixed = this.registry.fixed
-    const frame = this.frameNumber
     this.inJobs = true
-    if (!this.forcedDone) {
-      this.forcedDone = true
-      // Latency bound: at most one forced run per type per frame, before
-      // anything else. Counted as forced whether or not it would have fitted:
-      // it ran because of its bound, not because the budget admitted it.
-      for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-        if (!this.typeEnabled[t]) continue
-        const slot = queues.head(t)
-        if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
-        runner.runHead(t, slot, true)
-      }
-    }
-    // Priority order: each type's due fixed steps (never deferred), then its
-    // jobs within the budget; FIFO within a type.
-    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
-      if (!this.typeEnabled[t]) continue
-      if (fixed.length > 0) runner.runFixedSteps(fixed, t)
-      while (!this.disposed && !runner.spent()) {
-        const slot = queues.head(t)
-        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !runner.fits(slot)) break
-        runner.runHead(t, slot, false)
-      }
-    }
-    runner.flushGroup()
+    this.runner.walk(this.registry.fixed, !this.forcedDone)
+    this.forcedDone = true
     this.inJobs = false
   }
 
@@ -598,7 +558,7 @@ export class BatchScheduler {
     const last = this.stats.last
     if (this.disposed) return last
     if (this.inJobs) throw new Error('BatchScheduler.endFrame: called from inside a job; a job cannot end its own frame')
-    if (this.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
+    if (this.listeners.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
     if (!this.frameOpen) throw new Error('BatchScheduler.endFrame: no frame is open; call beginFrame() first')
     if (!this.queues.inFrame) {
       this.frameOpen = false
@@ -636,14 +596,12 @@ export class BatchScheduler {
    */
   addFrameListener(listener: FrameListener): void {
     checkFunction('BatchScheduler.addFrameListener', 'listener', listener)
-    if (this.disposed || this.listeners.includes(listener)) return
-    this.listeners = [...this.listeners, listener]
+    if (!this.disposed) this.listeners.add(listener)
   }
 
   /** Stops a listener added with {@link BatchScheduler.addFrameListener}. */
   removeFrameListener(listener: FrameListener): void {
-    const i = this.listeners.indexOf(listener)
-    if (i >= 0) this.listeners = this.listeners.filter((l) => l !== listener)
+    this.listeners.remove(listener)
   }
 
   /** Enables or disables a whole type: a disabled type's jobs stay queued but do not run or count as deferred. */
@@ -720,9 +678,9 @@ export class BatchScheduler {
     this.queues.clear()
     this.pool.clear()
     this.costs.clear()
-    this.listeners = []
+    this.listeners.clear()
     // Drop the last job function too: its closure may hold app objects.
-    this.memoFn.fill(null)
+    this.names.clear()
   }
 
   // ---- internals ---------------------------------------------------------
@@ -743,7 +701,7 @@ export class BatchScheduler {
   private checkFrameCall(api: string, deltaMs: number | undefined): void {
     // Checked before the pause, so a re-entrant call does not use up a pending step.
     if (this.inJobs) throw new Error(`${api}: called from inside a job; a job cannot run a frame of its own scheduler`)
-    if (this.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
+    if (this.listeners.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
     if (deltaMs !== undefined) checkNonNegative(api, 'deltaMs', deltaMs)
   }
 
@@ -754,26 +712,30 @@ export class BatchScheduler {
   private openFrame(deltaMs: number | undefined): boolean {
     this.frameOpen = true
     const t0 = this.clock.now()
-    const delta = deltaMs ?? (this.hasPreviousStart ? t0 - this.previousStart : 0)
-    this.previousStart = t0
+    const runner = this.runner
+    // The runner's frameStart still holds the previous frame's start (a
+    // skipped frame's too). Branches rather than `??`, and fields rather than
+    // locals: V8 boxes a double that meets `undefined` or crosses a call.
+    if (deltaMs !== undefined) runner.deltaMs = deltaMs
+    else if (this.hasPreviousStart) runner.deltaMs = t0 - runner.frameStart
+    if (!(runner.deltaMs > 0)) runner.deltaMs = 0
+    runner.frameStart = t0
     this.hasPreviousStart = true
     if (this.isPaused) {
       if (this.stepsPending === 0) return false
       this.stepsPending--
     }
     const frame = ++this.frameNumber
-    const runner = this.runner
     this.stats.last.reset(frame, runner.budget)
     this.forcedDone = false
     runner.frame = frame
-    runner.frameStart = t0
     runner.lastNow = t0
     this.registry.arm(frame)
     this.queues.startFrame(frame, this.typeEnabled)
     const fixed = this.registry.fixed
     for (let i = 0; i < fixed.length; i++) {
       const record = fixed[i] as FixedSystemRecord
-      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(delta > 0 ? delta : 0)
+      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(runner)
       else record.due = record.stepsLast = 0
     }
     return true
@@ -791,41 +753,12 @@ export class BatchScheduler {
       if (this.moves.length > 0) this.moves.drain(this.applyMove)
       for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.queues.compactIfNeeded(t)
     }
-    this.notify(last)
+    this.listeners.notify(last)
     return last
-  }
-
-  private applyMaxDefer(api: string, value: MaxDeferFrames): void {
-    if (typeof value === 'number') {
-      const frames = checkInteger(api, 'maxDeferFrames', value, 0)
-      this.maxDefer.fill(frames)
-      return
-    }
-    if (value === null || typeof value !== 'object') {
-      throw new TypeError(`${api}: maxDeferFrames must be a number or an object keyed by BatchType, got ${describe(value)}`)
-    }
-    for (const key of Object.keys(value)) {
-      const type = Number(key)
-      checkType(`${api}: maxDeferFrames key`, type)
-      const frames = (value as Record<number, unknown>)[type]
-      this.maxDefer[type] = checkInteger(api, `maxDeferFrames[${key}]`, frames, 0)
-    }
   }
 
   private checkAlive(api: string): void {
     if (this.disposed) throw new Error(`${api}: the scheduler was disposed`)
-  }
-
-  /** The learned-cost entry of a job name; -1 (and a warning, once) past {@link MAX_LEARNED_NAMES} names. */
-  private learnedEntry(name: string): number {
-    const entry = this.costs.entryFor(name)
-    if (entry < 0) {
-      this.problems.once(
-        'names',
-        `BatchScheduler.enqueue: more than ${MAX_LEARNED_NAMES} distinct job names; jobs with new names are not learned (predicted from their weight). Give jobs of one kind one name.`,
-      )
-    }
-    return entry
   }
 
   private finishFrame(frame: number): void {
@@ -844,21 +777,4 @@ export class BatchScheduler {
     if (last.overrunMs > stats.maxOverrunMs) stats.maxOverrunMs = last.overrunMs
     stats.history.record(last)
   }
-
-  private notify(frame: FrameStats): void {
-    const listeners = this.listeners
-    this.notifying = true
-    try {
-      for (let i = 0; i < listeners.length; i++) {
-        try {
-          ;(listeners[i] as FrameListener)(frame)
-        } catch (error) {
-          this.problems.once('listener', `BatchScheduler: a frame listener threw; it stays registered:`, error)
-        }
-      }
-    } finally {
-      this.notifying = false
-    }
-  }
-
 }

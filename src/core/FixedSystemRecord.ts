@@ -52,14 +52,15 @@ export class FixedSystemRecord extends SystemRecord implements FixedSystemHandle
   }
 
   /**
-   * Adds `deltaMs` of elapsed time and sets {@link FixedSystemRecord.due}:
+   * Adds the frame's elapsed time (`frame.deltaMs`: read from an object, not
+   * passed as a double, which V8 would box) and sets {@link FixedSystemRecord.due}:
    * the whole steps owed, capped at `maxSteps`; the time of the steps past
    * the cap is dropped, the fraction of a step left is kept.
    * @returns the steps dropped now.
    */
-  advance(deltaMs: number): number {
+  advance(frame: { readonly deltaMs: number }): number {
     const step = this.stepMs
-    const total = this.accumulated + deltaMs
+    const total = this.accumulated + frame.deltaMs
     let owed = Math.floor(total / step + STEP_EPSILON)
     if (owed < 0) owed = 0
     const left = total - owed * step

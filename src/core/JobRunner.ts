@@ -33,10 +33,16 @@ export class JobRunner {
   frame = 0
   /** Clock time at which the frame began. */
   frameStart = 0
+  /** Ms elapsed since the previous frame (≥ 0), fed to fixed-step systems. */
+  deltaMs = 0
   /** Clock time of the last read; cheap jobs since then are in the group. */
   lastNow = 0
   /** The most of the budget each type may use per frame (1 = no cap). */
   readonly typeShare = new Float64Array(BATCH_TYPE_COUNT).fill(1)
+  /** 1 where a type runs, 0 where it is disabled. */
+  readonly typeEnabled = new Uint8Array(BATCH_TYPE_COUNT).fill(1)
+  /** Latency bound per type, in frames. */
+  readonly maxDefer = new Float64Array(BATCH_TYPE_COUNT)
   /** One deadline object for the scheduler's life: handing it to jobs allocates nothing. */
   readonly deadline: Deadline
   /** Clock time at which the running job's share of the budget is spent. */
@@ -68,6 +74,37 @@ export class JobRunner {
       },
       shouldYield: () => clock.now() >= this.deadlineEnd,
     }
+  }
+
+  /**
+   * Runs the frame's jobs: first (when `forcedFirst`) at most one forced run
+   * per type, the head that waited its latency bound, counted as forced
+   * whether or not it would have fitted (it ran because of its bound, not
+   * because the budget admitted it); then in priority order each type's due
+   * fixed steps (never deferred) and its jobs while they fit; FIFO within a type.
+   */
+  walk(fixed: readonly FixedSystemRecord[], forcedFirst: boolean): void {
+    const pool = this.pool
+    const queues = this.queues
+    const frame = this.frame
+    if (forcedFirst) {
+      for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+        if (!this.typeEnabled[t]) continue
+        const slot = queues.head(t)
+        if (slot < 0 || frame - (pool.eligibleFrame[slot] as number) < (this.maxDefer[t] as number)) continue
+        this.runHead(t, slot, true)
+      }
+    }
+    for (let t = 0; t < BATCH_TYPE_COUNT && !this.disposed; t++) {
+      if (!this.typeEnabled[t]) continue
+      if (fixed.length > 0) this.runFixedSteps(fixed, t)
+      while (!this.disposed && !this.spent()) {
+        const slot = queues.head(t)
+        if (slot < 0 || (pool.eligibleFrame[slot] as number) > frame || !this.fits(slot)) break
+        this.runHead(t, slot, false)
+      }
+    }
+    this.flushGroup()
   }
 
   /** True once the frame's time (cheap jobs not read yet included) reached the budget. */
@@ -182,6 +219,8 @@ export class JobRunner {
         record.due--
         this.runStep(record)
       }
+      // A step that removed its own system (or an earlier one) moved the next one down.
+      if (fixed[i] !== record) i--
     }
   }
 

@@ -77,3 +77,31 @@ export function checkNonNegative(api: string, arg: string, value: unknown): numb
   }
   return value
 }
+
+/** Writes the `maxDeferFrames` option (one number, or per type) into `into`. */
+export function applyMaxDefer(api: string, value: unknown, into: Float64Array): void {
+  if (typeof value === 'number') {
+    into.fill(checkInteger(api, 'maxDeferFrames', value, 0))
+    return
+  }
+  if (value === null || typeof value !== 'object') {
+    throw new TypeError(`${api}: maxDeferFrames must be a number or an object keyed by BatchType, got ${describe(value)}`)
+  }
+  for (const key of Object.keys(value)) {
+    const type = Number(key)
+    checkType(`${api}: maxDeferFrames key`, type)
+    into[type] = checkInteger(api, `maxDeferFrames[${key}]`, (value as Record<number, unknown>)[type], 0)
+  }
+}
+
+/** Writes the `typeShare` option (per type) into `into`. */
+export function applyTypeShare(api: string, value: unknown, into: Float64Array): void {
+  if (value === null || typeof value !== 'object') {
+    throw new TypeError(`${api}: typeShare must be an object keyed by BatchType, got ${describe(value)}`)
+  }
+  for (const key of Object.keys(value)) {
+    const type = Number(key)
+    checkType(`${api}: typeShare key`, type)
+    into[type] = checkShare(`${api}: typeShare[${key}]`, (value as Record<number, unknown>)[type])
+  }
+}

@@ -81,8 +81,8 @@ export class PanelReadouts {
       ['async in flight ', 'inFlight'],
       ['  settled ', 'settled'],
       ['  rejected ', 'rejected'],
-      ['  steps dropped ', 'droppedSteps'],
     ])
+    this.line(lines, [['fixed steps dropped ', 'droppedSteps']])
     root.appendChild(lines)
     if (loop !== undefined) {
       const loopTable = document.createElement('table')

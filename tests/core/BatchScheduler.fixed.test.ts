@@ -127,6 +127,19 @@ describe('fixed-timestep systems (issue 15)', () => {
     expect(scheduler.systems).toHaveLength(2)
   })
 
+  it('a fixed system that removes itself in a step does not make the next one miss its steps', () => {
+    const { scheduler, log } = setup({ budgetMs: 10 })
+    const a = scheduler.addFixedSystem(Physics, () => {
+      log.push('a')
+      a.remove()
+    }, { stepMs: 10 })
+    scheduler.addFixedSystem(Physics, () => void log.push('b'), { stepMs: 10 })
+    scheduler.runFrame(20)
+    expect(log.splice(0)).toEqual(['a', 'b', 'b'])
+    scheduler.runFrame(10)
+    expect(log).toEqual(['b'])
+  })
+
   it('rejects bad options and a bad deltaMs with a clear error, and stays usable', () => {
     const { scheduler, job, frame } = setup()
     expect(() => scheduler.addFixedSystem(Physics, () => {}, { stepMs: 0 })).toThrow(/BatchScheduler.addFixedSystem: stepMs must be a finite number > 0/)
