@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import ts from 'typescript'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as lib from '../../src/index.js'
 
@@ -38,7 +39,9 @@ describe('README snippets (issue 15)', () => {
         logged.push(args.map((a) => (Array.isArray(a) ? `[${a.map((x) => `'${String(x)}'`).join(', ')}]` : String(a))).join(' '))
       })
       vi.spyOn(console, 'warn').mockImplementation(() => {})
-      await new AsyncFunction('lib', code)(lib)
+      // The snippets are TypeScript: strip the types, then run the JavaScript.
+      const js = ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText
+      await new AsyncFunction('lib', js)(lib)
       // The commented logs end each snippet; a loop's log lines before them (no comment) are not checked.
       expect(expected.length).toBeGreaterThan(0)
       expect(logged.slice(-expected.length)).toEqual(expected)
