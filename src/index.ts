@@ -13,7 +13,7 @@
  */
 export { BatchType, BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, isBatchType } from './core/BatchType.js'
 export { type Clock, ManualClock, performanceClock } from './core/Clock.js'
-export { BatchScheduler, CHEAP_GROUP, CHEAP_MS, DEFAULT_MAX_DEFER_FRAMES, DEFAULT_WEIGHT } from './core/BatchScheduler.js'
+export { BatchScheduler, DEFAULT_MAX_DEFER_FRAMES, DEFAULT_WEIGHT } from './core/BatchScheduler.js'
 export { BatchStats, FrameStats, FrameHistory, TypeStats } from './core/BatchStats.js'
 export type {
   BatchSchedulerOptions,

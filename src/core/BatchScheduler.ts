@@ -46,9 +46,6 @@ import {
   describe,
 } from './validate.js'
 
-/** Re-exported where they were defined before; see CheapGroup.ts. */
-export { CHEAP_GROUP, CHEAP_MS } from './CheapGroup.js'
-
 /** Weight of a job or system that gives none: 10 % of the budget. */
 export const DEFAULT_WEIGHT = 0.1
 

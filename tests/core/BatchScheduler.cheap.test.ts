@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BatchScheduler, BatchType, CHEAP_GROUP, type Clock, ManualClock } from '../../src/index.js'
+import { BatchScheduler, BatchType, type Clock, ManualClock } from '../../src/index.js'
+import { CHEAP_GROUP } from '../../src/core/CheapGroup.js'
 
 /** A manual clock that counts how often it is read. */
 class CountingClock implements Clock {

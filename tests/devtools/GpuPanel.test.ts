@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { GRAPH_COLORS, GpuTimeGraph, SchedulerPanel, formatBytes } from '../../src/devtools/index.js'
+import { GRAPH_COLORS, GpuTimeGraph, SchedulerPanel } from '../../src/devtools/index.js'
+import { formatBytes } from '../../src/devtools/GpuReadouts.js'
 import { fakeCanvas2D, setup } from './helpers.js'
 
 const panels: SchedulerPanel[] = []
