@@ -12,6 +12,7 @@ import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { subtreeSphere } from './culling/subtreeSphere.js'
+import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
 import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
 import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
@@ -27,32 +28,10 @@ const UNIT_SHOWN = 2
 /** Most object ids a stored sphere depends on (a LOD and its levels): more, and it is always re-read. */
 const DEP_MAX = 6
 
-/** Weights of a new measure in the visit-rate average: a falling rate is followed faster (a band too narrow trips). */
-const RATE_DOWN = 0.3
-const RATE_UP = 0.1
-/**
- * Visits between two deadline checks: the first batch, and the bounds of the
- * next ones, each sized to half the time left at the cost per visit just seen.
- * Reading the clock is not free (`performance.now()` even allocates in Node),
- * so a slice reads it about log₂(budget / visit) times, not once per visit.
- * At most 512: a batch sized on cheap stored-sphere visits that then meets
- * full reads (~0.5 µs each in a 100k scene) overruns the deadline by at most
- * about 0.25 ms.
- */
-const FIRST_BATCH = 32
-const MIN_BATCH = 16
-const MAX_BATCH = 512
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
 /** Per visit, an object's speed estimate keeps this fraction of itself when it slows down. */
 const SPEED_DECAY = 0.5
-/**
- * The camera counts as still when its motion estimate over a sweep at the
- * still pace would move it by at most this fraction of the view's reach, and
- * turn it by at most `STILL_ANGLE` radians (1e-4 × a 1 km view: 10 cm).
- */
-const STILL_BAND = 1e-4
-const STILL_ANGLE = 1e-4
 
 /** Center, radius and pad handed to `GuardFrustum.rejects`. */
 const _sphere = /*@__PURE__*/ new Float64Array(5)
@@ -202,7 +181,6 @@ export class FrustumCullingJob {
 
   private readonly scheduler: BatchScheduler
   private readonly handle: SystemHandle
-  private readonly margin: number
   private readonly cullShadowCasters: boolean
   private readonly rendererTest: boolean
   /** The linked matrix job; undefined: the root Scene's, looked up at each slice. */
@@ -222,12 +200,7 @@ export class FrustumCullingJob {
   private slotById = new Int32Array(0).fill(-1)
   /** The matrix job's change tick when the current slice (or `markMoved`) started. */
   private tickNow = 0
-  private readonly minSweepFrames: number
-  private readonly stillSweepFrames: number
-  /** Frames the current sweep is spread over (its cap is `ceil(count / pace)` visits a slice). */
-  private pace = 1
-  /** Pace planned for the next sweep, which the current sweep's decisions must outlast; 0: plan afresh. */
-  private nextPace = 0
+  private readonly pacer: SweepPacer
   private cam: Camera
   /** The camera the slices cull for: `cam`, or the XR/array camera it was last rendered through. */
   private viewCamera: Camera
@@ -251,19 +224,6 @@ export class FrustumCullingJob {
   private count = 0
   private readonly index = new Map<Object3D, number>()
 
-  private cursor = 0
-  private sweep = 0
-  /** Frame of the current sweep's first slice, or -1 before it. */
-  private sweepStart = -1
-  /** Frames a decision must survive (sweep frames + lag, with margin), from the last slice. */
-  private horizon = 0
-  /**
-   * Objects a slice can visit per frame: a moving average of what slices that
-   * ran out of time visited (falling faster than rising), raised by those
-   * that did not; 0 before any slice.
-   */
-  private rate = 0
-  private lastSliceFrame = -1
   private readonly ring = new GuardRing()
   /** The guard `visit` decides against (a field, not an argument: V8 boxes doubles passed to calls). */
   private guard = new GuardFrustum()
@@ -339,11 +299,9 @@ export class FrustumCullingJob {
     this.cam = camera
     this.viewCamera = camera
     this.root = root
-    this.margin = guardMargin
     this.cullShadowCasters = cullShadowCasters
     this.rendererTest = rendererTest
-    this.minSweepFrames = minSweepFrames
-    this.stillSweepFrames = Math.max(stillSweepFrames, minSweepFrames)
+    this.pacer = new SweepPacer(this.stats, minSweepFrames, Math.max(stillSweepFrames, minSweepFrames), guardMargin)
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
     if ((root as Scene).isScene === true) {
@@ -556,24 +514,10 @@ export class FrustumCullingJob {
       return false
     }
     this.checkGuards(view)
-    if (this.sweepStart < 0) {
-      // A new sweep: its pace was planned when the last one started (the last one's
-      // decisions were made to last until this one revisits them); plan the next.
-      this.sweepStart = frame
-      const plan = this.isStill(view) ? this.stillSweepFrames : this.minSweepFrames
-      this.pace = this.nextPace > 0 ? this.nextPace : plan
-      this.nextPace = plan
-    }
-    const gap = this.lastSliceFrame < 0 ? 1 : Math.max(frame - this.lastSliceFrame, 1)
-    this.lastSliceFrame = frame
-
-    // A guard backs its decisions until the next sweep revisits their slots (about
-    // one sweep), and the camera moves once more between this slice and the render.
-    const projected = this.rate > 0 ? Math.ceil(this.count / this.rate) : 1
-    const sweepFrames = Math.max(stats.sweepFrames, projected, this.pace, this.nextPace, frame - this.sweepStart + 1)
-    const horizon = (sweepFrames + 2) * (1 + this.margin)
-    this.horizon = horizon
+    const pacer = this.pacer
     const motion = this.motion
+    const limit = pacer.startSlice(frame, this.count, motion, view)
+    const horizon = pacer.horizon
     const band = motion.speed * horizon
     const angle = Math.min(motion.angularSpeed * horizon, MAX_ANGLE)
     stats.guardBand = band
@@ -583,12 +527,10 @@ export class FrustumCullingJob {
     guard.translation = band
     guard.angle = angle
     guard.build(view)
-    guard.sweep = this.sweep
-    guard.start = this.cursor
+    guard.sweep = pacer.sweep
+    const start = pacer.cursor
+    guard.start = start
     this.guard = guard
-    const start = this.cursor
-    // At most a 1/pace share of the objects per slice (see minSweepFrames).
-    const limit = Math.min(this.count, start + Math.ceil(this.count / this.pace))
     const trusting = this.startReads()
     let trusted = 0
     let units = 0
@@ -627,38 +569,20 @@ export class FrustumCullingJob {
       if (i >= limit) break
       const left = deadline.timeRemaining()
       if (left <= 0) break
-      const spent = before - left
-      const next = spent > 0 ? Math.floor((left * 0.5 * batch) / spent) : batch * 2
-      batch = next < MIN_BATCH ? MIN_BATCH : next > MAX_BATCH ? MAX_BATCH : next
+      batch = nextBatch(batch, before - left, left)
       before = left
     }
-    const visited = i - start
-    this.cursor = i
     guard.end = i
-    stats.visited = visited
+    stats.visited = i - start
     stats.trusted = trusted
     stats.unitCells = units
     stats.hiddenCells = this.cells.hidden
-    this.ring.retire(this.sweep, i)
-    const r = visited / gap
-    if (i < limit) {
-      // Stopped by the deadline: a measure of the rate, noisy. Not taken outright when lower:
-      // one slice admitted with a sliver of budget left would make the band of the next
-      // sweeps as wide as if every slice were that small (hiding next to nothing).
-      this.rate = this.rate === 0 ? r : this.rate + (r - this.rate) * (r < this.rate ? RATE_DOWN : RATE_UP)
-    } else if (r > this.rate) {
-      // Stopped by the cap or the sweep's end: the rate is at least this. (Without this, one
-      // slow first slice, JIT still cold, would keep the band wide for as long as sweeps fit.)
-      this.rate = r
-    }
+    pacer.endSlice(i, limit)
+    this.ring.retire(pacer.sweep, i)
     if (i < this.count) return true
 
-    stats.sweepFrames = frame - this.sweepStart + 1
-    stats.sweeps++
-    this.ring.retireSweepsBefore(this.sweep)
-    this.sweep++
-    this.cursor = 0
-    this.sweepStart = -1
+    this.ring.retireSweepsBefore(pacer.sweep)
+    pacer.endSweep(frame)
     return false
   }
 
@@ -731,7 +655,7 @@ export class FrustumCullingJob {
     test[1] = spheres[s + 1] as number
     test[2] = spheres[s + 2] as number
     test[3] = spheres[s + 3] as number
-    test[4] = speed * this.horizon
+    test[4] = speed * this.pacer.horizon
     // A change of decision is left to a full visit (which reads the object's `visible`).
     if (this.guard.rejects(test) !== ((f & HIDDEN) !== 0)) return false
     this.speeds[i] = speed
@@ -790,7 +714,7 @@ export class FrustumCullingJob {
     const depCount = this.depCount
     const spheres = this.spheres
     const speeds = this.speeds
-    const horizon = this.horizon
+    const horizon = this.pacer.horizon
     let minX = Infinity, minY = Infinity, minZ = Infinity
     let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
     for (let j = first; j < end; j++) {
@@ -873,7 +797,7 @@ export class FrustumCullingJob {
   private skipStored(c: number, i: number, limit: number, frame: number): number {
     const n = this.cells.unitCount[c] as number
     if (this.cells.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
-    if ((this.sweep + c) % this.verifyEvery === 0) return 0
+    if ((this.pacer.sweep + c) % this.verifyEvery === 0) return 0
     const at = this.cells.unitAt[c] as number
     const id = (this.cells.groups[c] as Object3D).id
     const stamps = this.stampArr as Float64Array
@@ -892,7 +816,7 @@ export class FrustumCullingJob {
       // Each member's pad at this visit: its speed decayed once per decision since the unit was stored, and once more.
       let speed = this.cells.unitSpeed[c] as number
       for (let k = 0; k <= skips; k++) speed *= SPEED_DECAY
-      ball[3] = (ball[3] as number) + speed * this.horizon
+      ball[3] = (ball[3] as number) + speed * this.pacer.horizon
       if (!this.outsideGuard(ball)) return 0
     } else if (this.cells.hid[c] !== 0 || !this.insideGuard(ball)) {
       return 0
@@ -988,7 +912,7 @@ export class FrustumCullingJob {
   private unchanged(i: number, n: number): boolean {
     // The members of a cell take their turn together, so a cell can be decided as a unit in the other sweeps.
     const c = this.cells.of[i] as number
-    if ((this.sweep + (c >= 0 ? c : i)) % this.verifyEvery === 0) return false
+    if ((this.pacer.sweep + (c >= 0 ? c : i)) % this.verifyEvery === 0) return false
     const stamps = this.stampArr as Float64Array
     const read = this.readAt[i] as number
     const deps = this.deps
@@ -1125,7 +1049,7 @@ export class FrustumCullingJob {
       test[1] = cy
       test[2] = cz
       test[3] = r
-      test[4] = speed * this.horizon
+      test[4] = speed * this.pacer.horizon
       outside = this.guard.rejects(test)
     }
     if (outside) {
@@ -1204,17 +1128,6 @@ export class FrustumCullingJob {
     if (!this.guardsContain(view)) this.reset(true)
   }
 
-  /**
-   * True when the camera's motion estimate, over a sweep at the still pace,
-   * would widen the guard by a negligible amount: spreading the sweep then
-   * costs no hiding.
-   */
-  private isStill(view: CameraView): boolean {
-    const frames = (this.stillSweepFrames + 2) * (1 + this.margin)
-    const motion = this.motion
-    return motion.speed * frames <= STILL_BAND * view.reach && motion.angularSpeed * frames <= STILL_ANGLE
-  }
-
   private guardsContain(view: CameraView): boolean {
     const ring = this.ring
     for (let j = 0; j < ring.length; j++) {
@@ -1246,10 +1159,7 @@ export class FrustumCullingJob {
     this.stats.hidden = 0
     this.cells.showAll()
     this.ring.clear()
-    this.cursor = 0
-    this.sweep++
-    this.sweepStart = -1
-    this.nextPace = 0 // no hide decision left to outlast: the next sweep's pace is planned afresh
+    this.pacer.restart()
     if (trip) this.stats.guardTrips++
   }
 
@@ -1351,11 +1261,11 @@ export class FrustumCullingJob {
     if (c >= 0) this.cells.drop(c)
     this.index.delete(this.objects[i] as Cullable)
     const last = this.count - 1
-    if (i < this.cursor) {
-      const lastVisited = this.cursor - 1
+    if (i < this.pacer.cursor) {
+      const lastVisited = this.pacer.cursor - 1
       this.move(lastVisited, i)
       this.move(last, lastVisited)
-      this.cursor--
+      this.pacer.cursor--
     } else {
       this.move(last, i)
     }
