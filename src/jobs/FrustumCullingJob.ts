@@ -12,21 +12,16 @@ import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { subtreeSphere } from './culling/subtreeSphere.js'
+import { DEP_MAX, HIDDEN, MANAGED, SEEN, SlotStore } from './culling/SlotStore.js'
 import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
 import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
 import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
-/** Per-object state bits. */
-const HIDDEN = 1 // the job set visible = false and owns that false
-const MANAGED = 2 // the job set frustumCulled = false (it was true)
-const SEEN = 4 // visited before: a world sphere and a speed are known
 /** Stored units (see `skipStored`): all members hidden, or all shown. */
 const UNIT_HIDDEN = 1
 const UNIT_SHOWN = 2
-/** Most object ids a stored sphere depends on (a LOD and its levels): more, and it is always re-read. */
-const DEP_MAX = 6
 
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
@@ -188,6 +183,7 @@ export class FrustumCullingJob {
   private readonly verifyEvery: number
   private readonly useCells: boolean
   private readonly cells = new CullingCells()
+  private readonly slots = new SlotStore(this.cells)
   /** The matrix job's change stamps for the current slice; null: read every object in full. */
   private stampArr: Float64Array | null = null
   /** The matrix job's subtree stamps for the current slice (with `stampArr`). */
@@ -196,33 +192,12 @@ export class FrustumCullingJob {
   private units = 0
   /** The matrix job whose writes the job listens to (see `onMatrixWrite`). */
   private writeSource: MatrixSyncJob | null = null
-  /** Per `object.id`: the object's slot, or -1 (LODs: -1; they are re-read by the sweep). */
-  private slotById = new Int32Array(0).fill(-1)
   /** The matrix job's change tick when the current slice (or `markMoved`) started. */
   private tickNow = 0
   private readonly pacer: SweepPacer
   private cam: Camera
   /** The camera the slices cull for: `cam`, or the XR/array camera it was last rendered through. */
   private viewCamera: Camera
-
-  private objects: Cullable[] = []
-  private flags = new Uint8Array(0)
-  private kinds = new Uint8Array(0)
-  /** World bounding spheres: x, y, z, radius per object. */
-  private spheres = new Float64Array(0)
-  /** Peak world-space motion per frame, per object. */
-  private speeds = new Float64Array(0)
-  /** Frame of the last visit, per object. */
-  private visits = new Int32Array(0)
-  private marks = new Int32Array(0)
-  /** Per object: the matrix job's change tick at its last full read. */
-  private readAt = new Float64Array(0)
-  /** Per object: ids of the objects its stored sphere depends on (`DEP_MAX` a slot), and how many (0: always read). */
-  private deps = new Int32Array(0)
-  private depCount = new Uint8Array(0)
-  private markEpoch = 0
-  private count = 0
-  private readonly index = new Map<Object3D, number>()
 
   private readonly ring = new GuardRing()
   /** The guard `visit` decides against (a field, not an argument: V8 boxes doubles passed to calls). */
@@ -377,7 +352,7 @@ export class FrustumCullingJob {
     checkObject('FrustumCullingJob.remove', 'object', object)
     let removed = 0
     object.traverse((o) => {
-      const i = this.index.get(o)
+      const i = this.slots.index.get(o)
       if (i !== undefined) {
         this.removeSlot(i)
         removed++
@@ -396,10 +371,10 @@ export class FrustumCullingJob {
    */
   refresh(): void {
     this.checkAlive('refresh')
-    const epoch = ++this.markEpoch
+    const epoch = this.slots.startMarks()
     this.addTree(this.root, epoch)
-    for (let i = this.count - 1; i >= 0; i--) {
-      if (this.marks[i] !== epoch) this.removeSlot(i)
+    for (let i = this.slots.count - 1; i >= 0; i--) {
+      if (!this.slots.isMarked(i, epoch)) this.removeSlot(i)
     }
     this.buildCells()
   }
@@ -412,11 +387,11 @@ export class FrustumCullingJob {
    */
   markMoved(object: Object3D): void {
     if (this.isDisposed) return
-    let i = this.index.get(object)
+    let i = this.slots.index.get(object)
     for (let p = object.parent; i === undefined && p !== null; p = p.parent) {
       if ((p as Cullable).isLOD === true) {
-        const j = this.index.get(p)
-        if (j !== undefined && this.kinds[j] === CullKind.LOD) i = j
+        const j = this.slots.index.get(p)
+        if (j !== undefined && this.slots.kinds[j] === CullKind.LOD) i = j
       }
     }
     if (i === undefined) return
@@ -442,9 +417,9 @@ export class FrustumCullingJob {
     if (typeof visible !== 'boolean') {
       throw new TypeError(`FrustumCullingJob.setVisible: visible must be a boolean, got ${describe(visible)}`)
     }
-    const i = this.index.get(object)
-    if (i !== undefined && ((this.flags[i] as number) & HIDDEN) !== 0) {
-      this.flags[i] = (this.flags[i] as number) & ~HIDDEN
+    const i = this.slots.index.get(object)
+    if (i !== undefined && ((this.slots.flags[i] as number) & HIDDEN) !== 0) {
+      this.slots.flags[i] = (this.slots.flags[i] as number) & ~HIDDEN
       this.stats.hidden--
       this.cells.member(i, -1)
     }
@@ -456,12 +431,12 @@ export class FrustumCullingJob {
 
   /** True when the job, not the app, is what keeps `object` (a managed object, or a cell's group) hidden right now. */
   isCulled(object: Object3D): boolean {
-    const i = this.index.get(object)
+    const i = this.slots.index.get(object)
     if (i === undefined) {
       const c = this.cells.cellOf(object)
       return c >= 0 && this.cells.isHidden(c) && object.visible === false
     }
-    return ((this.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
+    return ((this.slots.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
   }
 
   /** Shows every object the job hid and starts a new sweep (e.g. on a camera cut). */
@@ -487,11 +462,8 @@ export class FrustumCullingJob {
     this.writeSource?.removeWriteListener(this.onMatrixWrite)
     this.writeSource = null
     this.cells.clear()
-    for (let i = 0; i < this.count; i++) this.restore(i)
-    this.slotById = new Int32Array(0)
-    this.objects.length = 0
-    this.index.clear()
-    this.count = 0
+    for (let i = 0; i < this.slots.count; i++) this.restore(i)
+    this.slots.clear()
     this.ring.clear()
     this.stats.tracked = 0
     this.stats.hidden = 0
@@ -505,7 +477,7 @@ export class FrustumCullingJob {
     stats.visited = 0
     stats.trusted = 0
     stats.unitCells = 0
-    if (this.isDisposed || this.count === 0) return false
+    if (this.isDisposed || this.slots.count === 0) return false
     const frame = this.scheduler.frame
     const view = this.sliceView
     if (!view.setFromCamera(this.viewCamera)) {
@@ -516,7 +488,7 @@ export class FrustumCullingJob {
     this.checkGuards(view)
     const pacer = this.pacer
     const motion = this.motion
-    const limit = pacer.startSlice(frame, this.count, motion, view)
+    const limit = pacer.startSlice(frame, this.slots.count, motion, view)
     const horizon = pacer.horizon
     const band = motion.speed * horizon
     const angle = Math.min(motion.angularSpeed * horizon, MAX_ANGLE)
@@ -579,7 +551,7 @@ export class FrustumCullingJob {
     stats.hiddenCells = this.cells.hidden
     pacer.endSlice(i, limit)
     this.ring.retire(pacer.sweep, i)
-    if (i < this.count) return true
+    if (i < this.slots.count) return true
 
     this.ring.retireSweepsBefore(pacer.sweep)
     pacer.endSweep(frame)
@@ -618,9 +590,8 @@ export class FrustumCullingJob {
    * the sweep then finds it unchanged.
    */
   private readonly onMatrixWrite = (object: Object3D): void => {
-    const id = object.id
-    if (this.isDisposed || id >= this.slotById.length) return
-    const i = this.slotById[id] as number
+    if (this.isDisposed) return
+    const i = this.slots.slotOf(object.id)
     if (i < 0) return
     // Nothing decided against any guard: nothing is hidden; the sweep will visit it.
     const guard = this.ring.last()
@@ -642,14 +613,14 @@ export class FrustumCullingJob {
    */
   private decideStored(i: number, frame: number): boolean {
     if (this.units > 0) this.settleUnitOf(i)
-    const n = this.depCount[i] as number
+    const n = this.slots.depCount[i] as number
     if (n === 0) return false
-    const f = this.flags[i] as number
+    const f = this.slots.flags[i] as number
     if ((f & SEEN) === 0 || !this.unchanged(i, n)) return false
     // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
-    const speed = (this.speeds[i] as number) * SPEED_DECAY
+    const speed = (this.slots.speeds[i] as number) * SPEED_DECAY
     const s = i * 4
-    const spheres = this.spheres
+    const spheres = this.slots.spheres
     const test = _sphere
     test[0] = spheres[s] as number
     test[1] = spheres[s + 1] as number
@@ -658,8 +629,8 @@ export class FrustumCullingJob {
     test[4] = speed * this.pacer.horizon
     // A change of decision is left to a full visit (which reads the object's `visible`).
     if (this.guard.rejects(test) !== ((f & HIDDEN) !== 0)) return false
-    this.speeds[i] = speed
-    this.visits[i] = frame
+    this.slots.speeds[i] = speed
+    this.slots.visits[i] = frame
     return true
   }
 
@@ -710,10 +681,10 @@ export class FrustumCullingJob {
    * @returns false when a member does not qualify.
    */
   private memberBall(first: number, end: number, want: number, padded: boolean): boolean {
-    const flags = this.flags
-    const depCount = this.depCount
-    const spheres = this.spheres
-    const speeds = this.speeds
+    const flags = this.slots.flags
+    const depCount = this.slots.depCount
+    const spheres = this.slots.spheres
+    const speeds = this.slots.speeds
     const horizon = this.pacer.horizon
     let minX = Infinity, minY = Infinity, minZ = Infinity
     let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
@@ -835,8 +806,8 @@ export class FrustumCullingJob {
    * anew each time) and the members' largest speed.
    */
   private storeUnit(c: number, kind: number, first: number, count: number, frame: number): void {
-    const spheres = this.spheres
-    const speeds = this.speeds
+    const spheres = this.slots.spheres
+    const speeds = this.slots.speeds
     const ball = _ball
     const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
     const radii = kind === UNIT_HIDDEN
@@ -845,7 +816,7 @@ export class FrustumCullingJob {
     for (let j = first, end = first + count; j < end; j++) {
       const speed = (speeds[j] as number) * SPEED_DECAY
       speeds[j] = speed
-      this.visits[j] = frame
+      this.slots.visits[j] = frame
       if (speed > fastest) fastest = speed
       const s = j * 4
       const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
@@ -884,13 +855,13 @@ export class FrustumCullingJob {
     const end = first + (this.cells.unitCount[c] as number)
     const skips = this.cells.unitSkips[c] as number
     const frame = this.cells.unitFrame[c] as number
-    const speeds = this.speeds
+    const speeds = this.slots.speeds
     if (skips > 0) {
-      for (let j = first; j < end && j < this.count; j++) {
+      for (let j = first; j < end && j < this.slots.count; j++) {
         let speed = speeds[j] as number
         for (let k = 0; k < skips; k++) speed *= SPEED_DECAY
         speeds[j] = speed
-        this.visits[j] = frame
+        this.slots.visits[j] = frame
       }
     }
     this.cells.unitKind[c] = 0
@@ -914,8 +885,8 @@ export class FrustumCullingJob {
     const c = this.cells.of[i] as number
     if ((this.pacer.sweep + (c >= 0 ? c : i)) % this.verifyEvery === 0) return false
     const stamps = this.stampArr as Float64Array
-    const read = this.readAt[i] as number
-    const deps = this.deps
+    const read = this.slots.readStamps[i] as number
+    const deps = this.slots.deps
     for (let k = i * DEP_MAX, end = k + n; k < end; k++) {
       const id = deps[k] as number
       if (id < stamps.length && (stamps[id] as number) > read) return false
@@ -927,9 +898,9 @@ export class FrustumCullingJob {
   private visit(i: number, frame: number): void {
     if (this.units > 0) this.settleUnitOf(i)
     const k = this.guard.maxFactor
-    const o = this.objects[i] as Cullable
-    let f = this.flags[i] as number
-    const kind = this.kinds[i] as number
+    const o = this.slots.objects[i] as Cullable
+    let f = this.slots.flags[i] as number
+    const kind = this.slots.kinds[i] as number
     let cx = 0, cy = 0, cz = 0, r = 0
     if (kind === CullKind.LOD) {
       // One unit with its subtree; frustumCulled = false on the LOD node is the app's opt-out.
@@ -1011,11 +982,11 @@ export class FrustumCullingJob {
     }
 
     const s = i * 4
-    const spheres = this.spheres
-    let speed = this.speeds[i] as number
+    const spheres = this.slots.spheres
+    let speed = this.slots.speeds[i] as number
     let seen = (f & SEEN) !== 0
     if (seen) {
-      const frames = Math.max(frame - (this.visits[i] as number), 1)
+      const frames = Math.max(frame - (this.slots.visits[i] as number), 1)
       const dx = cx - (spheres[s] as number), dy = cy - (spheres[s + 1] as number), dz = cz - (spheres[s + 2] as number)
       const grown = r - (spheres[s + 3] as number)
       const moved = (Math.sqrt(dx * dx + dy * dy + dz * dz) + (grown > 0 ? k * grown : 0)) / frames
@@ -1025,7 +996,7 @@ export class FrustumCullingJob {
     spheres[s + 1] = cy
     spheres[s + 2] = cz
     spheres[s + 3] = r
-    this.visits[i] = frame
+    this.slots.visits[i] = frame
     if (this.stampArr !== null) this.recordDeps(i, o, kind)
     if (!(speed < Infinity && r < Infinity && Math.abs(cx) + Math.abs(cy) + Math.abs(cz) < Infinity)) {
       // NaN or infinite bounds: three would draw it; start over once they are finite.
@@ -1035,10 +1006,10 @@ export class FrustumCullingJob {
     } else {
       f |= SEEN
     }
-    this.speeds[i] = speed
+    this.slots.speeds[i] = speed
 
     if ((f & HIDDEN) === 0 && o.visible === false) {
-      this.flags[i] = f // hidden by the app: never touched
+      this.slots.flags[i] = f // hidden by the app: never touched
       return
     }
     // Hidden only on a second sighting (speed known), and only when wholly outside one plane.
@@ -1057,7 +1028,7 @@ export class FrustumCullingJob {
         o.visible = false
         f |= HIDDEN
         this.stats.hidden++
-        this.flags[i] = f
+        this.slots.flags[i] = f
         this.cells.member(i, 1)
       }
     } else if ((f & HIDDEN) !== 0) {
@@ -1066,7 +1037,7 @@ export class FrustumCullingJob {
       this.stats.hidden--
       this.cells.member(i, -1)
     }
-    this.flags[i] = f
+    this.slots.flags[i] = f
   }
 
   /**
@@ -1075,16 +1046,16 @@ export class FrustumCullingJob {
    * matrix job when their world matrix or children change.
    */
   private recordDeps(i: number, o: Cullable, kind: number): void {
-    this.readAt[i] = this.tickNow
+    this.slots.readStamps[i] = this.tickNow
     const base = i * DEP_MAX
     let n = 0
     if (kind === CullKind.Geometry || kind === CullKind.Sprite) {
-      this.deps[base] = o.id
+      this.slots.deps[base] = o.id
       n = 1
     } else if (kind === CullKind.LOD) {
       const children = o.children
       if (children.length < DEP_MAX) {
-        this.deps[base] = o.id
+        this.slots.deps[base] = o.id
         n = 1
         for (let c = 0; c < children.length; c++) {
           const child = children[c] as Object3D
@@ -1092,11 +1063,11 @@ export class FrustumCullingJob {
             n = 0
             break
           }
-          this.deps[base + n++] = child.id
+          this.slots.deps[base + n++] = child.id
         }
       }
     }
-    this.depCount[i] = n
+    this.slots.depCount[i] = n
   }
 
   // ---- the guard ------------------------------------------------------------
@@ -1147,9 +1118,9 @@ export class FrustumCullingJob {
       this.ring.clear()
       return
     }
-    const flags = this.flags
-    const objects = this.objects
-    for (let i = 0; i < this.count; i++) {
+    const flags = this.slots.flags
+    const objects = this.slots.objects
+    for (let i = 0; i < this.slots.count; i++) {
       const f = flags[i] as number
       if ((f & HIDDEN) === 0) continue
       const o = objects[i] as Cullable
@@ -1174,14 +1145,14 @@ export class FrustumCullingJob {
    */
   private addTree(o: Object3D, epoch: number): number {
     let added = 0
-    let i = this.index.get(o)
+    let i = this.slots.index.get(o)
     if (i === undefined && this.track(o)) {
       added = 1
-      i = this.count - 1
+      i = this.slots.count - 1
     }
     if (i !== undefined) {
-      if (epoch >= 0) this.marks[i] = epoch
-      if (this.kinds[i] === CullKind.LOD) return added
+      if (epoch >= 0) this.slots.mark(i, epoch)
+      if (this.slots.kinds[i] === CullKind.LOD) return added
     }
     const children = o.children
     for (let c = 0, l = children.length; c < l; c++) added += this.addTree(children[c] as Object3D, epoch)
@@ -1189,34 +1160,22 @@ export class FrustumCullingJob {
   }
 
   private track(o: Object3D): boolean {
-    if (this.index.has(o)) return false
+    if (this.slots.index.has(o)) return false
     const kind = cullKind(o as Cullable)
     if (kind < 0) return false
-    const i = this.count
-    this.reserve(i + 1)
-    this.objects[i] = o as Cullable
-    this.kinds[i] = kind
-    this.flags[i] = 0
-    this.speeds[i] = 0
-    this.visits[i] = 0
-    this.marks[i] = 0
-    this.depCount[i] = 0
-    this.cells.clearSlot(i)
-    if (kind !== CullKind.LOD) this.setSlotById(o.id, i)
-    this.index.set(o, i)
-    this.count = i + 1
-    this.stats.tracked = this.count
+    this.slots.add(o as Cullable, kind)
+    this.stats.tracked = this.slots.count
     return true
   }
 
   /** Shows object `i` if the job hid it (outside a sweep: it is revisited later). */
   private show(i: number): void {
-    const f = this.flags[i] as number
+    const f = this.slots.flags[i] as number
     if ((f & HIDDEN) === 0) return
     if (this.units > 0) this.settleUnitOf(i)
-    const o = this.objects[i] as Cullable
+    const o = this.slots.objects[i] as Cullable
     if (o.visible === false) o.visible = true
-    this.flags[i] = f & ~HIDDEN
+    this.slots.flags[i] = f & ~HIDDEN
     this.stats.hidden--
     this.cells.member(i, -1)
   }
@@ -1226,23 +1185,23 @@ export class FrustumCullingJob {
   private buildCells(): void {
     if (!this.useCells) return
     this.settleUnits()
-    this.cells.build(this.root, this.index, this.kinds, (slot) => ((this.flags[slot] as number) & HIDDEN) !== 0)
+    this.cells.build(this.root, this.slots.index, this.slots.kinds, (slot) => ((this.slots.flags[slot] as number) & HIDDEN) !== 0)
     this.units = 0 // (settled above; new cells start without one)
     this.stats.cells = this.cells.count
   }
 
   private restore(i: number): void {
     if (this.units > 0) this.settleUnitOf(i)
-    const f = this.flags[i] as number
-    const o = this.objects[i] as Cullable
-    this.flags[i] = 0
+    const f = this.slots.flags[i] as number
+    const o = this.slots.objects[i] as Cullable
+    this.slots.flags[i] = 0
     if ((f & HIDDEN) !== 0) {
       if (o.visible === false) o.visible = true
       this.stats.hidden--
       this.cells.member(i, -1)
     }
     if ((f & MANAGED) !== 0) o.frustumCulled = true
-    this.depCount[i] = 0
+    this.slots.depCount[i] = 0
   }
 
   /**
@@ -1254,68 +1213,11 @@ export class FrustumCullingJob {
     // Slots are about to move: pending unit decisions go to the slots they belong to first.
     this.settleUnits()
     this.restore(i)
-    const removed = this.objects[i] as Cullable
-    if (removed.id < this.slotById.length) this.slotById[removed.id] = -1
     // Its group now holds an object the job does not manage: no longer a cell.
     const c = this.cells.of[i] as number
     if (c >= 0) this.cells.drop(c)
-    this.index.delete(this.objects[i] as Cullable)
-    const last = this.count - 1
-    if (i < this.pacer.cursor) {
-      const lastVisited = this.pacer.cursor - 1
-      this.move(lastVisited, i)
-      this.move(last, lastVisited)
-      this.pacer.cursor--
-    } else {
-      this.move(last, i)
-    }
-    this.objects.pop()
-    this.count = last
-    this.stats.tracked = last
-  }
-
-  private move(from: number, to: number): void {
-    if (from === to) return
-    const o = this.objects[from] as Cullable
-    this.objects[to] = o
-    this.index.set(o, to)
-    if (o.id < this.slotById.length && this.slotById[o.id] === from) this.slotById[o.id] = to
-    this.flags[to] = this.flags[from] as number
-    this.kinds[to] = this.kinds[from] as number
-    this.speeds[to] = this.speeds[from] as number
-    this.visits[to] = this.visits[from] as number
-    this.marks[to] = this.marks[from] as number
-    this.readAt[to] = this.readAt[from] as number
-    this.depCount[to] = this.depCount[from] as number
-    this.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
-    this.cells.moveSlot(from, to)
-    this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
-  }
-
-  private setSlotById(id: number, slot: number): void {
-    if (id >= this.slotById.length) {
-      let length = Math.max(1024, this.slotById.length)
-      while (length <= id) length *= 2
-      const next = new Int32Array(length).fill(-1)
-      next.set(this.slotById)
-      this.slotById = next
-    }
-    this.slotById[id] = slot
-  }
-
-  private reserve(size: number): void {
-    if (size <= this.flags.length) return
-    const capacity = Math.max(64, size, this.flags.length * 2)
-    this.flags = grow(new Uint8Array(capacity), this.flags)
-    this.kinds = grow(new Uint8Array(capacity), this.kinds)
-    this.speeds = grow(new Float64Array(capacity), this.speeds)
-    this.visits = grow(new Int32Array(capacity), this.visits)
-    this.marks = grow(new Int32Array(capacity), this.marks)
-    this.spheres = grow(new Float64Array(capacity * 4), this.spheres)
-    this.readAt = grow(new Float64Array(capacity), this.readAt)
-    this.deps = grow(new Int32Array(capacity * DEP_MAX), this.deps)
-    this.depCount = grow(new Uint8Array(capacity), this.depCount)
-    this.cells.reserveSlots(capacity)
+    this.pacer.cursor = this.slots.remove(i, this.pacer.cursor)
+    this.stats.tracked = this.slots.count
   }
 
   private checkAlive(method: string): void {
@@ -1327,9 +1229,4 @@ export class FrustumCullingJob {
     this.warned.add(key)
     console.warn(message)
   }
-}
-
-function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: T): T {
-  next.set(previous)
-  return next
 }

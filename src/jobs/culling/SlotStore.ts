@@ -1,0 +1,173 @@
+import type { Object3D } from 'three'
+import type { CullingCells } from './CullingCells.js'
+import { CullKind, type Cullable } from './CullKind.js'
+
+/** Slot flag: the job set `visible = false` and owns that false. */
+export const HIDDEN = 1
+/** Slot flag: the job set `frustumCulled = false` (it was true). */
+export const MANAGED = 2
+/** Slot flag: visited before: a world sphere and a speed are known. */
+export const SEEN = 4
+/** Most object ids a stored sphere depends on (a LOD and its levels): more, and it is always re-read. */
+export const DEP_MAX = 6
+
+/**
+ * The objects {@link FrustumCullingJob} manages, one slot each, in the order
+ * the sweep visits them, with what the job knows of each in flat typed arrays
+ * (doubles for spheres, so a stored sphere is bit for bit the one three
+ * tests). Slots are dense: removing one moves another into its place, so
+ * that the slots before the sweep's cursor stay the visited ones.
+ *
+ * @internal
+ */
+export class SlotStore {
+  /** Slots in use. */
+  count = 0
+  /** Per slot: the object. */
+  readonly objects: Cullable[] = []
+  /** Per slot: `HIDDEN`, `MANAGED`, `SEEN`. */
+  flags = new Uint8Array(0)
+  /** Per slot: its `CullKind`. */
+  kinds = new Uint8Array(0)
+  /** Per slot, four numbers: the world bounding sphere's center x, y, z and radius at the last full visit. */
+  spheres = new Float64Array(0)
+  /** Per slot: peak world-space motion per frame (decaying). */
+  speeds = new Float64Array(0)
+  /** Per slot: frame of the last visit. */
+  visits = new Int32Array(0)
+  /** Per slot: the matrix job's change stamp at its last full read. */
+  readStamps = new Float64Array(0)
+  /** Per slot, `DEP_MAX` numbers: ids of the objects its stored sphere depends on. */
+  deps = new Int32Array(0)
+  /** Per slot: how many of `deps` are used (0: never trusted, always read). */
+  depCount = new Uint8Array(0)
+  /** Per object: its slot. */
+  readonly index = new Map<Object3D, number>()
+  /** Per `object.id`: the object's slot, or -1 (LODs: -1; the sweep re-reads them). */
+  private slotById = new Int32Array(0).fill(-1)
+  /** Per slot: the epoch of the last `refresh` walk that reached it. */
+  private marks = new Int32Array(0)
+  private epoch = 0
+
+  /** `cells` keeps per-slot arrays of its own, which follow the slots. */
+  constructor(private readonly cells: CullingCells) {}
+
+  /** The slot of the object with this `id` (not a LOD), or -1. */
+  slotOf(id: number): number {
+    return id < this.slotById.length ? (this.slotById[id] as number) : -1
+  }
+
+  /** Adds a slot for `o`, of kind `kind`, with nothing known of it. @returns the slot. */
+  add(o: Cullable, kind: number): number {
+    const i = this.count
+    this.reserve(i + 1)
+    this.objects[i] = o
+    this.kinds[i] = kind
+    this.flags[i] = 0
+    this.speeds[i] = 0
+    this.visits[i] = 0
+    this.marks[i] = 0
+    this.depCount[i] = 0
+    this.cells.clearSlot(i)
+    if (kind !== CullKind.LOD) this.setSlotById(o.id, i)
+    this.index.set(o, i)
+    this.count = i + 1
+    return i
+  }
+
+  /** Starts a walk that marks the slots it reaches (see {@link SlotStore.mark}). @returns its epoch. */
+  startMarks(): number {
+    return ++this.epoch
+  }
+
+  /** Marks slot `i` as reached by the walk of `epoch`. */
+  mark(i: number, epoch: number): void {
+    this.marks[i] = epoch
+  }
+
+  /** Whether slot `i` was reached by the walk of `epoch`. */
+  isMarked(i: number, epoch: number): boolean {
+    return this.marks[i] === epoch
+  }
+
+  /**
+   * Forgets slot `i` (its object must be restored first), keeping the slots
+   * `[0, cursor)` visited and `[cursor, count)` not: a decision never moves
+   * to a slot the sweep has passed without being revisited.
+   * @returns the cursor, moved back by one when the slot was before it.
+   */
+  remove(i: number, cursor: number): number {
+    const removed = this.objects[i] as Cullable
+    if (removed.id < this.slotById.length) this.slotById[removed.id] = -1
+    this.index.delete(removed)
+    const last = this.count - 1
+    if (i < cursor) {
+      const lastVisited = cursor - 1
+      this.move(lastVisited, i)
+      this.move(last, lastVisited)
+      cursor--
+    } else {
+      this.move(last, i)
+    }
+    this.objects.pop()
+    this.count = last
+    return cursor
+  }
+
+  /** Forgets every slot. */
+  clear(): void {
+    this.slotById = new Int32Array(0)
+    this.objects.length = 0
+    this.index.clear()
+    this.count = 0
+  }
+
+  private move(from: number, to: number): void {
+    if (from === to) return
+    const o = this.objects[from] as Cullable
+    this.objects[to] = o
+    this.index.set(o, to)
+    if (o.id < this.slotById.length && this.slotById[o.id] === from) this.slotById[o.id] = to
+    this.flags[to] = this.flags[from] as number
+    this.kinds[to] = this.kinds[from] as number
+    this.speeds[to] = this.speeds[from] as number
+    this.visits[to] = this.visits[from] as number
+    this.marks[to] = this.marks[from] as number
+    this.readStamps[to] = this.readStamps[from] as number
+    this.depCount[to] = this.depCount[from] as number
+    this.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
+    this.cells.moveSlot(from, to)
+    this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
+  }
+
+  private setSlotById(id: number, slot: number): void {
+    if (id >= this.slotById.length) {
+      let length = Math.max(1024, this.slotById.length)
+      while (length <= id) length *= 2
+      const next = new Int32Array(length).fill(-1)
+      next.set(this.slotById)
+      this.slotById = next
+    }
+    this.slotById[id] = slot
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.flags.length) return
+    const capacity = Math.max(64, size, this.flags.length * 2)
+    this.flags = grow(new Uint8Array(capacity), this.flags)
+    this.kinds = grow(new Uint8Array(capacity), this.kinds)
+    this.speeds = grow(new Float64Array(capacity), this.speeds)
+    this.visits = grow(new Int32Array(capacity), this.visits)
+    this.marks = grow(new Int32Array(capacity), this.marks)
+    this.spheres = grow(new Float64Array(capacity * 4), this.spheres)
+    this.readStamps = grow(new Float64Array(capacity), this.readStamps)
+    this.deps = grow(new Int32Array(capacity * DEP_MAX), this.deps)
+    this.depCount = grow(new Uint8Array(capacity), this.depCount)
+    this.cells.reserveSlots(capacity)
+  }
+}
+
+function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: T): T {
+  next.set(previous)
+  return next
+}
