@@ -12,9 +12,10 @@ import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { subtreeSphere } from './culling/subtreeSphere.js'
-import { DEP_MAX, HIDDEN, MANAGED, SEEN, SlotStore } from './culling/SlotStore.js'
+import { HIDDEN, MANAGED, SEEN, SlotStore } from './culling/SlotStore.js'
 import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
-import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
+import { checkMatricesOption } from './MatrixSyncJob.js'
+import { ChangeStamps } from './culling/ChangeStamps.js'
 import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
@@ -178,22 +179,12 @@ export class FrustumCullingJob {
   private readonly handle: SystemHandle
   private readonly cullShadowCasters: boolean
   private readonly rendererTest: boolean
-  /** The linked matrix job; undefined: the root Scene's, looked up at each slice. */
-  private readonly matrices: MatrixSyncJob | null | undefined
-  private readonly verifyEvery: number
   private readonly useCells: boolean
   private readonly cells = new CullingCells()
   private readonly slots = new SlotStore(this.cells)
-  /** The matrix job's change stamps for the current slice; null: read every object in full. */
-  private stampArr: Float64Array | null = null
-  /** The matrix job's subtree stamps for the current slice (with `stampArr`). */
-  private belowArr: Float64Array | null = null
+  private readonly stamps: ChangeStamps
   /** Cells with a stored unit (see `skipStored`; the units live in `cells`). */
   private units = 0
-  /** The matrix job whose writes the job listens to (see `onMatrixWrite`). */
-  private writeSource: MatrixSyncJob | null = null
-  /** The matrix job's change tick when the current slice (or `markMoved`) started. */
-  private tickNow = 0
   private readonly pacer: SweepPacer
   private cam: Camera
   /** The camera the slices cull for: `cam`, or the XR/array camera it was last rendered through. */
@@ -266,8 +257,6 @@ export class FrustumCullingJob {
       while (top.parent !== null) top = top.parent
       if (top !== matrices.scene) throw new TypeError(`${api}: matrices must be the MatrixSyncJob of the scene that holds root`)
     }
-    this.matrices = matrices
-    this.verifyEvery = verifyEvery
     if (typeof cells !== 'boolean') throw new TypeError(`${api}: cells must be a boolean, got ${describe(cells)}`)
     this.useCells = cells
     this.scheduler = scheduler
@@ -277,6 +266,7 @@ export class FrustumCullingJob {
     this.cullShadowCasters = cullShadowCasters
     this.rendererTest = rendererTest
     this.pacer = new SweepPacer(this.stats, minSweepFrames, Math.max(stillSweepFrames, minSweepFrames), guardMargin)
+    this.stamps = new ChangeStamps(matrices, (root as Scene).isScene === true ? (root as Scene) : null, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.settleUnits())
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
     if ((root as Scene).isScene === true) {
@@ -403,7 +393,7 @@ export class FrustumCullingJob {
       return
     }
     this.guard = guard
-    this.startReads()
+    this.stamps.read()
     this.visit(i, this.scheduler.frame)
   }
 
@@ -459,8 +449,7 @@ export class FrustumCullingJob {
       else delete (scene as unknown as { onBeforeRender?: unknown }).onBeforeRender
     }
     // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
-    this.writeSource?.removeWriteListener(this.onMatrixWrite)
-    this.writeSource = null
+    this.stamps.unlink()
     this.cells.clear()
     for (let i = 0; i < this.slots.count; i++) this.restore(i)
     this.slots.clear()
@@ -503,7 +492,7 @@ export class FrustumCullingJob {
     const start = pacer.cursor
     guard.start = start
     this.guard = guard
-    const trusting = this.startReads()
+    const trusting = this.stamps.read()
     let trusted = 0
     let units = 0
     let i = start
@@ -559,30 +548,6 @@ export class FrustumCullingJob {
   }
 
   /**
-   * Reads the matrix job's change stamps for the visits to come.
-   * @returns whether stored spheres can be trusted (a live matrix job is linked).
-   */
-  private startReads(): boolean {
-    const live = liveMatrixJob(this.matrices, this.hookScene)
-    if (live !== this.writeSource) {
-      // Stored units are dated in the old job's ticks.
-      this.settleUnits()
-      this.writeSource?.removeWriteListener(this.onMatrixWrite)
-      live?.addWriteListener(this.onMatrixWrite)
-      this.writeSource = live
-    }
-    if (live === null) {
-      this.stampArr = null
-      this.belowArr = null
-      return false
-    }
-    this.stampArr = live.changeStamps
-    this.belowArr = live.subtreeStamps
-    this.tickNow = live.changeTick
-    return true
-  }
-
-  /**
    * Called by the matrix job right after it writes a world matrix: a managed
    * object (not a LOD: its levels are written after it) is re-tested at
    * once, as {@link FrustumCullingJob.markMoved} does, while it is still in
@@ -595,11 +560,8 @@ export class FrustumCullingJob {
     if (i < 0) return
     // Nothing decided against any guard: nothing is hidden; the sweep will visit it.
     const guard = this.ring.last()
-    const source = this.writeSource
-    if (guard === null || source === null) return
+    if (guard === null || !this.stamps.readWrite()) return
     this.guard = guard
-    this.stampArr = source.changeStamps
-    this.tickNow = source.changeTick
     this.visit(i, this.scheduler.frame)
   }
 
@@ -616,7 +578,7 @@ export class FrustumCullingJob {
     const n = this.slots.depCount[i] as number
     if (n === 0) return false
     const f = this.slots.flags[i] as number
-    if ((f & SEEN) === 0 || !this.unchanged(i, n)) return false
+    if ((f & SEEN) === 0 || !this.stamps.unchanged(i, n)) return false
     // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
     const speed = (this.slots.speeds[i] as number) * SPEED_DECAY
     const s = i * 4
@@ -691,7 +653,7 @@ export class FrustumCullingJob {
     for (let j = first; j < end; j++) {
       if (((flags[j] as number) & (SEEN | HIDDEN)) !== want) return false
       const dn = depCount[j] as number
-      if (dn === 0 || !this.unchanged(j, dn)) return false
+      if (dn === 0 || !this.stamps.unchanged(j, dn)) return false
       const s = j * 4
       const r = spheres[s + 3] as number
       const extent = padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0
@@ -768,12 +730,7 @@ export class FrustumCullingJob {
   private skipStored(c: number, i: number, limit: number, frame: number): number {
     const n = this.cells.unitCount[c] as number
     if (this.cells.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
-    if ((this.pacer.sweep + c) % this.verifyEvery === 0) return 0
-    const at = this.cells.unitAt[c] as number
-    const id = (this.cells.groups[c] as Object3D).id
-    const stamps = this.stampArr as Float64Array
-    const below = this.belowArr as Float64Array
-    if ((id < stamps.length && (stamps[id] as number) > at) || (id < below.length && (below[id] as number) > at)) return 0
+    if (this.stamps.isVerifyTurn(c) || !this.stamps.unchangedBelow(this.cells.groups[c] as Object3D, this.cells.unitAt[c] as number)) return 0
     const u = c * 4
     const sphere = this.cells.unitSphere
     const ball = _ball
@@ -832,7 +789,7 @@ export class FrustumCullingJob {
     this.cells.unitSphere[u + 2] = cz
     this.cells.unitSphere[u + 3] = reach
     this.cells.unitSpeed[c] = fastest
-    this.cells.unitAt[c] = this.tickNow
+    this.cells.unitAt[c] = this.stamps.now
     this.cells.unitFirst[c] = first
     this.cells.unitCount[c] = count
     this.cells.unitSkips[c] = 0
@@ -873,25 +830,6 @@ export class FrustumCullingJob {
     for (let c = 0; this.units > 0 && c < this.cells.unitKind.length; c++) {
       if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
     }
-  }
-
-  /**
-   * Whether object `i`'s stored sphere still stands: it is not this sweep's
-   * turn for a full re-read (see verifyEvery), and none of the `n` objects
-   * it depends on has a change stamp newer than its last read.
-   */
-  private unchanged(i: number, n: number): boolean {
-    // The members of a cell take their turn together, so a cell can be decided as a unit in the other sweeps.
-    const c = this.cells.of[i] as number
-    if ((this.pacer.sweep + (c >= 0 ? c : i)) % this.verifyEvery === 0) return false
-    const stamps = this.stampArr as Float64Array
-    const read = this.slots.readStamps[i] as number
-    const deps = this.slots.deps
-    for (let k = i * DEP_MAX, end = k + n; k < end; k++) {
-      const id = deps[k] as number
-      if (id < stamps.length && (stamps[id] as number) > read) return false
-    }
-    return true
   }
 
   /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
@@ -997,7 +935,7 @@ export class FrustumCullingJob {
     spheres[s + 2] = cz
     spheres[s + 3] = r
     this.slots.visits[i] = frame
-    if (this.stampArr !== null) this.recordDeps(i, o, kind)
+    if (this.stamps.changes !== null) this.stamps.record(i, o, kind)
     if (!(speed < Infinity && r < Infinity && Math.abs(cx) + Math.abs(cy) + Math.abs(cz) < Infinity)) {
       // NaN or infinite bounds: three would draw it; start over once they are finite.
       speed = 0
@@ -1038,36 +976,6 @@ export class FrustumCullingJob {
       this.cells.member(i, -1)
     }
     this.slots.flags[i] = f
-  }
-
-  /**
-   * Records what object `i`'s sphere, just read, depends on: the object (and
-   * a LOD's levels, when they have no children of their own), stamped by the
-   * matrix job when their world matrix or children change.
-   */
-  private recordDeps(i: number, o: Cullable, kind: number): void {
-    this.slots.readStamps[i] = this.tickNow
-    const base = i * DEP_MAX
-    let n = 0
-    if (kind === CullKind.Geometry || kind === CullKind.Sprite) {
-      this.slots.deps[base] = o.id
-      n = 1
-    } else if (kind === CullKind.LOD) {
-      const children = o.children
-      if (children.length < DEP_MAX) {
-        this.slots.deps[base] = o.id
-        n = 1
-        for (let c = 0; c < children.length; c++) {
-          const child = children[c] as Object3D
-          if (child.children.length !== 0) {
-            n = 0
-            break
-          }
-          this.slots.deps[base + n++] = child.id
-        }
-      }
-    }
-    this.slots.depCount[i] = n
   }
 
   // ---- the guard ------------------------------------------------------------
