@@ -12,7 +12,9 @@ import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { subtreeSphere } from './culling/subtreeSphere.js'
-import { HIDDEN, MANAGED, SEEN, SlotStore } from './culling/SlotStore.js'
+import { HIDDEN, MANAGED, SEEN, SlotStore, SPEED_DECAY } from './culling/SlotStore.js'
+import { CellTrust } from './culling/CellTrust.js'
+import { CellUnits } from './culling/CellUnits.js'
 import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
 import { checkMatricesOption } from './MatrixSyncJob.js'
 import { ChangeStamps } from './culling/ChangeStamps.js'
@@ -20,21 +22,14 @@ import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOption
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
-/** Stored units (see `skipStored`): all members hidden, or all shown. */
-const UNIT_HIDDEN = 1
-const UNIT_SHOWN = 2
 
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
-/** Per visit, an object's speed estimate keeps this fraction of itself when it slows down. */
-const SPEED_DECAY = 0.5
 
 /** Center, radius and pad handed to `GuardFrustum.rejects`. */
 const _sphere = /*@__PURE__*/ new Float64Array(5)
 /** A LOD's world sphere (x, y, z, radius, part count), from `subtreeSphere`. */
 const _world = /*@__PURE__*/ new Float64Array(5)
-/** A cell's ball on its way from `memberBall` to `insideGuard` / `storeUnit`, or from `skipStored`: center x, y, z, reach. */
-const _ball = /*@__PURE__*/ new Float64Array(4)
 
 type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
 
@@ -181,10 +176,10 @@ export class FrustumCullingJob {
   private readonly rendererTest: boolean
   private readonly useCells: boolean
   private readonly cells = new CullingCells()
-  private readonly slots = new SlotStore(this.cells)
+  private readonly units = new CellUnits()
+  private readonly slots = new SlotStore(this.cells, this.units)
+  private readonly cellTrust: CellTrust
   private readonly stamps: ChangeStamps
-  /** Cells with a stored unit (see `skipStored`; the units live in `cells`). */
-  private units = 0
   private readonly pacer: SweepPacer
   private cam: Camera
   /** The camera the slices cull for: `cam`, or the XR/array camera it was last rendered through. */
@@ -266,7 +261,8 @@ export class FrustumCullingJob {
     this.cullShadowCasters = cullShadowCasters
     this.rendererTest = rendererTest
     this.pacer = new SweepPacer(this.stats, minSweepFrames, Math.max(stillSweepFrames, minSweepFrames), guardMargin)
-    this.stamps = new ChangeStamps(matrices, (root as Scene).isScene === true ? (root as Scene) : null, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.settleUnits())
+    this.stamps = new ChangeStamps(matrices, (root as Scene).isScene === true ? (root as Scene) : null, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.slots.settleAll())
+    this.cellTrust = new CellTrust(this.slots, this.cells, this.units, this.stamps, this.pacer)
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
     if ((root as Scene).isScene === true) {
@@ -409,7 +405,8 @@ export class FrustumCullingJob {
     }
     const i = this.slots.index.get(object)
     if (i !== undefined && ((this.slots.flags[i] as number) & HIDDEN) !== 0) {
-      this.slots.flags[i] = (this.slots.flags[i] as number) & ~HIDDEN
+      const w = this.slots.open(i)
+      w.flags[i] = (w.flags[i] as number) & ~HIDDEN
       this.stats.hidden--
       this.cells.member(i, -1)
     }
@@ -502,17 +499,18 @@ export class FrustumCullingJob {
       const end = Math.min(i + batch, limit)
       if (trusting) {
         const cellAt = this.cells.at
+        const cellTrust = this.cellTrust
         for (; i < end; i++) {
           const c = cellAt[i] as number
           if (c >= 0) {
             // A cell whose stored unit stands: decided in one test, no member read.
-            let n = this.cells.unitKind[c] !== 0 ? this.skipStored(c, i, limit, frame) : 0
+            let n = this.units.kind[c] !== 0 ? cellTrust.unit(c, i, limit, frame, guard) : 0
             if (n > 0) units++
             else {
-              if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
+              this.slots.open(i) // settles the unit that did not stand
               // A hidden cell, or a shown one, whose members all stand: decided as one.
-              n = this.skipCell(c, i, limit, frame)
-              if (n === 0) n = this.skipShownCell(c, i, limit, frame)
+              n = cellTrust.hiddenCell(c, i, limit, frame, guard)
+              if (n === 0) n = cellTrust.shownCell(c, i, limit, frame, guard)
             }
             if (n > 0) {
               // The sweep jumps past it.
@@ -521,7 +519,7 @@ export class FrustumCullingJob {
               continue
             }
           }
-          if (this.decideStored(i, frame)) trusted++
+          if (this.trust(i, frame)) trusted++
           else this.visit(i, frame)
         }
       } else {
@@ -573,16 +571,16 @@ export class FrustumCullingJob {
    * stamps the job hides exactly what it would hide reading every object.
    * @returns false when the object must be visited in full.
    */
-  private decideStored(i: number, frame: number): boolean {
-    if (this.units > 0) this.settleUnitOf(i)
-    const n = this.slots.depCount[i] as number
+  private trust(i: number, frame: number): boolean {
+    const w = this.slots.open(i)
+    const n = w.depCount[i] as number
     if (n === 0) return false
-    const f = this.slots.flags[i] as number
+    const f = w.flags[i] as number
     if ((f & SEEN) === 0 || !this.stamps.unchanged(i, n)) return false
     // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
-    const speed = (this.slots.speeds[i] as number) * SPEED_DECAY
+    const speed = (w.speeds[i] as number) * SPEED_DECAY
     const s = i * 4
-    const spheres = this.slots.spheres
+    const spheres = w.spheres
     const test = _sphere
     test[0] = spheres[s] as number
     test[1] = spheres[s + 1] as number
@@ -591,253 +589,17 @@ export class FrustumCullingJob {
     test[4] = speed * this.pacer.horizon
     // A change of decision is left to a full visit (which reads the object's `visible`).
     if (this.guard.rejects(test) !== ((f & HIDDEN) !== 0)) return false
-    this.slots.speeds[i] = speed
-    this.slots.visits[i] = frame
+    w.speeds[i] = speed
+    w.visits[i] = frame
     return true
-  }
-
-  /**
-   * Decides the members of hidden cell `c`, in slots `[i, i + size)`, as one
-   * unit: when every member would be decided from its stored sphere (see
-   * {@link FrustumCullingJob.decideStored}) and is hidden, and a sphere
-   * holding all their padded spheres is outside the guard, each of them is
-   * outside too, so each would stay hidden: their state is updated as those
-   * visits would leave it, without a guard test each.
-   * @returns the members decided, or 0 when they must be visited one by one.
-   */
-  private skipCell(c: number, i: number, limit: number, frame: number): number {
-    const cells = this.cells
-    const n = cells.size[c] as number
-    const end = i + n
-    if (n <= 0 || end > limit || !cells.isHidden(c) || !this.memberBall(i, end, SEEN | HIDDEN, true)) return 0
-    if (!this.outsideGuard(_ball)) return 0
-    this.storeUnit(c, UNIT_HIDDEN, i, n, frame)
-    return n
-  }
-
-  /**
-   * Decides the members of cell `c`, in slots `[i, i + size)`, as one unit
-   * when none is hidden, each would be decided from its stored sphere (see
-   * {@link FrustumCullingJob.decideStored}), and every member's center lies
-   * inside every plane of the guard: no member can be outside one plane, so
-   * each stays shown; their state is updated as those visits would leave it.
-   * @returns the members decided, or 0 when they must be visited one by one.
-   */
-  private skipShownCell(c: number, i: number, limit: number, frame: number): number {
-    const cells = this.cells
-    const n = cells.size[c] as number
-    const end = i + n
-    if (n <= 0 || end > limit || cells.hid[c] !== 0 || !this.memberBall(i, end, SEEN, false)) return 0
-    if (!this.insideGuard(_ball)) return 0
-    this.storeUnit(c, UNIT_SHOWN, i, n, frame)
-    return n
-  }
-
-  /**
-   * The ball of the members in slots `[first, end)`, into `_ball` (center,
-   * reach): when each has the flags `want` (of SEEN and HIDDEN) and would be
-   * decided from its stored sphere (see {@link FrustumCullingJob.decideStored}).
-   * With `padded` the ball holds each member's sphere grown by its pad at
-   * this visit (its speed decayed once, over the horizon); without, it holds
-   * their centers.
-   * @returns false when a member does not qualify.
-   */
-  private memberBall(first: number, end: number, want: number, padded: boolean): boolean {
-    const flags = this.slots.flags
-    const depCount = this.slots.depCount
-    const spheres = this.slots.spheres
-    const speeds = this.slots.speeds
-    const horizon = this.pacer.horizon
-    let minX = Infinity, minY = Infinity, minZ = Infinity
-    let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
-    for (let j = first; j < end; j++) {
-      if (((flags[j] as number) & (SEEN | HIDDEN)) !== want) return false
-      const dn = depCount[j] as number
-      if (dn === 0 || !this.stamps.unchanged(j, dn)) return false
-      const s = j * 4
-      const r = spheres[s + 3] as number
-      const extent = padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0
-      const x = spheres[s] as number, y = spheres[s + 1] as number, z = spheres[s + 2] as number
-      if (x - extent < minX) minX = x - extent
-      if (y - extent < minY) minY = y - extent
-      if (z - extent < minZ) minZ = z - extent
-      if (x + extent > maxX) maxX = x + extent
-      if (y + extent > maxY) maxY = y + extent
-      if (z + extent > maxZ) maxZ = z + extent
-    }
-    const cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5
-    let reach = 0
-    for (let j = first; j < end; j++) {
-      const s = j * 4
-      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const r = spheres[s + 3] as number
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0)
-      if (d > reach) reach = d
-    }
-    const ball = _ball
-    ball[0] = cx
-    ball[1] = cy
-    ball[2] = cz
-    ball[3] = reach
-    return true
-  }
-
-  /**
-   * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
-   * for rounding (so it holds the members' spheres in floating point too), is
-   * outside the current guard: then so is every sphere inside it.
-   */
-  private outsideGuard(ball: Float64Array): boolean {
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const radius = ball[3] as number
-    const test = _sphere
-    test[0] = cx
-    test[1] = cy
-    test[2] = cz
-    test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
-    test[4] = 0
-    return this.guard.rejects(test)
-  }
-
-  /**
-   * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
-   * for rounding, lies inside every plane of the current guard. (In a typed
-   * array: V8 boxes doubles passed to a call that is not inlined.)
-   */
-  private insideGuard(ball: Float64Array): boolean {
-    const p = this.guard.planes
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const reach = ball[3] as number
-    const r = reach + (reach + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
-    for (let o = 0; o < 24; o += 4) {
-      // Written so that NaN fails.
-      if (!((p[o] as number) * cx + (p[o + 1] as number) * cy + (p[o + 2] as number) * cz + (p[o + 3] as number) >= r)) return false
-    }
-    return true
-  }
-
-  /**
-   * Decides cell `c` (first slot `i`) from its stored unit in one test, no
-   * member read: when nothing under the cell's group changed since the unit
-   * was stored (the matrix job's stamps of the group and of its subtree),
-   * the members' state is what the unit recorded (any member visit, show or
-   * restore settles the unit), it is not the cell's turn for a full re-read,
-   * and the unit still decides: a hidden unit's ball, grown by the members'
-   * largest speed decayed as their visits would decay it, is outside the
-   * guard; a shown unit's ball of member centers is inside every plane.
-   * @returns the members decided, or 0 (the caller settles the unit and goes on member by member).
-   */
-  private skipStored(c: number, i: number, limit: number, frame: number): number {
-    const n = this.cells.unitCount[c] as number
-    if (this.cells.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
-    if (this.stamps.isVerifyTurn(c) || !this.stamps.unchangedBelow(this.cells.groups[c] as Object3D, this.cells.unitAt[c] as number)) return 0
-    const u = c * 4
-    const sphere = this.cells.unitSphere
-    const ball = _ball
-    ball[0] = sphere[u] as number
-    ball[1] = sphere[u + 1] as number
-    ball[2] = sphere[u + 2] as number
-    ball[3] = sphere[u + 3] as number
-    const skips = this.cells.unitSkips[c] as number
-    if (this.cells.unitKind[c] === UNIT_HIDDEN) {
-      if (!this.cells.isHidden(c) || this.cells.hid[c] !== n) return 0
-      // Each member's pad at this visit: its speed decayed once per decision since the unit was stored, and once more.
-      let speed = this.cells.unitSpeed[c] as number
-      for (let k = 0; k <= skips; k++) speed *= SPEED_DECAY
-      ball[3] = (ball[3] as number) + speed * this.pacer.horizon
-      if (!this.outsideGuard(ball)) return 0
-    } else if (this.cells.hid[c] !== 0 || !this.insideGuard(ball)) {
-      return 0
-    }
-    this.cells.unitSkips[c] = skips + 1
-    this.cells.unitFrame[c] = frame
-    return n
-  }
-
-  /**
-   * Cell `c`'s members, in slots `[first, first + count)`, were just decided
-   * as one unit around the ball in `_ball`: updates their state as their
-   * visits would leave it (speed decayed once, visit frame) and stores the
-   * unit for later sweeps: the ball's center, its reach (over the members'
-   * centers; plus their radii for a hidden unit, whose test adds the pads
-   * anew each time) and the members' largest speed.
-   */
-  private storeUnit(c: number, kind: number, first: number, count: number, frame: number): void {
-    const spheres = this.slots.spheres
-    const speeds = this.slots.speeds
-    const ball = _ball
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const radii = kind === UNIT_HIDDEN
-    let reach = 0
-    let fastest = 0
-    for (let j = first, end = first + count; j < end; j++) {
-      const speed = (speeds[j] as number) * SPEED_DECAY
-      speeds[j] = speed
-      this.slots.visits[j] = frame
-      if (speed > fastest) fastest = speed
-      const s = j * 4
-      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const r = spheres[s + 3] as number
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (radii && r > 0 ? r : 0)
-      if (d > reach) reach = d
-    }
-    if (this.cells.unitKind[c] === 0) this.units++
-    this.cells.unitKind[c] = kind
-    const u = c * 4
-    this.cells.unitSphere[u] = cx
-    this.cells.unitSphere[u + 1] = cy
-    this.cells.unitSphere[u + 2] = cz
-    this.cells.unitSphere[u + 3] = reach
-    this.cells.unitSpeed[c] = fastest
-    this.cells.unitAt[c] = this.stamps.now
-    this.cells.unitFirst[c] = first
-    this.cells.unitCount[c] = count
-    this.cells.unitSkips[c] = 0
-    this.cells.unitFrame[c] = frame
-  }
-
-  /** Settles the unit of the cell slot `i` belongs to, if it has one. */
-  private settleUnitOf(i: number): void {
-    const c = this.cells.of[i] as number
-    if (c >= 0 && this.cells.unitKind[c] !== 0) this.settleUnit(c)
-  }
-
-  /**
-   * Writes cell `c`'s pending unit decisions to its members (each decision
-   * decays a member's speed once, as its visit would have, and the last one
-   * sets its visit frame) and forgets the unit.
-   */
-  private settleUnit(c: number): void {
-    const first = this.cells.unitFirst[c] as number
-    const end = first + (this.cells.unitCount[c] as number)
-    const skips = this.cells.unitSkips[c] as number
-    const frame = this.cells.unitFrame[c] as number
-    const speeds = this.slots.speeds
-    if (skips > 0) {
-      for (let j = first; j < end && j < this.slots.count; j++) {
-        let speed = speeds[j] as number
-        for (let k = 0; k < skips; k++) speed *= SPEED_DECAY
-        speeds[j] = speed
-        this.slots.visits[j] = frame
-      }
-    }
-    this.cells.unitKind[c] = 0
-    this.units--
-  }
-
-  /** Settles every stored unit (before slots move or cells are rebuilt). */
-  private settleUnits(): void {
-    for (let c = 0; this.units > 0 && c < this.cells.unitKind.length; c++) {
-      if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
-    }
   }
 
   /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
   private visit(i: number, frame: number): void {
-    if (this.units > 0) this.settleUnitOf(i)
+    const w = this.slots.open(i)
     const k = this.guard.maxFactor
     const o = this.slots.objects[i] as Cullable
-    let f = this.slots.flags[i] as number
+    let f = w.flags[i] as number
     const kind = this.slots.kinds[i] as number
     let cx = 0, cy = 0, cz = 0, r = 0
     if (kind === CullKind.LOD) {
@@ -920,11 +682,11 @@ export class FrustumCullingJob {
     }
 
     const s = i * 4
-    const spheres = this.slots.spheres
-    let speed = this.slots.speeds[i] as number
+    const spheres = w.spheres
+    let speed = w.speeds[i] as number
     let seen = (f & SEEN) !== 0
     if (seen) {
-      const frames = Math.max(frame - (this.slots.visits[i] as number), 1)
+      const frames = Math.max(frame - (w.visits[i] as number), 1)
       const dx = cx - (spheres[s] as number), dy = cy - (spheres[s + 1] as number), dz = cz - (spheres[s + 2] as number)
       const grown = r - (spheres[s + 3] as number)
       const moved = (Math.sqrt(dx * dx + dy * dy + dz * dz) + (grown > 0 ? k * grown : 0)) / frames
@@ -934,8 +696,8 @@ export class FrustumCullingJob {
     spheres[s + 1] = cy
     spheres[s + 2] = cz
     spheres[s + 3] = r
-    this.slots.visits[i] = frame
-    if (this.stamps.changes !== null) this.stamps.record(i, o, kind)
+    w.visits[i] = frame
+    if (this.stamps.changes !== null) this.stamps.record(w, i, o, kind)
     if (!(speed < Infinity && r < Infinity && Math.abs(cx) + Math.abs(cy) + Math.abs(cz) < Infinity)) {
       // NaN or infinite bounds: three would draw it; start over once they are finite.
       speed = 0
@@ -944,10 +706,10 @@ export class FrustumCullingJob {
     } else {
       f |= SEEN
     }
-    this.slots.speeds[i] = speed
+    w.speeds[i] = speed
 
     if ((f & HIDDEN) === 0 && o.visible === false) {
-      this.slots.flags[i] = f // hidden by the app: never touched
+      w.flags[i] = f // hidden by the app: never touched
       return
     }
     // Hidden only on a second sighting (speed known), and only when wholly outside one plane.
@@ -966,7 +728,7 @@ export class FrustumCullingJob {
         o.visible = false
         f |= HIDDEN
         this.stats.hidden++
-        this.slots.flags[i] = f
+        w.flags[i] = f
         this.cells.member(i, 1)
       }
     } else if ((f & HIDDEN) !== 0) {
@@ -975,7 +737,7 @@ export class FrustumCullingJob {
       this.stats.hidden--
       this.cells.member(i, -1)
     }
-    this.slots.flags[i] = f
+    w.flags[i] = f
   }
 
   // ---- the guard ------------------------------------------------------------
@@ -1021,19 +783,19 @@ export class FrustumCullingJob {
    * the sweep goes on.
    */
   private reset(trip: boolean): void {
-    this.settleUnits()
+    const slots = this.slots
+    slots.settleAll()
     if (this.stats.hidden === 0) {
       this.ring.clear()
       return
     }
-    const flags = this.slots.flags
-    const objects = this.slots.objects
-    for (let i = 0; i < this.slots.count; i++) {
-      const f = flags[i] as number
+    const objects = slots.objects
+    for (let i = 0; i < slots.count; i++) {
+      const f = slots.flags[i] as number
       if ((f & HIDDEN) === 0) continue
       const o = objects[i] as Cullable
       if (o.visible === false) o.visible = true
-      flags[i] = f & ~HIDDEN
+      slots.open(i).flags[i] = f & ~HIDDEN
     }
     this.stats.hidden = 0
     this.cells.showAll()
@@ -1080,10 +842,10 @@ export class FrustumCullingJob {
   private show(i: number): void {
     const f = this.slots.flags[i] as number
     if ((f & HIDDEN) === 0) return
-    if (this.units > 0) this.settleUnitOf(i)
+    const w = this.slots.open(i)
     const o = this.slots.objects[i] as Cullable
     if (o.visible === false) o.visible = true
-    this.slots.flags[i] = f & ~HIDDEN
+    w.flags[i] = f & ~HIDDEN
     this.stats.hidden--
     this.cells.member(i, -1)
   }
@@ -1092,24 +854,24 @@ export class FrustumCullingJob {
   /** (Re)builds the coarse cells from the scene graph under `root` (see {@link FrustumCullingJobOptions.cells}). */
   private buildCells(): void {
     if (!this.useCells) return
-    this.settleUnits()
+    this.slots.settleAll() // (units belong to the cells about to go)
     this.cells.build(this.root, this.slots.index, this.slots.kinds, (slot) => ((this.slots.flags[slot] as number) & HIDDEN) !== 0)
-    this.units = 0 // (settled above; new cells start without one)
+    this.units.reserve(this.cells.count)
     this.stats.cells = this.cells.count
   }
 
   private restore(i: number): void {
-    if (this.units > 0) this.settleUnitOf(i)
-    const f = this.slots.flags[i] as number
+    const w = this.slots.open(i)
+    const f = w.flags[i] as number
     const o = this.slots.objects[i] as Cullable
-    this.slots.flags[i] = 0
+    w.flags[i] = 0
     if ((f & HIDDEN) !== 0) {
       if (o.visible === false) o.visible = true
       this.stats.hidden--
       this.cells.member(i, -1)
     }
     if ((f & MANAGED) !== 0) o.frustumCulled = true
-    this.slots.depCount[i] = 0
+    w.depCount[i] = 0
   }
 
   /**
@@ -1118,8 +880,6 @@ export class FrustumCullingJob {
    * passed without being revisited.
    */
   private removeSlot(i: number): void {
-    // Slots are about to move: pending unit decisions go to the slots they belong to first.
-    this.settleUnits()
     this.restore(i)
     // Its group now holds an object the job does not manage: no longer a cell.
     const c = this.cells.of[i] as number

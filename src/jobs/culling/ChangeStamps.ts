@@ -2,7 +2,7 @@ import type { Object3D, Scene } from 'three'
 import { liveMatrixJob, type MatrixSyncJob } from '../MatrixSyncJob.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
-import { DEP_MAX, type SlotStore } from './SlotStore.js'
+import { DEP_MAX, type SlotStore, type SlotWrites } from './SlotStore.js'
 import type { SweepPacer } from './SweepPacer.js'
 
 /**
@@ -121,19 +121,19 @@ export class ChangeStamps {
    * Records what slot `i`'s sphere, just read from `o`, depends on: the
    * object (and a LOD's levels, when they have no children of their own),
    * stamped by the matrix job when their world matrix or children change.
+   * `w` is the slot store opened at `i`.
    */
-  record(i: number, o: Cullable, kind: number): void {
-    const slots = this.slots
-    slots.readStamps[i] = this.now
+  record(w: SlotWrites, i: number, o: Cullable, kind: number): void {
+    w.readStamps[i] = this.now
     const base = i * DEP_MAX
     let n = 0
     if (kind === CullKind.Geometry || kind === CullKind.Sprite) {
-      slots.deps[base] = o.id
+      w.deps[base] = o.id
       n = 1
     } else if (kind === CullKind.LOD) {
       const children = o.children
       if (children.length < DEP_MAX) {
-        slots.deps[base] = o.id
+        w.deps[base] = o.id
         n = 1
         for (let c = 0; c < children.length; c++) {
           const child = children[c] as Object3D
@@ -141,10 +141,10 @@ export class ChangeStamps {
             n = 0
             break
           }
-          slots.deps[base + n++] = child.id
+          w.deps[base + n++] = child.id
         }
       }
     }
-    slots.depCount[i] = n
+    w.depCount[i] = n
   }
 }

@@ -1,6 +1,8 @@
 import type { Object3D } from 'three'
+import type { CellUnits } from './CellUnits.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
+import { grow } from './grow.js'
 
 /** Slot flag: the job set `visible = false` and owns that false. */
 export const HIDDEN = 1
@@ -10,6 +12,19 @@ export const MANAGED = 2
 export const SEEN = 4
 /** Most object ids a stored sphere depends on (a LOD and its levels): more, and it is always re-read. */
 export const DEP_MAX = 6
+/** Per visit, an object's speed estimate keeps this fraction of itself when it slows down. */
+export const SPEED_DECAY = 0.5
+
+/** The per-slot arrays a decision writes, handed out by {@link SlotStore.open} only. */
+export interface SlotWrites {
+  readonly flags: Uint8Array
+  readonly spheres: Float64Array
+  readonly speeds: Float64Array
+  readonly visits: Int32Array
+  readonly readStamps: Float64Array
+  readonly deps: Int32Array
+  readonly depCount: Uint8Array
+}
 
 /**
  * The objects {@link FrustumCullingJob} manages, one slot each, in the order
@@ -17,6 +32,11 @@ export const DEP_MAX = 6
  * (doubles for spheres, so a stored sphere is bit for bit the one three
  * tests). Slots are dense: removing one moves another into its place, so
  * that the slots before the sweep's cursor stay the visited ones.
+ *
+ * The arrays are read-only outside: every write of a slot's state goes
+ * through {@link SlotStore.open}, which first settles the stored unit of the
+ * slot's cell (see `CellUnits`), so no member is read or written while a
+ * unit owes it decisions.
  *
  * @internal
  */
@@ -49,8 +69,56 @@ export class SlotStore {
   private marks = new Int32Array(0)
   private epoch = 0
 
-  /** `cells` keeps per-slot arrays of its own, which follow the slots. */
-  constructor(private readonly cells: CullingCells) {}
+  /** `cells` keeps per-slot arrays of its own, which follow the slots; `units` owes decisions to slots. */
+  constructor(
+    private readonly cells: CullingCells,
+    private readonly units: CellUnits,
+  ) {}
+
+  /**
+   * Slot `i`'s state, writable: settles the stored unit of its cell first, if
+   * it has one. Every read of a member's speed or visit frame, and every
+   * write of a slot's state, goes through here.
+   */
+  open(i: number): SlotWrites {
+    const units = this.units
+    if (units.pending > 0) {
+      const c = this.cells.of[i] as number
+      if (c >= 0 && units.kind[c] !== 0) this.settle(c)
+    }
+    return this as SlotWrites
+  }
+
+  /** Settles every stored unit (before slots move, cells are rebuilt, or stamps change meaning). */
+  settleAll(): void {
+    const units = this.units
+    for (let c = 0; units.pending > 0 && c < units.kind.length; c++) {
+      if (units.kind[c] !== 0) this.settle(c)
+    }
+  }
+
+  /**
+   * Writes cell `c`'s pending unit decisions to its members (each decision
+   * decays a member's speed once, as its visit would have, and the last one
+   * sets its visit frame) and forgets the unit.
+   */
+  private settle(c: number): void {
+    const units = this.units
+    const first = units.first[c] as number
+    const end = first + (units.count[c] as number)
+    const skips = units.skips[c] as number
+    const frame = units.frame[c] as number
+    const w = this as SlotWrites
+    if (skips > 0) {
+      for (let j = first; j < end && j < this.count; j++) {
+        let speed = w.speeds[j] as number
+        for (let k = 0; k < skips; k++) speed *= SPEED_DECAY
+        w.speeds[j] = speed
+        w.visits[j] = frame
+      }
+    }
+    units.forget(c)
+  }
 
   /** The slot of the object with this `id` (not a LOD), or -1. */
   slotOf(id: number): number {
@@ -61,13 +129,14 @@ export class SlotStore {
   add(o: Cullable, kind: number): number {
     const i = this.count
     this.reserve(i + 1)
+    const w = this as SlotWrites
     this.objects[i] = o
-    this.kinds[i] = kind
-    this.flags[i] = 0
-    this.speeds[i] = 0
-    this.visits[i] = 0
+    ;(this.kinds as Uint8Array)[i] = kind
+    w.flags[i] = 0
+    w.speeds[i] = 0
+    w.visits[i] = 0
     this.marks[i] = 0
-    this.depCount[i] = 0
+    w.depCount[i] = 0
     this.cells.clearSlot(i)
     if (kind !== CullKind.LOD) this.setSlotById(o.id, i)
     this.index.set(o, i)
@@ -97,6 +166,8 @@ export class SlotStore {
    * @returns the cursor, moved back by one when the slot was before it.
    */
   remove(i: number, cursor: number): number {
+    // Slots are about to move: pending unit decisions go to the slots they belong to first.
+    this.settleAll()
     const removed = this.objects[i] as Cullable
     if (removed.id < this.slotById.length) this.slotById[removed.id] = -1
     this.index.delete(removed)
@@ -128,16 +199,17 @@ export class SlotStore {
     this.objects[to] = o
     this.index.set(o, to)
     if (o.id < this.slotById.length && this.slotById[o.id] === from) this.slotById[o.id] = to
-    this.flags[to] = this.flags[from] as number
-    this.kinds[to] = this.kinds[from] as number
-    this.speeds[to] = this.speeds[from] as number
-    this.visits[to] = this.visits[from] as number
+    const w = this as SlotWrites
+    w.flags[to] = w.flags[from] as number
+    ;(this.kinds as Uint8Array)[to] = this.kinds[from] as number
+    w.speeds[to] = w.speeds[from] as number
+    w.visits[to] = w.visits[from] as number
     this.marks[to] = this.marks[from] as number
-    this.readStamps[to] = this.readStamps[from] as number
-    this.depCount[to] = this.depCount[from] as number
-    this.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
+    w.readStamps[to] = w.readStamps[from] as number
+    w.depCount[to] = w.depCount[from] as number
+    w.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
     this.cells.moveSlot(from, to)
-    this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
+    w.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
   }
 
   private setSlotById(id: number, slot: number): void {
@@ -165,9 +237,4 @@ export class SlotStore {
     this.depCount = grow(new Uint8Array(capacity), this.depCount)
     this.cells.reserveSlots(capacity)
   }
-}
-
-function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: T): T {
-  next.set(previous)
-  return next
 }
