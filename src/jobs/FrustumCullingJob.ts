@@ -1,4 +1,4 @@
-import type { BufferGeometry, Camera, Object3D, Scene, Sphere, Vector2 } from 'three'
+import type { Camera, Object3D, Scene } from 'three'
 import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
@@ -9,10 +9,9 @@ import { checkCamera, checkObject } from './utils/checkThree.js'
 import { CullingCells } from './culling/CullingCells.js'
 import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
-import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
-import { subtreeSphere } from './culling/subtreeSphere.js'
-import { HIDDEN, MANAGED, SEEN, SlotStore, SPEED_DECAY } from './culling/SlotStore.js'
+import { SlotDecisions } from './culling/SlotDecisions.js'
+import { HIDDEN, SlotStore } from './culling/SlotStore.js'
 import { CellTrust } from './culling/CellTrust.js'
 import { CellUnits } from './culling/CellUnits.js'
 import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
@@ -26,10 +25,6 @@ export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOption
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
 
-/** Center, radius and pad handed to `GuardFrustum.rejects`. */
-const _sphere = /*@__PURE__*/ new Float64Array(5)
-/** A LOD's world sphere (x, y, z, radius, part count), from `subtreeSphere`. */
-const _world = /*@__PURE__*/ new Float64Array(5)
 
 type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
 
@@ -172,13 +167,12 @@ export class FrustumCullingJob {
 
   private readonly scheduler: BatchScheduler
   private readonly handle: SystemHandle
-  private readonly cullShadowCasters: boolean
-  private readonly rendererTest: boolean
   private readonly useCells: boolean
   private readonly cells = new CullingCells()
   private readonly units = new CellUnits()
   private readonly slots = new SlotStore(this.cells, this.units)
   private readonly cellTrust: CellTrust
+  private readonly decisions: SlotDecisions
   private readonly stamps: ChangeStamps
   private readonly pacer: SweepPacer
   private cam: Camera
@@ -186,8 +180,6 @@ export class FrustumCullingJob {
   private viewCamera: Camera
 
   private readonly ring = new GuardRing()
-  /** The guard `visit` decides against (a field, not an argument: V8 boxes doubles passed to calls). */
-  private guard = new GuardFrustum()
   private readonly sliceView = new CameraView()
   private readonly renderView = new CameraView()
   private readonly motion = new CameraMotion()
@@ -258,11 +250,10 @@ export class FrustumCullingJob {
     this.cam = camera
     this.viewCamera = camera
     this.root = root
-    this.cullShadowCasters = cullShadowCasters
-    this.rendererTest = rendererTest
     this.pacer = new SweepPacer(this.stats, minSweepFrames, Math.max(stillSweepFrames, minSweepFrames), guardMargin)
     this.stamps = new ChangeStamps(matrices, (root as Scene).isScene === true ? (root as Scene) : null, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.slots.settleAll())
     this.cellTrust = new CellTrust(this.slots, this.cells, this.units, this.stamps, this.pacer)
+    this.decisions = new SlotDecisions(this.slots, this.cells, this.stamps, this.pacer, this.stats, cullShadowCasters, rendererTest)
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
     if ((root as Scene).isScene === true) {
@@ -385,12 +376,12 @@ export class FrustumCullingJob {
     // sweep before the guard retires, a slot after it is revisited this sweep.
     const guard = this.ring.last()
     if (guard === null) {
-      this.show(i)
+      this.decisions.show(i)
       return
     }
-    this.guard = guard
+    this.decisions.guard = guard
     this.stamps.read()
-    this.visit(i, this.scheduler.frame)
+    this.decisions.visit(i, this.scheduler.frame)
   }
 
   /**
@@ -448,7 +439,7 @@ export class FrustumCullingJob {
     // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
     this.stamps.unlink()
     this.cells.clear()
-    for (let i = 0; i < this.slots.count; i++) this.restore(i)
+    for (let i = 0; i < this.slots.count; i++) this.decisions.restore(i)
     this.slots.clear()
     this.ring.clear()
     this.stats.tracked = 0
@@ -488,7 +479,7 @@ export class FrustumCullingJob {
     guard.sweep = pacer.sweep
     const start = pacer.cursor
     guard.start = start
-    this.guard = guard
+    this.decisions.guard = guard
     const trusting = this.stamps.read()
     let trusted = 0
     let units = 0
@@ -519,11 +510,11 @@ export class FrustumCullingJob {
               continue
             }
           }
-          if (this.trust(i, frame)) trusted++
-          else this.visit(i, frame)
+          if (this.decisions.trust(i, frame)) trusted++
+          else this.decisions.visit(i, frame)
         }
       } else {
-        for (; i < end; i++) this.visit(i, frame)
+        for (; i < end; i++) this.decisions.visit(i, frame)
       }
       if (i >= limit) break
       const left = deadline.timeRemaining()
@@ -559,185 +550,8 @@ export class FrustumCullingJob {
     // Nothing decided against any guard: nothing is hidden; the sweep will visit it.
     const guard = this.ring.last()
     if (guard === null || !this.stamps.readWrite()) return
-    this.guard = guard
-    this.visit(i, this.scheduler.frame)
-  }
-
-  /**
-   * Decides object `i` from its stored sphere when nothing it depends on
-   * changed since its last full read and the decision it holds stands,
-   * leaving the object's state exactly as a full visit would (the same
-   * sphere, so the same speed decay and visit frame): with complete change
-   * stamps the job hides exactly what it would hide reading every object.
-   * @returns false when the object must be visited in full.
-   */
-  private trust(i: number, frame: number): boolean {
-    const w = this.slots.open(i)
-    const n = w.depCount[i] as number
-    if (n === 0) return false
-    const f = w.flags[i] as number
-    if ((f & SEEN) === 0 || !this.stamps.unchanged(i, n)) return false
-    // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
-    const speed = (w.speeds[i] as number) * SPEED_DECAY
-    const s = i * 4
-    const spheres = w.spheres
-    const test = _sphere
-    test[0] = spheres[s] as number
-    test[1] = spheres[s + 1] as number
-    test[2] = spheres[s + 2] as number
-    test[3] = spheres[s + 3] as number
-    test[4] = speed * this.pacer.horizon
-    // A change of decision is left to a full visit (which reads the object's `visible`).
-    if (this.guard.rejects(test) !== ((f & HIDDEN) !== 0)) return false
-    w.speeds[i] = speed
-    w.visits[i] = frame
-    return true
-  }
-
-  /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
-  private visit(i: number, frame: number): void {
-    const w = this.slots.open(i)
-    const k = this.guard.maxFactor
-    const o = this.slots.objects[i] as Cullable
-    let f = w.flags[i] as number
-    const kind = this.slots.kinds[i] as number
-    let cx = 0, cy = 0, cz = 0, r = 0
-    if (kind === CullKind.LOD) {
-      // One unit with its subtree; frustumCulled = false on the LOD node is the app's opt-out.
-      const world = _world
-      if (o.frustumCulled !== true || !subtreeSphere(o, this.cullShadowCasters, world)) {
-        this.restore(i)
-        return
-      }
-      cx = world[0] as number
-      cy = world[1] as number
-      cz = world[2] as number
-      r = world[3] as number
-    } else {
-      // A mesh, line, points or sprite: `worldSphere`'s arithmetic, inlined (the call costs
-      // about a fifth of a visit), so the sphere is bit for bit the one three tests.
-      const parent = o.parent as Cullable | null
-      if (
-        o.children.length !== 0 ||
-        (o.castShadow && !this.cullShadowCasters) ||
-        (parent !== null && parent.isLOD === true) ||
-        ((f & MANAGED) === 0 && o.frustumCulled !== true)
-      ) {
-        // Not ours to hide now: give it back to three's own culling.
-        this.restore(i)
-        return
-      }
-      // The world sphere as three's Frustum.intersectsObject / intersectsSprite computes it;
-      // none (a custom subclass?): three's own culling decides.
-      let lx = 0, ly = 0, lz = 0, lr: number
-      if (kind === CullKind.Sprite) {
-        const c = o.center as Vector2
-        const dx = 0.5 - c.x, dy = 0.5 - c.y
-        lr = 0.7071067811865476 + Math.sqrt(dx * dx + dy * dy)
-      } else {
-        let bs: Sphere | null | undefined
-        if (kind === CullKind.Object) {
-          bs = o.boundingSphere
-          if (bs === null) {
-            ;(o.computeBoundingSphere as () => void)()
-            bs = o.boundingSphere
-          }
-        } else {
-          const g = o.geometry as BufferGeometry
-          bs = g.boundingSphere
-          if (bs === null) {
-            g.computeBoundingSphere()
-            bs = g.boundingSphere
-          }
-        }
-        if (bs === null || bs === undefined) {
-          this.restore(i)
-          return
-        }
-        // (Not `lr = NaN` on a path above: a NaN constant merged with the field
-        // load makes V8 box the radius on every visit.)
-        lx = bs.center.x
-        ly = bs.center.y
-        lz = bs.center.z
-        lr = bs.radius
-      }
-      const e = o.matrixWorld.elements
-      const e0 = e[0] as number, e1 = e[1] as number, e2 = e[2] as number, e3 = e[3] as number
-      const e4 = e[4] as number, e5 = e[5] as number, e6 = e[6] as number, e7 = e[7] as number
-      const e8 = e[8] as number, e9 = e[9] as number, e10 = e[10] as number, e11 = e[11] as number
-      const w = 1 / (e3 * lx + e7 * ly + e11 * lz + (e[15] as number))
-      cx = (e0 * lx + e4 * ly + e8 * lz + (e[12] as number)) * w
-      cy = (e1 * lx + e5 * ly + e9 * lz + (e[13] as number)) * w
-      cz = (e2 * lx + e6 * ly + e10 * lz + (e[14] as number)) * w
-      r = lr * Math.sqrt(Math.max(e0 * e0 + e1 * e1 + e2 * e2, e4 * e4 + e5 * e5 + e6 * e6, e8 * e8 + e9 * e9 + e10 * e10))
-      if ((f & MANAGED) === 0 && !this.rendererTest) {
-        o.frustumCulled = false
-        f |= MANAGED
-      }
-    }
-    if ((f & HIDDEN) !== 0 && o.visible !== false) {
-      f &= ~HIDDEN // the app showed it: its `visible` again
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
-
-    const s = i * 4
-    const spheres = w.spheres
-    let speed = w.speeds[i] as number
-    let seen = (f & SEEN) !== 0
-    if (seen) {
-      const frames = Math.max(frame - (w.visits[i] as number), 1)
-      const dx = cx - (spheres[s] as number), dy = cy - (spheres[s + 1] as number), dz = cz - (spheres[s + 2] as number)
-      const grown = r - (spheres[s + 3] as number)
-      const moved = (Math.sqrt(dx * dx + dy * dy + dz * dz) + (grown > 0 ? k * grown : 0)) / frames
-      speed = Math.max(moved, speed * SPEED_DECAY)
-    }
-    spheres[s] = cx
-    spheres[s + 1] = cy
-    spheres[s + 2] = cz
-    spheres[s + 3] = r
-    w.visits[i] = frame
-    if (this.stamps.changes !== null) this.stamps.record(w, i, o, kind)
-    if (!(speed < Infinity && r < Infinity && Math.abs(cx) + Math.abs(cy) + Math.abs(cz) < Infinity)) {
-      // NaN or infinite bounds: three would draw it; start over once they are finite.
-      speed = 0
-      seen = false
-      f &= ~SEEN
-    } else {
-      f |= SEEN
-    }
-    w.speeds[i] = speed
-
-    if ((f & HIDDEN) === 0 && o.visible === false) {
-      w.flags[i] = f // hidden by the app: never touched
-      return
-    }
-    // Hidden only on a second sighting (speed known), and only when wholly outside one plane.
-    let outside = false
-    if (seen) {
-      const test = _sphere
-      test[0] = cx
-      test[1] = cy
-      test[2] = cz
-      test[3] = r
-      test[4] = speed * this.pacer.horizon
-      outside = this.guard.rejects(test)
-    }
-    if (outside) {
-      if ((f & HIDDEN) === 0) {
-        o.visible = false
-        f |= HIDDEN
-        this.stats.hidden++
-        w.flags[i] = f
-        this.cells.member(i, 1)
-      }
-    } else if ((f & HIDDEN) !== 0) {
-      o.visible = true
-      f &= ~HIDDEN
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
-    w.flags[i] = f
+    this.decisions.guard = guard
+    this.decisions.visit(i, this.scheduler.frame)
   }
 
   // ---- the guard ------------------------------------------------------------
@@ -838,19 +652,6 @@ export class FrustumCullingJob {
     return true
   }
 
-  /** Shows object `i` if the job hid it (outside a sweep: it is revisited later). */
-  private show(i: number): void {
-    const f = this.slots.flags[i] as number
-    if ((f & HIDDEN) === 0) return
-    const w = this.slots.open(i)
-    const o = this.slots.objects[i] as Cullable
-    if (o.visible === false) o.visible = true
-    w.flags[i] = f & ~HIDDEN
-    this.stats.hidden--
-    this.cells.member(i, -1)
-  }
-
-  /** Gives object `i` back: shows it if the job hid it, restores `frustumCulled`, forgets its motion. */
   /** (Re)builds the coarse cells from the scene graph under `root` (see {@link FrustumCullingJobOptions.cells}). */
   private buildCells(): void {
     if (!this.useCells) return
@@ -860,27 +661,13 @@ export class FrustumCullingJob {
     this.stats.cells = this.cells.count
   }
 
-  private restore(i: number): void {
-    const w = this.slots.open(i)
-    const f = w.flags[i] as number
-    const o = this.slots.objects[i] as Cullable
-    w.flags[i] = 0
-    if ((f & HIDDEN) !== 0) {
-      if (o.visible === false) o.visible = true
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
-    if ((f & MANAGED) !== 0) o.frustumCulled = true
-    w.depCount[i] = 0
-  }
-
   /**
    * Restores and forgets object `i`, keeping the slots `[0, cursor)` visited
    * and `[cursor, count)` not: a decision never moves to a slot the sweep has
    * passed without being revisited.
    */
   private removeSlot(i: number): void {
-    this.restore(i)
+    this.decisions.restore(i)
     // Its group now holds an object the job does not manage: no longer a cell.
     const c = this.cells.of[i] as number
     if (c >= 0) this.cells.drop(c)
