@@ -10,6 +10,7 @@ import { CullingCells } from './culling/CullingCells.js'
 import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardRing } from './culling/GuardRing.js'
+import { RenderHook } from './culling/RenderHook.js'
 import { SlotDecisions } from './culling/SlotDecisions.js'
 import { HIDDEN, SlotStore } from './culling/SlotStore.js'
 import { CellTrust } from './culling/CellTrust.js'
@@ -24,9 +25,6 @@ export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOption
 
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
-
-
-type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
 
 /**
  * Frustum culling as a budgeted, sliced system of the {@link BatchScheduler}
@@ -184,10 +182,7 @@ export class FrustumCullingJob {
   private readonly renderView = new CameraView()
   private readonly motion = new CameraMotion()
 
-  private readonly hookScene: Scene | null = null
   private readonly hook: RenderHook | null = null
-  private readonly previousHook: RenderHook | null = null
-  private readonly hadOwnHook: boolean = false
   private readonly listener: (() => void) | null = null
   private readonly warned = new Set<string>()
   private isDisposed = false
@@ -251,23 +246,14 @@ export class FrustumCullingJob {
     this.viewCamera = camera
     this.root = root
     this.pacer = new SweepPacer(this.stats, minSweepFrames, Math.max(stillSweepFrames, minSweepFrames), guardMargin)
-    this.stamps = new ChangeStamps(matrices, (root as Scene).isScene === true ? (root as Scene) : null, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.slots.settleAll())
+    const scene = (root as Scene).isScene === true ? (root as Scene) : null
+    this.stamps = new ChangeStamps(matrices, scene, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.slots.settleAll())
     this.cellTrust = new CellTrust(this.slots, this.cells, this.units, this.stamps, this.pacer)
     this.decisions = new SlotDecisions(this.slots, this.cells, this.stamps, this.pacer, this.stats, cullShadowCasters, rendererTest)
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
-    if ((root as Scene).isScene === true) {
-      const scene = root as Scene
-      const previous = scene.onBeforeRender as unknown as RenderHook
-      this.hookScene = scene
-      this.previousHook = previous
-      this.hadOwnHook = Object.prototype.hasOwnProperty.call(scene, 'onBeforeRender')
-      const hook: RenderHook = (a, b, cam, d, e, f) => {
-        previous.call(scene, a, b, cam, d, e, f)
-        this.observe(cam)
-      }
-      this.hook = hook
-      ;(scene as unknown as { onBeforeRender: RenderHook }).onBeforeRender = hook
+    if (scene !== null) {
+      this.hook = new RenderHook(scene, (rendered) => this.observe(rendered))
     } else {
       // No render hook without a Scene: check once per frame, after the scheduler's frame.
       this.listener = () => this.observe(this.viewCamera)
@@ -431,12 +417,7 @@ export class FrustumCullingJob {
     this.isDisposed = true
     this.handle.remove()
     if (this.listener !== null) this.scheduler.removeFrameListener(this.listener)
-    const scene = this.hookScene
-    if (scene !== null && (scene as unknown as { onBeforeRender: unknown }).onBeforeRender === this.hook) {
-      if (this.hadOwnHook) (scene as unknown as { onBeforeRender: unknown }).onBeforeRender = this.previousHook
-      else delete (scene as unknown as { onBeforeRender?: unknown }).onBeforeRender
-    }
-    // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
+    this.hook?.remove() // (if the app wrapped it since, it stays in the chain: `observe` returns at once)
     this.stamps.unlink()
     this.cells.clear()
     for (let i = 0; i < this.slots.count; i++) this.decisions.restore(i)
