@@ -381,12 +381,7 @@ export class FrustumCullingJob {
       throw new TypeError(`FrustumCullingJob.setVisible: visible must be a boolean, got ${describe(visible)}`)
     }
     const i = this.slots.index.get(object)
-    if (i !== undefined && ((this.slots.flags[i] as number) & HIDDEN) !== 0) {
-      const w = this.slots.open(i)
-      w.flags[i] = (w.flags[i] as number) & ~HIDDEN
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
+    if (i !== undefined) this.decisions.disown(i)
     // A cell's group: the app's from now on (until refresh()).
     const c = this.cells.cellOf(object)
     if (c >= 0) this.cells.drop(c)
@@ -463,7 +458,7 @@ export class FrustumCullingJob {
     this.decisions.guard = guard
     const trusting = this.stamps.read()
     let trusted = 0
-    let units = 0
+    this.cellTrust.unitCells = 0
     let i = start
     let batch = FIRST_BATCH
     let before = deadline.timeRemaining()
@@ -475,15 +470,8 @@ export class FrustumCullingJob {
         for (; i < end; i++) {
           const c = cellAt[i] as number
           if (c >= 0) {
-            // A cell whose stored unit stands: decided in one test, no member read.
-            let n = this.units.kind[c] !== 0 ? cellTrust.unit(c, i, limit, frame, guard) : 0
-            if (n > 0) units++
-            else {
-              this.slots.open(i) // settles the unit that did not stand
-              // A hidden cell, or a shown one, whose members all stand: decided as one.
-              n = cellTrust.hiddenCell(c, i, limit, frame, guard)
-              if (n === 0) n = cellTrust.shownCell(c, i, limit, frame, guard)
-            }
+            // A cell whose members all stand: decided as one.
+            const n = cellTrust.cell(c, i, limit, frame, guard)
             if (n > 0) {
               // The sweep jumps past it.
               trusted += n
@@ -506,7 +494,7 @@ export class FrustumCullingJob {
     guard.end = i
     stats.visited = i - start
     stats.trusted = trusted
-    stats.unitCells = units
+    stats.unitCells = this.cellTrust.unitCells
     stats.hiddenCells = this.cells.hidden
     pacer.endSlice(i, limit)
     this.ring.retire(pacer.sweep, i)
@@ -578,22 +566,10 @@ export class FrustumCullingJob {
    * the sweep goes on.
    */
   private reset(trip: boolean): void {
-    const slots = this.slots
-    slots.settleAll()
-    if (this.stats.hidden === 0) {
+    if (!this.decisions.showAll()) {
       this.ring.clear()
       return
     }
-    const objects = slots.objects
-    for (let i = 0; i < slots.count; i++) {
-      const f = slots.flags[i] as number
-      if ((f & HIDDEN) === 0) continue
-      const o = objects[i] as Cullable
-      if (o.visible === false) o.visible = true
-      slots.open(i).flags[i] = f & ~HIDDEN
-    }
-    this.stats.hidden = 0
-    this.cells.showAll()
     this.ring.clear()
     this.pacer.restart()
     if (trip) this.stats.guardTrips++

@@ -13,15 +13,17 @@ const _sphere = /*@__PURE__*/ new Float64Array(5)
 
 /**
  * Decides a cell's members as one, trusted (without reading an object): from
- * the cell's stored unit in one test ({@link CellTrust.unit}), or from the
- * members' stored spheres ({@link CellTrust.hiddenCell},
- * {@link CellTrust.shownCell}), in which case it stores a unit for the next
- * sweeps. Each leaves the members' state as their own trusted decisions would
- * (see docs/culling.md, *Cells and units*).
+ * the cell's stored unit in one test, or from the members' stored spheres,
+ * in which case it stores a unit for the next sweeps. Either leaves the
+ * members' state as their own trusted decisions would (see docs/culling.md,
+ * *Cells and units*).
  *
  * @internal
  */
 export class CellTrust {
+  /** Cells decided from their stored unit since the job last reset this (its `stats.unitCells`). */
+  unitCells = 0
+
   constructor(
     private readonly slots: SlotStore,
     private readonly cells: CullingCells,
@@ -29,6 +31,24 @@ export class CellTrust {
     private readonly stamps: ChangeStamps,
     private readonly pacer: SweepPacer,
   ) {}
+
+  /**
+   * Decides cell `c`, whose members are the slots from `i` on, as one: from
+   * its stored unit, else (the unit settled) from the members' stored spheres.
+   * @returns the members decided, or 0 when they must be visited one by one.
+   */
+  cell(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
+    if (this.units.kind[c] !== 0) {
+      const n = this.unit(c, i, limit, frame, guard)
+      if (n > 0) {
+        this.unitCells++
+        return n
+      }
+    }
+    this.slots.open(i) // settles the unit that did not stand
+    const n = this.hiddenCell(c, i, limit, frame, guard)
+    return n > 0 ? n : this.shownCell(c, i, limit, frame, guard)
+  }
 
   /**
    * Decides cell `c` (first slot `i`) from its stored unit in one test, no
@@ -41,7 +61,7 @@ export class CellTrust {
    * guard; a shown unit's ball of member centers is inside every plane.
    * @returns the members decided, or 0 (the caller settles the unit and goes on member by member).
    */
-  unit(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
+  private unit(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
     const units = this.units
     const cells = this.cells
     const n = units.count[c] as number
@@ -79,7 +99,7 @@ export class CellTrust {
    * each. The cell must have no unit.
    * @returns the members decided, or 0 when they must be visited one by one.
    */
-  hiddenCell(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
+  private hiddenCell(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
     const cells = this.cells
     const n = cells.size[c] as number
     const end = i + n
@@ -97,7 +117,7 @@ export class CellTrust {
    * those decisions would leave it. The cell must have no unit.
    * @returns the members decided, or 0 when they must be visited one by one.
    */
-  shownCell(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
+  private shownCell(c: number, i: number, limit: number, frame: number, guard: GuardFrustum): number {
     const cells = this.cells
     const n = cells.size[c] as number
     const end = i + n

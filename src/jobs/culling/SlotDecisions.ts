@@ -218,15 +218,40 @@ export class SlotDecisions {
 
   /** Shows object `i` if the job hid it (outside a sweep: it is revisited later). */
   show(i: number): void {
-    const slots = this.slots
-    const f = slots.flags[i] as number
-    if ((f & HIDDEN) === 0) return
-    const w = slots.open(i)
-    const o = slots.objects[i] as Cullable
+    if (((this.slots.flags[i] as number) & HIDDEN) === 0) return
+    const o = this.slots.objects[i] as Cullable
     if (o.visible === false) o.visible = true
-    w.flags[i] = f & ~HIDDEN
+    this.disown(i)
+  }
+
+  /** The job no longer holds object `i` hidden (if it did): its `visible` is the app's again. */
+  disown(i: number): void {
+    const f = this.slots.flags[i] as number
+    if ((f & HIDDEN) === 0) return
+    this.slots.open(i).flags[i] = f & ~HIDDEN
     this.stats.hidden--
     this.cells.member(i, -1)
+  }
+
+  /**
+   * Settles every unit and shows every object the job hid, and the cells.
+   * @returns false when nothing was hidden (nothing shown).
+   */
+  showAll(): boolean {
+    const slots = this.slots
+    slots.settleAll()
+    if (this.stats.hidden === 0) return false
+    const objects = slots.objects
+    for (let i = 0; i < slots.count; i++) {
+      const f = slots.flags[i] as number
+      if ((f & HIDDEN) === 0) continue
+      const o = objects[i] as Cullable
+      if (o.visible === false) o.visible = true
+      slots.open(i).flags[i] = f & ~HIDDEN
+    }
+    this.stats.hidden = 0
+    this.cells.showAll()
+    return true
   }
 
   /** Gives object `i` back: shows it if the job hid it, restores `frustumCulled`, forgets its motion. */
