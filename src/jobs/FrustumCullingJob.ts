@@ -3,149 +3,52 @@ import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkInteger, describe } from '../core/validate.js'
+import { checkMatricesOption } from './MatrixSyncJob.js'
+import { checkCamera, checkObject } from './utils/checkThree.js'
 import { CameraMotion } from './culling/CameraMotion.js'
 import { CameraView } from './culling/CameraView.js'
-import { checkCamera, checkObject } from './utils/checkThree.js'
+import { CellTrust } from './culling/CellTrust.js'
+import { CellUnits } from './culling/CellUnits.js'
+import { ChangeStamps } from './culling/ChangeStamps.js'
 import { CullingCells } from './culling/CullingCells.js'
 import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
+import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { RenderHook } from './culling/RenderHook.js'
 import { SlotDecisions } from './culling/SlotDecisions.js'
 import { HIDDEN, SlotStore } from './culling/SlotStore.js'
-import { CellTrust } from './culling/CellTrust.js'
-import { CellUnits } from './culling/CellUnits.js'
 import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
-import { checkMatricesOption } from './MatrixSyncJob.js'
-import { ChangeStamps } from './culling/ChangeStamps.js'
-import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
-
 
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
 
 /**
  * Frustum culling as a budgeted, sliced system of the {@link BatchScheduler}
- * (type Visibility): a sweep over flat arrays of world bounding spheres that
- * spans as many frames as the budget needs (and at least a few while the
- * camera is still: see *Pacing*), and hides what is out of view so the
- * renderer skips it, `THREE.LOD`s as units. Installed in one call;
- * `dispose()` undoes it.
+ * (type Visibility): it hides what is out of view (`visible = false`) so the
+ * renderer skips it without a test, in a sweep over the managed objects that
+ * spans as many frames as the budget needs. Installed in one call;
+ * `dispose()` restores every `visible` and `frustumCulled` it changed.
  *
- * **What it changes.** For every object it manages (meshes, lines, points and
- * sprites under `root` with `frustumCulled = true` and three's own
- * `intersectsFrustum`) it toggles `visible`: what it hides, `renderer.render`
- * skips without a test. What it shows keeps three's own exact test, so
- * nothing out of view is drawn (see {@link FrustumCullingJobOptions.rendererTest};
- * with `rendererTest: false` it also sets `frustumCulled = false` on them). `visible`, not
- * `layers`: three's `Raycaster` tests layers, so hiding through layers would
- * make culled objects unpickable for game logic, while `visible` only affects
- * drawing. The app's own `visible` is respected: the job hides only an object
- * it sees visible, shows only one it hid itself, and drops its claim when the
- * app shows one it hid. One case it cannot see: `visible = false` written by
- * the app over the job's own `false`; use {@link FrustumCullingJob.setVisible}
- * for managed objects (or {@link FrustumCullingJob.isCulled} to read the
- * app's view). Never hidden, and left to three's own culling: objects with
- * children (hiding would hide the children too), and shadow casters unless
- * {@link FrustumCullingJobOptions.cullShadowCasters}. `dispose()` restores
- * both flags exactly.
+ * It manages meshes, lines, points and sprites under `root` with
+ * `frustumCulled = true` (and three's own bounds), and each `THREE.LOD` as one
+ * object; objects with children and shadow casters (unless
+ * {@link FrustumCullingJobOptions.cullShadowCasters}) are left to three. What
+ * it shows keeps three's own test. Your own `visible` is respected, but hide a
+ * managed object with {@link FrustumCullingJob.setVisible}, not
+ * `visible = false`. Groups whose objects are all hidden are hidden too, so
+ * the renderer skips their subtrees: keep what moves in groups of its own.
  *
- * **Coarse cells.** The scene graph's own groups are the cells: a `Group`
- * (or plain `Object3D`, `frustumCulled` left on) whose children are all
- * objects the job manages (without children of their own), LODs, or cells
- * (a district of blocks of buildings) is hidden itself while the job holds
- * every one of them hidden, so the renderer skips the whole subtree; it is
- * shown the moment one of them is shown. And with a MatrixSyncJob, the
- * sweep decides a leaf group's members as one unit when none of them
- * changed: a hidden group by one test of a sphere holding all their padded
- * spheres (if it is outside the guard, so is each of them), a shown group by
- * one test that all their centers are inside every plane. The job stores that
- * sphere; in later sweeps, while the matrix job's stamps show nothing written
- * under the group, the group is decided from the stored sphere without
- * reading a member (`stats.unitCells`). A group holding one object that moves
- * every frame is read member by member every sweep: keep what moves in
- * groups of its own. What is drawn is exactly what is drawn without cells (a
- * property test runs both side by side). A group whose children change
- * (`add`, `remove`, or a different child count before a render) is shown and
- * is no longer a cell until {@link FrustumCullingJob.refresh}. See {@link FrustumCullingJobOptions.cells}.
- *
- * **LODs are culled as units.** A `THREE.LOD` (with `frustumCulled = true`)
- * is managed as one object: the job hides and shows the LOD node's own
- * `visible`, under the same ownership rules, and never touches its levels or
- * anything else below it (their `visible` belongs to `lod.update`, which
- * never writes the LOD node's, so there is no fight; their `frustumCulled`
- * stays `true`). Its sphere contains the world sphere three tests for every
- * renderable below the LOD, at any depth, current level or not (a level that
- * is a `Group` counts through its meshes; see `subtreeSphere` for the rule),
- * so a hidden LOD never holds a level three would draw. While the LOD is
- * hidden the renderer skips its whole subtree (no `lod.update` by three, no
- * per-level test); while it is shown, three tests the current level itself:
- * the LOD's sphere is only known to meet the *guard*, not the view, and a
- * draw call for a level out of view would cost more than the test it saves.
- * A LOD whose subtree holds anything but cullable renderables and plain
- * groups (a light, a camera, a renderable with `frustumCulled = false` or
- * custom bounds, a shadow caster unless `cullShadowCasters`) is never hidden;
- * what is below it is then left to three. The levels are not tracked
- * themselves: {@link FrustumCullingJob.markMoved} on one of them re-tests
- * its LOD.
- *
- * **Why nothing visible vanishes.** Each slice decides against a *guard*: the
- * camera's frustum widened by a band sized from the camera's recent speed and
- * turn rate × the frames a decision must last (a sweep, plus the frame the
- * camera moves before the render, × `1 + guardMargin`), and each object's
- * sphere is grown by its own recent motion. An object is hidden only from its
- * second visit on (its motion is then known). When `root` is a `THREE.Scene`,
- * the job chains `root.onBeforeRender` (called by `WebGLRenderer` and
- * `WebGPURenderer` after they update the camera, before they cull) and checks
- * there, in a few dozen multiplications, that the frusta being rendered
- * (every sub-camera of an XR `ArrayCamera`) lie inside every guard that still
- * backs a hidden object. If not (teleport, fast turn, zoom out, projection
- * change, or the scheduler paused while the camera moves), it shows every
- * object it hid before that render, and the sweep starts over. What it hides
- * is then always a subset of what three's own `Frustum.intersectsObject` /
- * `intersectsSprite` would reject for that render (see `GuardFrustum` for the
- * proof), provided objects move no faster than they were seen moving: report
- * jumps, and objects that start moving, with
- * {@link FrustumCullingJob.markMoved}. With the scene's {@link MatrixSyncJob}
- * that happens by itself: the matrix job tells the culling job of every world
- * matrix it writes, and a managed object is re-tested right then (a LOD at
- * its next visit), so `markDirty` is all a move needs. With a root that is not a Scene the
- * check runs after each scheduler frame instead, one frame late for a jump
- * made in the app's update.
- *
- * **Pacing.** A slice stops at the deadline, and after `ceil(tracked /
- * pace)` visits, where the pace is {@link FrustumCullingJobOptions.minSweepFrames}
- * while the camera moves and {@link FrustumCullingJobOptions.stillSweepFrames}
- * while it is still: a sweep that fits in one frame is not redone every
- * frame for a camera that does not move. Why two: the guard band is the
- * camera's motion × the frames a decision must last, and managed objects in
- * the band are drawn untested, so a longer sweep costs draws while the camera
- * moves and nothing while it is still. Each sweep's pace is planned when the
- * previous sweep starts, and a decision is sized to last until the next sweep
- * revisits it at that sweep's pace (a sweep that slows down never outruns
- * the decisions it revisits); after a guard trip nothing hidden is left and
- * the pace is planned afresh. The job never stops sweeping: objects are only
- * seen moving by being revisited, so one that starts moving unreported is
- * noticed within a sweep, and one seen moving is padded by its speed over it.
- *
- * **Data.** Per object: world sphere and speed in `Float64Array`s (doubles,
- * so the sphere is bit for bit the one three tests), flags, last visit. A
- * full visit refreshes the sphere from `matrixWorld` and the bounding sphere
- * three uses (computed once if missing), so moving objects need no hook.
- * With the scene's {@link MatrixSyncJob} (found by itself; see
- * {@link FrustumCullingJobOptions.matrices}) a visit to an object whose world
- * matrix did not change since its last full visit, and whose decision stands,
- * reads only those arrays and the matrix job's change stamps: the job then
- * hides exactly what it would hide reading every object (a property test
- * runs both side by side), and a sweep of a mostly static scene costs a
- * fraction of the reads. Nothing is allocated per frame by the job.
- *
- * **Limits.** Hiding is global: another camera rendering the same scene
- * (minimap, `CubeCamera`) sees the same hidden objects (warned once). Objects
- * removed from the scene stay managed until {@link FrustumCullingJob.remove}
- * or {@link FrustumCullingJob.refresh}.
+ * Nothing in view ever vanishes: decisions are made against the view widened
+ * by the camera's recent motion, and a check before every render (a chained
+ * `scene.onBeforeRender`) shows everything when the camera left that margin.
+ * Objects are assumed to move no faster than they were seen moving: with the
+ * scene's {@link MatrixSyncJob} (found by itself) `markDirty` covers a jump;
+ * without it, call {@link FrustumCullingJob.markMoved}. Hiding is global: a
+ * second camera rendering the scene sees the same hidden objects. How it
+ * works, with measured figures: docs/culling.md.
  *
  * @example
  * ```ts

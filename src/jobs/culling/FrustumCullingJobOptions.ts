@@ -64,27 +64,20 @@ export interface FrustumCullingJobOptions {
    */
   rendererTest?: boolean
   /**
-   * The scene's {@link MatrixSyncJob}, if it has one. The job then knows which
-   * world matrices changed since it last read an object (the matrix job
-   * stamps every matrix it writes, and every object whose children it sees
-   * change), and decides an unchanged object from the sphere it stored,
-   * without touching the object: a visit then costs a few array reads instead
-   * of a dozen scattered object reads, which is what makes a sweep of 100k
-   * objects fit in a few frames. An object is read in full when it changed,
-   * when the decision changes (hide ↔ show), and at least once every
-   * {@link FrustumCullingJobOptions.verifyEvery} sweeps; and a managed object
-   * (not a LOD) whose world matrix the matrix job writes is re-tested right
-   * then, as {@link FrustumCullingJob.markMoved} would. What the matrix job
-   * cannot see is noticed at that re-read: a world matrix written outside it
-   * (your own `updateMatrixWorld()` on a moved object), a geometry or its
-   * bounds replaced, `castShadow` / `frustumCulled` changed; call
-   * {@link FrustumCullingJob.markMoved} for those to take effect at once.
-   * Skinned, instanced and batched meshes (bounds that change without a
-   * matrix) are always read in full. By default, when `root` is a Scene, the
-   * Scene's live MatrixSyncJob is used (looked up at each slice, so the order
-   * in which the two jobs are installed does not matter); `null` never
-   * trusts a stored sphere (every visit reads the object, as with three's own
-   * matrix updates).
+   * The scene's {@link MatrixSyncJob}, if it has one. Its change stamps tell
+   * the job which world matrices changed since it last read an object, so an
+   * unchanged object whose decision stands is decided from the sphere the job
+   * stored, without reading it (`stats.trusted`): what makes a sweep of 100k
+   * objects fit in a few frames. It also re-tests at once an object whose
+   * world matrix the matrix job writes, so `markDirty` is all a move needs.
+   * What the matrix job cannot see (a world matrix you write yourself, a
+   * geometry or bounds replaced, `castShadow` / `frustumCulled` changed) is
+   * seen at the object's next full read (see
+   * {@link FrustumCullingJobOptions.verifyEvery}); call
+   * {@link FrustumCullingJob.markMoved} for it to take effect at once. By
+   * default, when `root` is a Scene, the Scene's live MatrixSyncJob is used
+   * (looked up at each slice, so the two jobs may be installed in any order);
+   * `null` reads every object at every visit. See docs/culling.md, *Trusted visits*.
    * @default the root Scene's MatrixSyncJob, if any
    */
   matrices?: MatrixSyncJob | null
@@ -97,16 +90,16 @@ export interface FrustumCullingJobOptions {
    */
   verifyEvery?: number
   /**
-   * Coarse cells from the scene graph: a group (`Group` or plain
-   * `Object3D`) whose children are all objects the job manages (without
-   * children of their own), LODs or such groups is hidden itself while the
-   * job holds all of them hidden, so the renderer skips the whole subtree; and, with a
+   * Coarse cells from the scene graph: a group (`Group` or plain `Object3D`)
+   * whose children are all objects the job manages (without children of
+   * their own), LODs or such groups is hidden itself while the job holds all
+   * of them hidden, so the renderer skips the whole subtree; and, with a
    * MatrixSyncJob, the sweep decides such a group's members as one unit
-   * (hidden, or shown well inside the view) while none of them changed,
-   * from a sphere it stores. What is drawn is the same as without cells. A
-   * group whose children change is no longer a cell until
-   * {@link FrustumCullingJob.refresh}; set `frustumCulled = false` on a group
-   * to keep it out.
+   * (hidden, or shown well inside the view) while none of them changed, from
+   * a sphere it stores (see docs/culling.md, *Cells and units*). What is
+   * drawn is the same as without cells. A group whose children change is no
+   * longer a cell until {@link FrustumCullingJob.refresh}; set
+   * `frustumCulled = false` on a group to keep it out.
    * @default true
    */
   cells?: boolean

@@ -38,7 +38,8 @@ export class SlotDecisions {
   ) {}
 
   /**
-   * Decides object `i` from its stored sphere when nothing it depends on
+   * A trusted visit: decides object `i` from its stored sphere, without
+   * reading the object, when nothing it depends on
    * changed since its last full read and the decision it holds stands,
    * leaving the object's state exactly as a full visit would (the same
    * sphere, so the same speed decay and visit frame): with complete change
@@ -46,8 +47,7 @@ export class SlotDecisions {
    * @returns false when the object must be visited in full.
    */
   trust(i: number, frame: number): boolean {
-    const slots = this.slots
-    const w = slots.open(i)
+    const w = this.slots.open(i)
     const n = w.depCount[i] as number
     if (n === 0) return false
     const f = w.flags[i] as number
@@ -69,7 +69,7 @@ export class SlotDecisions {
     return true
   }
 
-  /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
+  /** A full visit: reads object `i`'s world sphere, updates its speed, then hides or shows it against the current guard. */
   visit(i: number, frame: number): void {
     const slots = this.slots
     const w = slots.open(i)
