@@ -469,11 +469,9 @@ export class FrustumCullingJob {
    * the sweep goes on.
    */
   private reset(trip: boolean): void {
-    if (!this.decisions.showAll()) {
-      this.ring.clear()
-      return
-    }
+    const shown = this.decisions.showAll()
     this.ring.clear()
+    if (!shown) return
     this.pacer.restart()
     if (trip) this.stats.guardTrips++
   }

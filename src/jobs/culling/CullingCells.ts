@@ -101,7 +101,7 @@ export class CullingCells {
    * children, each of them a managed object without children, a managed
    * LOD, or a cell. `hidden(slot)` says whether the job holds a slot hidden now.
    */
-  build(root: Object3D, index: ReadonlyMap<Object3D, number>, kinds: Uint8Array, hidden: (slot: number) => boolean): void {
+  build(root: Object3D, index: ReadonlyMap<Object3D, number>, kinds: Readonly<Uint8Array>, hidden: (slot: number) => boolean): void {
     this.clear()
     /** Makes `group` a cell if it fits; returns its cell index, or -1. */
     const visit = (group: Object3D): number => {

@@ -46,21 +46,21 @@ export class SlotStore {
   /** Per slot: the object. */
   readonly objects: Cullable[] = []
   /** Per slot: `HIDDEN`, `MANAGED`, `SEEN`. */
-  flags = new Uint8Array(0)
+  flags: Readonly<Uint8Array> = new Uint8Array(0)
   /** Per slot: its `CullKind`. */
-  kinds = new Uint8Array(0)
+  kinds: Readonly<Uint8Array> = new Uint8Array(0)
   /** Per slot, four numbers: the world bounding sphere's center x, y, z and radius at the last full visit. */
-  spheres = new Float64Array(0)
+  spheres: Readonly<Float64Array> = new Float64Array(0)
   /** Per slot: peak world-space motion per frame (decaying). */
-  speeds = new Float64Array(0)
+  speeds: Readonly<Float64Array> = new Float64Array(0)
   /** Per slot: frame of the last visit. */
-  visits = new Int32Array(0)
+  visits: Readonly<Int32Array> = new Int32Array(0)
   /** Per slot: the matrix job's change stamp at its last full read. */
-  readStamps = new Float64Array(0)
+  readStamps: Readonly<Float64Array> = new Float64Array(0)
   /** Per slot, `DEP_MAX` numbers: ids of the objects its stored sphere depends on. */
-  deps = new Int32Array(0)
+  deps: Readonly<Int32Array> = new Int32Array(0)
   /** Per slot: how many of `deps` are used (0: never trusted, always read). */
-  depCount = new Uint8Array(0)
+  depCount: Readonly<Uint8Array> = new Uint8Array(0)
   /** Per object: its slot. */
   readonly index = new Map<Object3D, number>()
   /** Per `object.id`: the object's slot, or -1 (LODs: -1; the sweep re-reads them). */
