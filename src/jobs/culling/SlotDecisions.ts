@@ -24,7 +24,7 @@ const _world = /*@__PURE__*/ new Float64Array(5)
  * @internal
  */
 export class SlotDecisions {
-  /** The guard decisions are made against: the current slice's, or the newest for `markMoved`. (A field, not an argument: see docs/culling.md on V8.) */
+  /** The guard decisions are made against: the current slice's, or the newest one for `markMoved` and the matrix job's writes. */
   guard = new GuardFrustum()
 
   constructor(
@@ -131,7 +131,7 @@ export class SlotDecisions {
           return
         }
         // (Not `lr = NaN` on a path above: a NaN constant merged with the field
-        // load makes V8 box the radius on every visit.)
+        // load makes V8 box the radius on every visit, 16 bytes each.)
         lx = bs.center.x
         ly = bs.center.y
         lz = bs.center.z
