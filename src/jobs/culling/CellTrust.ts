@@ -5,6 +5,7 @@ import type { CullingCells } from './CullingCells.js'
 import type { GuardFrustum } from './GuardFrustum.js'
 import { HIDDEN, SEEN, SPEED_DECAY, type SlotStore } from './SlotStore.js'
 import type { SweepPacer } from './SweepPacer.js'
+import { copySphere } from './typedArrays.js'
 
 /** A cell's ball on its way from `memberBall` to a guard test and `store`, or from a unit: center x, y, z, reach. */
 const _ball = /*@__PURE__*/ new Float64Array(4)
@@ -67,13 +68,8 @@ export class CellTrust {
     const n = units.count[c] as number
     if (units.first[c] !== i || i + n > limit || cells.size[c] !== n) return 0
     if (this.stamps.isVerifyTurn(c) || !this.stamps.unchangedBelow(cells.groups[c] as Object3D, units.stamp[c] as number)) return 0
-    const u = c * 4
-    const sphere = units.sphere
     const ball = _ball
-    ball[0] = sphere[u] as number
-    ball[1] = sphere[u + 1] as number
-    ball[2] = sphere[u + 2] as number
-    ball[3] = sphere[u + 3] as number
+    copySphere(ball, units.sphere, c * 4)
     const skips = units.skips[c] as number
     if (units.kind[c] === UNIT_HIDDEN) {
       if (!cells.isHidden(c) || cells.hid[c] !== n) return 0

@@ -1,4 +1,4 @@
-import { grow } from './grow.js'
+import { grow } from './typedArrays.js'
 
 /** A unit whose members are all hidden. */
 export const UNIT_HIDDEN = 1

@@ -1,6 +1,6 @@
 import type { Object3D } from 'three'
 import { CullKind, type Cullable } from './CullKind.js'
-import { grow } from './grow.js'
+import { grow } from './typedArrays.js'
 
 /** Cell state bit: the job set the group's `visible = false` and owns that false. */
 const CELL_HIDDEN = 1

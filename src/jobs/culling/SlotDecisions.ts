@@ -7,6 +7,7 @@ import { GuardFrustum } from './GuardFrustum.js'
 import { HIDDEN, MANAGED, SEEN, SPEED_DECAY, type SlotStore } from './SlotStore.js'
 import { subtreeSphere } from './subtreeSphere.js'
 import type { SweepPacer } from './SweepPacer.js'
+import { copySphere } from './typedArrays.js'
 
 /** Center, radius and pad handed to `GuardFrustum.rejects`. */
 const _sphere = /*@__PURE__*/ new Float64Array(5)
@@ -54,13 +55,8 @@ export class SlotDecisions {
     if ((f & SEEN) === 0 || !this.stamps.unchanged(i, n)) return false
     // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
     const speed = (w.speeds[i] as number) * SPEED_DECAY
-    const s = i * 4
-    const spheres = w.spheres
     const test = _sphere
-    test[0] = spheres[s] as number
-    test[1] = spheres[s + 1] as number
-    test[2] = spheres[s + 2] as number
-    test[3] = spheres[s + 3] as number
+    copySphere(test, w.spheres, i * 4)
     test[4] = speed * this.pacer.horizon
     // A change of decision is left to a full visit (which reads the object's `visible`).
     if (this.guard.rejects(test) !== ((f & HIDDEN) !== 0)) return false

@@ -2,7 +2,7 @@ import type { Object3D } from 'three'
 import type { CellUnits } from './CellUnits.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
-import { grow } from './grow.js'
+import { grow } from './typedArrays.js'
 
 /** Slot flag: the job set `visible = false` and owns that false. */
 export const HIDDEN = 1
