@@ -1,297 +1,54 @@
-import type { BufferGeometry, Camera, Object3D, Scene, Sphere, Vector2 } from 'three'
+import type { Camera, Object3D, Scene } from 'three'
 import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkInteger, describe } from '../core/validate.js'
+import { checkMatricesOption } from './MatrixSyncJob.js'
+import { checkCamera, checkObject } from './utils/checkThree.js'
 import { CameraMotion } from './culling/CameraMotion.js'
 import { CameraView } from './culling/CameraView.js'
-import { checkCamera, checkObject } from './utils/checkThree.js'
+import { CellTrust } from './culling/CellTrust.js'
+import { CellUnits } from './culling/CellUnits.js'
+import { ChangeStamps } from './culling/ChangeStamps.js'
 import { CullingCells } from './culling/CullingCells.js'
 import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
+import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
-import { GuardFrustum } from './culling/GuardFrustum.js'
 import { GuardRing } from './culling/GuardRing.js'
-import { subtreeSphere } from './culling/subtreeSphere.js'
-import { checkMatricesOption, liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
+import { RenderHook } from './culling/RenderHook.js'
+import { SlotDecisions } from './culling/SlotDecisions.js'
+import { HIDDEN, SlotStore } from './culling/SlotStore.js'
+import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
 
-/** Options of {@link FrustumCullingJob}. */
-export interface FrustumCullingJobOptions {
-  /** Name of the system, for stats, errors and the devtools. @default 'frustum-culling' */
-  name?: string
-  /** Expected cost as a fraction of the budget (0..1), shown and tuned in the devtools. @default 0.3 */
-  weight?: number
-  /**
-   * Safety margin of the guard band: decisions allow the camera and each
-   * object to move `1 + guardMargin` times as far as their recent peak speed
-   * predicts before the decision is revisited. Larger hides less and trips the
-   * guard (show everything, start over) less often. Correctness does not depend
-   * on it for the camera (the guard is checked before every render); for
-   * objects it is the slack on their observed speed. A finite number ≥ 0.
-   * @default 0.5
-   */
-  guardMargin?: number
-  /**
-   * Also hide objects with `castShadow = true`. Off by default: a hidden
-   * object casts no shadow, and a caster out of view can shade what is in view.
-   * Casters are then left to three.js's own culling (per camera and per light).
-   * @default false
-   */
-  cullShadowCasters?: boolean
-  /**
-   * Fewest frames a sweep is spread over while the camera moves: a slice
-   * visits at most `ceil(tracked / minSweepFrames)` objects (and stops
-   * earlier at the deadline). Spreading a sweep that would fit in one frame
-   * cuts the job's cost per frame by about this factor, but while the camera
-   * moves each decision must last longer, so the guard band (camera speed ×
-   * sweep frames) widens and the objects in it, which the renderer draws
-   * without a test, are drawn out of view. Measured (10k meshes, a camera
-   * orbiting at 1.8 units and 0.01 rad a frame, Node 20): 1 → 0.48 ms a
-   * frame and 424 out-of-view meshes drawn a frame; 4 → 0.17 ms and 842
-   * drawn. Raise it when a draw call costs you less than the visits it
-   * saves. An integer ≥ 1.
-   * @default 1
-   */
-  minSweepFrames?: number
-  /**
-   * Fewest frames a sweep is spread over while the camera is still (its
-   * motion estimate would widen the guard by less than 1e-4 of the view's
-   * reach over such a sweep): the band then does not depend on the sweep's
-   * length, so spreading it costs no hiding. Objects keep being revisited, so
-   * one that starts moving without {@link FrustumCullingJob.markMoved} is
-   * noticed within this many frames; one seen moving is padded by its own
-   * speed over the longer sweep. Measured (10k meshes, still camera, Node
-   * 20): 1 → about 0.4 ms a frame, 8 → 0.11 ms, every out-of-view mesh hidden in
-   * both. An integer ≥ 1 (below `minSweepFrames` it is `minSweepFrames`).
-   * @default 8
-   */
-  stillSweepFrames?: number
-  /**
-   * Leave three's own frustum test on for what the job shows (`frustumCulled`
-   * stays `true`): the job hides what is out of view so the renderer skips
-   * it, and three's exact test still keeps out-of-view objects inside the
-   * guard band from being drawn. With `false` the job also turns
-   * `frustumCulled` off on what it manages, so the renderer tests nothing
-   * the job manages, at the price of drawing the shown objects that are out
-   * of view within the guard band: in the demo city at 10k objects that was
-   * 40 % more draw calls, which cost far more than the tests it saved.
-   * @default true
-   */
-  rendererTest?: boolean
-  /**
-   * The scene's {@link MatrixSyncJob}, if it has one. The job then knows which
-   * world matrices changed since it last read an object (the matrix job
-   * stamps every matrix it writes, and every object whose children it sees
-   * change), and decides an unchanged object from the sphere it stored,
-   * without touching the object: a visit then costs a few array reads instead
-   * of a dozen scattered object reads, which is what makes a sweep of 100k
-   * objects fit in a few frames. An object is read in full when it changed,
-   * when the decision changes (hide ↔ show), and at least once every
-   * {@link FrustumCullingJobOptions.verifyEvery} sweeps; and a managed object
-   * (not a LOD) whose world matrix the matrix job writes is re-tested right
-   * then, as {@link FrustumCullingJob.markMoved} would. What the matrix job
-   * cannot see is noticed at that re-read: a world matrix written outside it
-   * (your own `updateMatrixWorld()` on a moved object), a geometry or its
-   * bounds replaced, `castShadow` / `frustumCulled` changed; call
-   * {@link FrustumCullingJob.markMoved} for those to take effect at once.
-   * Skinned, instanced and batched meshes (bounds that change without a
-   * matrix) are always read in full. By default, when `root` is a Scene, the
-   * Scene's live MatrixSyncJob is used (looked up at each slice, so the order
-   * in which the two jobs are installed does not matter); `null` never
-   * trusts a stored sphere (every visit reads the object, as with three's own
-   * matrix updates).
-   * @default the root Scene's MatrixSyncJob, if any
-   */
-  matrices?: MatrixSyncJob | null
-  /**
-   * With `matrices`: every managed object is read in full at least once
-   * every this many sweeps (a rolling share of each sweep; the members of a
-   * cell take their turn together), as a net for changes the matrix job
-   * cannot see. 1 reads everything every sweep. An integer ≥ 1.
-   * @default 8
-   */
-  verifyEvery?: number
-  /**
-   * Coarse cells from the scene graph: a group (`Group` or plain
-   * `Object3D`) whose children are all objects the job manages (without
-   * children of their own), LODs or such groups is hidden itself while the
-   * job holds all of them hidden, so the renderer skips the whole subtree; and, with a
-   * MatrixSyncJob, the sweep decides such a group's members as one unit
-   * (hidden, or shown well inside the view) while none of them changed,
-   * from a sphere it stores. What is drawn is the same as without cells. A
-   * group whose children change is no longer a cell until
-   * {@link FrustumCullingJob.refresh}; set `frustumCulled = false` on a group
-   * to keep it out.
-   * @default true
-   */
-  cells?: boolean
-}
+export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
-/** Per-object state bits. */
-const HIDDEN = 1 // the job set visible = false and owns that false
-const MANAGED = 2 // the job set frustumCulled = false (it was true)
-const SEEN = 4 // visited before: a world sphere and a speed are known
-/** Stored units (see `skipStored`): all members hidden, or all shown. */
-const UNIT_HIDDEN = 1
-const UNIT_SHOWN = 2
-/** Most object ids a stored sphere depends on (a LOD and its levels): more, and it is always re-read. */
-const DEP_MAX = 6
-
-/** Weights of a new measure in the visit-rate average: a falling rate is followed faster (a band too narrow trips). */
-const RATE_DOWN = 0.3
-const RATE_UP = 0.1
-/**
- * Visits between two deadline checks: the first batch, and the bounds of the
- * next ones, each sized to half the time left at the cost per visit just seen.
- * Reading the clock is not free (`performance.now()` even allocates in Node),
- * so a slice reads it about log₂(budget / visit) times, not once per visit.
- * At most 512: a batch sized on cheap stored-sphere visits that then meets
- * full reads (~0.5 µs each in a 100k scene) overruns the deadline by at most
- * about 0.25 ms.
- */
-const FIRST_BATCH = 32
-const MIN_BATCH = 16
-const MAX_BATCH = 512
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
-/** Per visit, an object's speed estimate keeps this fraction of itself when it slows down. */
-const SPEED_DECAY = 0.5
-/**
- * The camera counts as still when its motion estimate over a sweep at the
- * still pace would move it by at most this fraction of the view's reach, and
- * turn it by at most `STILL_ANGLE` radians (1e-4 × a 1 km view: 10 cm).
- */
-const STILL_BAND = 1e-4
-const STILL_ANGLE = 1e-4
-
-/** Center, radius and pad handed to `GuardFrustum.rejects`. */
-const _sphere = /*@__PURE__*/ new Float64Array(5)
-/** A LOD's world sphere (x, y, z, radius, part count), from `subtreeSphere`. */
-const _world = /*@__PURE__*/ new Float64Array(5)
-/** A cell's ball on its way from `memberBall` to `insideGuard` / `storeUnit`, or from `skipStored`: center x, y, z, reach. */
-const _ball = /*@__PURE__*/ new Float64Array(4)
-
-type RenderHook = (a: unknown, b: unknown, camera: Camera, d: unknown, e: unknown, f: unknown) => void
 
 /**
  * Frustum culling as a budgeted, sliced system of the {@link BatchScheduler}
- * (type Visibility): a sweep over flat arrays of world bounding spheres that
- * spans as many frames as the budget needs (and at least a few while the
- * camera is still: see *Pacing*), and hides what is out of view so the
- * renderer skips it, `THREE.LOD`s as units. Installed in one call;
- * `dispose()` undoes it.
+ * (type Visibility): it hides what is out of view (`visible = false`) so the
+ * renderer skips it without a test, in a sweep over the managed objects that
+ * spans as many frames as the budget needs. Installed in one call;
+ * `dispose()` restores every `visible` and `frustumCulled` it changed.
  *
- * **What it changes.** For every object it manages (meshes, lines, points and
- * sprites under `root` with `frustumCulled = true` and three's own
- * `intersectsFrustum`) it toggles `visible`: what it hides, `renderer.render`
- * skips without a test. What it shows keeps three's own exact test, so
- * nothing out of view is drawn (see {@link FrustumCullingJobOptions.rendererTest};
- * with `rendererTest: false` it also sets `frustumCulled = false` on them). `visible`, not
- * `layers`: three's `Raycaster` tests layers, so hiding through layers would
- * make culled objects unpickable for game logic, while `visible` only affects
- * drawing. The app's own `visible` is respected: the job hides only an object
- * it sees visible, shows only one it hid itself, and drops its claim when the
- * app shows one it hid. One case it cannot see: `visible = false` written by
- * the app over the job's own `false`; use {@link FrustumCullingJob.setVisible}
- * for managed objects (or {@link FrustumCullingJob.isCulled} to read the
- * app's view). Never hidden, and left to three's own culling: objects with
- * children (hiding would hide the children too), and shadow casters unless
- * {@link FrustumCullingJobOptions.cullShadowCasters}. `dispose()` restores
- * both flags exactly.
+ * It manages meshes, lines, points and sprites under `root` with
+ * `frustumCulled = true` (and three's own bounds), and each `THREE.LOD` as one
+ * object; objects with children and shadow casters (unless
+ * {@link FrustumCullingJobOptions.cullShadowCasters}) are left to three. What
+ * it shows keeps three's own test. Your own `visible` is respected, but hide a
+ * managed object with {@link FrustumCullingJob.setVisible}, not
+ * `visible = false`. Groups whose objects are all hidden are hidden too, so
+ * the renderer skips their subtrees: keep what moves in groups of its own.
  *
- * **Coarse cells.** The scene graph's own groups are the cells: a `Group`
- * (or plain `Object3D`, `frustumCulled` left on) whose children are all
- * objects the job manages (without children of their own), LODs, or cells
- * (a district of blocks of buildings) is hidden itself while the job holds
- * every one of them hidden, so the renderer skips the whole subtree; it is
- * shown the moment one of them is shown. And with a MatrixSyncJob, the
- * sweep decides a leaf group's members as one unit when none of them
- * changed: a hidden group by one test of a sphere holding all their padded
- * spheres (if it is outside the guard, so is each of them), a shown group by
- * one test that all their centers are inside every plane. The job stores that
- * sphere; in later sweeps, while the matrix job's stamps show nothing written
- * under the group, the group is decided from the stored sphere without
- * reading a member (`stats.unitCells`). A group holding one object that moves
- * every frame is read member by member every sweep: keep what moves in
- * groups of its own. What is drawn is exactly what is drawn without cells (a
- * property test runs both side by side). A group whose children change
- * (`add`, `remove`, or a different child count before a render) is shown and
- * is no longer a cell until {@link FrustumCullingJob.refresh}. See {@link FrustumCullingJobOptions.cells}.
- *
- * **LODs are culled as units.** A `THREE.LOD` (with `frustumCulled = true`)
- * is managed as one object: the job hides and shows the LOD node's own
- * `visible`, under the same ownership rules, and never touches its levels or
- * anything else below it (their `visible` belongs to `lod.update`, which
- * never writes the LOD node's, so there is no fight; their `frustumCulled`
- * stays `true`). Its sphere contains the world sphere three tests for every
- * renderable below the LOD, at any depth, current level or not (a level that
- * is a `Group` counts through its meshes; see `subtreeSphere` for the rule),
- * so a hidden LOD never holds a level three would draw. While the LOD is
- * hidden the renderer skips its whole subtree (no `lod.update` by three, no
- * per-level test); while it is shown, three tests the current level itself:
- * the LOD's sphere is only known to meet the *guard*, not the view, and a
- * draw call for a level out of view would cost more than the test it saves.
- * A LOD whose subtree holds anything but cullable renderables and plain
- * groups (a light, a camera, a renderable with `frustumCulled = false` or
- * custom bounds, a shadow caster unless `cullShadowCasters`) is never hidden;
- * what is below it is then left to three. The levels are not tracked
- * themselves: {@link FrustumCullingJob.markMoved} on one of them re-tests
- * its LOD.
- *
- * **Why nothing visible vanishes.** Each slice decides against a *guard*: the
- * camera's frustum widened by a band sized from the camera's recent speed and
- * turn rate × the frames a decision must last (a sweep, plus the frame the
- * camera moves before the render, × `1 + guardMargin`), and each object's
- * sphere is grown by its own recent motion. An object is hidden only from its
- * second visit on (its motion is then known). When `root` is a `THREE.Scene`,
- * the job chains `root.onBeforeRender` (called by `WebGLRenderer` and
- * `WebGPURenderer` after they update the camera, before they cull) and checks
- * there, in a few dozen multiplications, that the frusta being rendered
- * (every sub-camera of an XR `ArrayCamera`) lie inside every guard that still
- * backs a hidden object. If not (teleport, fast turn, zoom out, projection
- * change, or the scheduler paused while the camera moves), it shows every
- * object it hid before that render, and the sweep starts over. What it hides
- * is then always a subset of what three's own `Frustum.intersectsObject` /
- * `intersectsSprite` would reject for that render (see `GuardFrustum` for the
- * proof), provided objects move no faster than they were seen moving: report
- * jumps, and objects that start moving, with
- * {@link FrustumCullingJob.markMoved}. With the scene's {@link MatrixSyncJob}
- * that happens by itself: the matrix job tells the culling job of every world
- * matrix it writes, and a managed object is re-tested right then (a LOD at
- * its next visit), so `markDirty` is all a move needs. With a root that is not a Scene the
- * check runs after each scheduler frame instead, one frame late for a jump
- * made in the app's update.
- *
- * **Pacing.** A slice stops at the deadline, and after `ceil(tracked /
- * pace)` visits, where the pace is {@link FrustumCullingJobOptions.minSweepFrames}
- * while the camera moves and {@link FrustumCullingJobOptions.stillSweepFrames}
- * while it is still: a sweep that fits in one frame is not redone every
- * frame for a camera that does not move. Why two: the guard band is the
- * camera's motion × the frames a decision must last, and managed objects in
- * the band are drawn untested, so a longer sweep costs draws while the camera
- * moves and nothing while it is still. Each sweep's pace is planned when the
- * previous sweep starts, and a decision is sized to last until the next sweep
- * revisits it at that sweep's pace (a sweep that slows down never outruns
- * the decisions it revisits); after a guard trip nothing hidden is left and
- * the pace is planned afresh. The job never stops sweeping: objects are only
- * seen moving by being revisited, so one that starts moving unreported is
- * noticed within a sweep, and one seen moving is padded by its speed over it.
- *
- * **Data.** Per object: world sphere and speed in `Float64Array`s (doubles,
- * so the sphere is bit for bit the one three tests), flags, last visit. A
- * full visit refreshes the sphere from `matrixWorld` and the bounding sphere
- * three uses (computed once if missing), so moving objects need no hook.
- * With the scene's {@link MatrixSyncJob} (found by itself; see
- * {@link FrustumCullingJobOptions.matrices}) a visit to an object whose world
- * matrix did not change since its last full visit, and whose decision stands,
- * reads only those arrays and the matrix job's change stamps: the job then
- * hides exactly what it would hide reading every object (a property test
- * runs both side by side), and a sweep of a mostly static scene costs a
- * fraction of the reads. Nothing is allocated per frame by the job.
- *
- * **Limits.** Hiding is global: another camera rendering the same scene
- * (minimap, `CubeCamera`) sees the same hidden objects (warned once). Objects
- * removed from the scene stay managed until {@link FrustumCullingJob.remove}
- * or {@link FrustumCullingJob.refresh}.
+ * Nothing in view ever vanishes: decisions are made against the view widened
+ * by the camera's recent motion, and a check before every render (a chained
+ * `scene.onBeforeRender`) shows everything when the camera left that margin.
+ * Objects are assumed to move no faster than they were seen moving: with the
+ * scene's {@link MatrixSyncJob} (found by itself) `markDirty` covers a jump;
+ * without it, call {@link FrustumCullingJob.markMoved}. Hiding is global: a
+ * second camera rendering the scene sees the same hidden objects. How it
+ * works, with measured figures: docs/culling.md.
  *
  * @example
  * ```ts
@@ -311,79 +68,24 @@ export class FrustumCullingJob {
 
   private readonly scheduler: BatchScheduler
   private readonly handle: SystemHandle
-  private readonly margin: number
-  private readonly cullShadowCasters: boolean
-  private readonly rendererTest: boolean
-  /** The linked matrix job; undefined: the root Scene's, looked up at each slice. */
-  private readonly matrices: MatrixSyncJob | null | undefined
-  private readonly verifyEvery: number
   private readonly useCells: boolean
   private readonly cells = new CullingCells()
-  /** The matrix job's change stamps for the current slice; null: read every object in full. */
-  private stampArr: Float64Array | null = null
-  /** The matrix job's subtree stamps for the current slice (with `stampArr`). */
-  private belowArr: Float64Array | null = null
-  /** Cells with a stored unit (see `skipStored`; the units live in `cells`). */
-  private units = 0
-  /** The matrix job whose writes the job listens to (see `onMatrixWrite`). */
-  private writeSource: MatrixSyncJob | null = null
-  /** Per `object.id`: the object's slot, or -1 (LODs: -1; they are re-read by the sweep). */
-  private slotById = new Int32Array(0).fill(-1)
-  /** The matrix job's change tick when the current slice (or `markMoved`) started. */
-  private tickNow = 0
-  private readonly minSweepFrames: number
-  private readonly stillSweepFrames: number
-  /** Frames the current sweep is spread over (its cap is `ceil(count / pace)` visits a slice). */
-  private pace = 1
-  /** Pace planned for the next sweep, which the current sweep's decisions must outlast; 0: plan afresh. */
-  private nextPace = 0
+  private readonly units = new CellUnits()
+  private readonly slots = new SlotStore(this.cells, this.units)
+  private readonly cellTrust: CellTrust
+  private readonly decisions: SlotDecisions
+  private readonly stamps: ChangeStamps
+  private readonly pacer: SweepPacer
   private cam: Camera
   /** The camera the slices cull for: `cam`, or the XR/array camera it was last rendered through. */
   private viewCamera: Camera
 
-  private objects: Cullable[] = []
-  private flags = new Uint8Array(0)
-  private kinds = new Uint8Array(0)
-  /** World bounding spheres: x, y, z, radius per object. */
-  private spheres = new Float64Array(0)
-  /** Peak world-space motion per frame, per object. */
-  private speeds = new Float64Array(0)
-  /** Frame of the last visit, per object. */
-  private visits = new Int32Array(0)
-  private marks = new Int32Array(0)
-  /** Per object: the matrix job's change tick at its last full read. */
-  private readAt = new Float64Array(0)
-  /** Per object: ids of the objects its stored sphere depends on (`DEP_MAX` a slot), and how many (0: always read). */
-  private deps = new Int32Array(0)
-  private depCount = new Uint8Array(0)
-  private markEpoch = 0
-  private count = 0
-  private readonly index = new Map<Object3D, number>()
-
-  private cursor = 0
-  private sweep = 0
-  /** Frame of the current sweep's first slice, or -1 before it. */
-  private sweepStart = -1
-  /** Frames a decision must survive (sweep frames + lag, with margin), from the last slice. */
-  private horizon = 0
-  /**
-   * Objects a slice can visit per frame: a moving average of what slices that
-   * ran out of time visited (falling faster than rising), raised by those
-   * that did not; 0 before any slice.
-   */
-  private rate = 0
-  private lastSliceFrame = -1
   private readonly ring = new GuardRing()
-  /** The guard `visit` decides against (a field, not an argument: V8 boxes doubles passed to calls). */
-  private guard = new GuardFrustum()
   private readonly sliceView = new CameraView()
   private readonly renderView = new CameraView()
   private readonly motion = new CameraMotion()
 
-  private readonly hookScene: Scene | null = null
   private readonly hook: RenderHook | null = null
-  private readonly previousHook: RenderHook | null = null
-  private readonly hadOwnHook: boolean = false
   private readonly listener: (() => void) | null = null
   private readonly warned = new Set<string>()
   private isDisposed = false
@@ -440,33 +142,21 @@ export class FrustumCullingJob {
       while (top.parent !== null) top = top.parent
       if (top !== matrices.scene) throw new TypeError(`${api}: matrices must be the MatrixSyncJob of the scene that holds root`)
     }
-    this.matrices = matrices
-    this.verifyEvery = verifyEvery
     if (typeof cells !== 'boolean') throw new TypeError(`${api}: cells must be a boolean, got ${describe(cells)}`)
     this.useCells = cells
     this.scheduler = scheduler
     this.cam = camera
     this.viewCamera = camera
     this.root = root
-    this.margin = guardMargin
-    this.cullShadowCasters = cullShadowCasters
-    this.rendererTest = rendererTest
-    this.minSweepFrames = minSweepFrames
-    this.stillSweepFrames = Math.max(stillSweepFrames, minSweepFrames)
+    this.pacer = new SweepPacer(this.stats, minSweepFrames, Math.max(stillSweepFrames, minSweepFrames), guardMargin)
+    const scene = (root as Scene).isScene === true ? (root as Scene) : null
+    this.stamps = new ChangeStamps(matrices, scene, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.slots.settleAll())
+    this.cellTrust = new CellTrust(this.slots, this.cells, this.units, this.stamps, this.pacer)
+    this.decisions = new SlotDecisions(this.slots, this.cells, this.stamps, this.pacer, this.stats, cullShadowCasters, rendererTest)
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
-    if ((root as Scene).isScene === true) {
-      const scene = root as Scene
-      const previous = scene.onBeforeRender as unknown as RenderHook
-      this.hookScene = scene
-      this.previousHook = previous
-      this.hadOwnHook = Object.prototype.hasOwnProperty.call(scene, 'onBeforeRender')
-      const hook: RenderHook = (a, b, cam, d, e, f) => {
-        previous.call(scene, a, b, cam, d, e, f)
-        this.observe(cam)
-      }
-      this.hook = hook
-      ;(scene as unknown as { onBeforeRender: RenderHook }).onBeforeRender = hook
+    if (scene !== null) {
+      this.hook = new RenderHook(scene, (rendered) => this.observe(rendered))
     } else {
       // No render hook without a Scene: check once per frame, after the scheduler's frame.
       this.listener = () => this.observe(this.viewCamera)
@@ -528,7 +218,7 @@ export class FrustumCullingJob {
     checkObject('FrustumCullingJob.remove', 'object', object)
     let removed = 0
     object.traverse((o) => {
-      const i = this.index.get(o)
+      const i = this.slots.index.get(o)
       if (i !== undefined) {
         this.removeSlot(i)
         removed++
@@ -547,10 +237,10 @@ export class FrustumCullingJob {
    */
   refresh(): void {
     this.checkAlive('refresh')
-    const epoch = ++this.markEpoch
+    const epoch = this.slots.startMarks()
     this.addTree(this.root, epoch)
-    for (let i = this.count - 1; i >= 0; i--) {
-      if (this.marks[i] !== epoch) this.removeSlot(i)
+    for (let i = this.slots.count - 1; i >= 0; i--) {
+      if (!this.slots.isMarked(i, epoch)) this.removeSlot(i)
     }
     this.buildCells()
   }
@@ -563,11 +253,11 @@ export class FrustumCullingJob {
    */
   markMoved(object: Object3D): void {
     if (this.isDisposed) return
-    let i = this.index.get(object)
+    let i = this.slots.index.get(object)
     for (let p = object.parent; i === undefined && p !== null; p = p.parent) {
       if ((p as Cullable).isLOD === true) {
-        const j = this.index.get(p)
-        if (j !== undefined && this.kinds[j] === CullKind.LOD) i = j
+        const j = this.slots.index.get(p)
+        if (j !== undefined && this.slots.kinds[j] === CullKind.LOD) i = j
       }
     }
     if (i === undefined) return
@@ -575,12 +265,12 @@ export class FrustumCullingJob {
     // sweep before the guard retires, a slot after it is revisited this sweep.
     const guard = this.ring.last()
     if (guard === null) {
-      this.show(i)
+      this.decisions.show(i)
       return
     }
-    this.guard = guard
-    this.startReads()
-    this.visit(i, this.scheduler.frame)
+    this.decisions.guard = guard
+    this.stamps.read()
+    this.decisions.visit(i, this.scheduler.frame)
   }
 
   /**
@@ -593,12 +283,8 @@ export class FrustumCullingJob {
     if (typeof visible !== 'boolean') {
       throw new TypeError(`FrustumCullingJob.setVisible: visible must be a boolean, got ${describe(visible)}`)
     }
-    const i = this.index.get(object)
-    if (i !== undefined && ((this.flags[i] as number) & HIDDEN) !== 0) {
-      this.flags[i] = (this.flags[i] as number) & ~HIDDEN
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
+    const i = this.slots.index.get(object)
+    if (i !== undefined) this.decisions.disown(i)
     // A cell's group: the app's from now on (until refresh()).
     const c = this.cells.cellOf(object)
     if (c >= 0) this.cells.drop(c)
@@ -607,12 +293,12 @@ export class FrustumCullingJob {
 
   /** True when the job, not the app, is what keeps `object` (a managed object, or a cell's group) hidden right now. */
   isCulled(object: Object3D): boolean {
-    const i = this.index.get(object)
+    const i = this.slots.index.get(object)
     if (i === undefined) {
       const c = this.cells.cellOf(object)
       return c >= 0 && this.cells.isHidden(c) && object.visible === false
     }
-    return ((this.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
+    return ((this.slots.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
   }
 
   /** Shows every object the job hid and starts a new sweep (e.g. on a camera cut). */
@@ -629,20 +315,11 @@ export class FrustumCullingJob {
     this.isDisposed = true
     this.handle.remove()
     if (this.listener !== null) this.scheduler.removeFrameListener(this.listener)
-    const scene = this.hookScene
-    if (scene !== null && (scene as unknown as { onBeforeRender: unknown }).onBeforeRender === this.hook) {
-      if (this.hadOwnHook) (scene as unknown as { onBeforeRender: unknown }).onBeforeRender = this.previousHook
-      else delete (scene as unknown as { onBeforeRender?: unknown }).onBeforeRender
-    }
-    // Else the app replaced or wrapped the hook since: ours stays in its chain and only forwards.
-    this.writeSource?.removeWriteListener(this.onMatrixWrite)
-    this.writeSource = null
+    this.hook?.remove() // (if the app wrapped it since, it stays in the chain: `observe` returns at once)
+    this.stamps.unlink()
     this.cells.clear()
-    for (let i = 0; i < this.count; i++) this.restore(i)
-    this.slotById = new Int32Array(0)
-    this.objects.length = 0
-    this.index.clear()
-    this.count = 0
+    for (let i = 0; i < this.slots.count; i++) this.decisions.restore(i)
+    this.slots.clear()
     this.ring.clear()
     this.stats.tracked = 0
     this.stats.hidden = 0
@@ -656,7 +333,7 @@ export class FrustumCullingJob {
     stats.visited = 0
     stats.trusted = 0
     stats.unitCells = 0
-    if (this.isDisposed || this.count === 0) return false
+    if (this.isDisposed || this.slots.count === 0) return false
     const frame = this.scheduler.frame
     const view = this.sliceView
     if (!view.setFromCamera(this.viewCamera)) {
@@ -665,24 +342,10 @@ export class FrustumCullingJob {
       return false
     }
     this.checkGuards(view)
-    if (this.sweepStart < 0) {
-      // A new sweep: its pace was planned when the last one started (the last one's
-      // decisions were made to last until this one revisits them); plan the next.
-      this.sweepStart = frame
-      const plan = this.isStill(view) ? this.stillSweepFrames : this.minSweepFrames
-      this.pace = this.nextPace > 0 ? this.nextPace : plan
-      this.nextPace = plan
-    }
-    const gap = this.lastSliceFrame < 0 ? 1 : Math.max(frame - this.lastSliceFrame, 1)
-    this.lastSliceFrame = frame
-
-    // A guard backs its decisions until the next sweep revisits their slots (about
-    // one sweep), and the camera moves once more between this slice and the render.
-    const projected = this.rate > 0 ? Math.ceil(this.count / this.rate) : 1
-    const sweepFrames = Math.max(stats.sweepFrames, projected, this.pace, this.nextPace, frame - this.sweepStart + 1)
-    const horizon = (sweepFrames + 2) * (1 + this.margin)
-    this.horizon = horizon
+    const pacer = this.pacer
     const motion = this.motion
+    const limit = pacer.startSlice(frame, this.slots.count, motion, view)
+    const horizon = pacer.horizon
     const band = motion.speed * horizon
     const angle = Math.min(motion.angularSpeed * horizon, MAX_ANGLE)
     stats.guardBand = band
@@ -692,15 +355,13 @@ export class FrustumCullingJob {
     guard.translation = band
     guard.angle = angle
     guard.build(view)
-    guard.sweep = this.sweep
-    guard.start = this.cursor
-    this.guard = guard
-    const start = this.cursor
-    // At most a 1/pace share of the objects per slice (see minSweepFrames).
-    const limit = Math.min(this.count, start + Math.ceil(this.count / this.pace))
-    const trusting = this.startReads()
+    guard.sweep = pacer.sweep
+    const start = pacer.cursor
+    guard.start = start
+    this.decisions.guard = guard
+    const trusting = this.stamps.read()
     let trusted = 0
-    let units = 0
+    this.cellTrust.unitCells = 0
     let i = start
     let batch = FIRST_BATCH
     let before = deadline.timeRemaining()
@@ -708,18 +369,12 @@ export class FrustumCullingJob {
       const end = Math.min(i + batch, limit)
       if (trusting) {
         const cellAt = this.cells.at
+        const cellTrust = this.cellTrust
         for (; i < end; i++) {
           const c = cellAt[i] as number
           if (c >= 0) {
-            // A cell whose stored unit stands: decided in one test, no member read.
-            let n = this.cells.unitKind[c] !== 0 ? this.skipStored(c, i, limit, frame) : 0
-            if (n > 0) units++
-            else {
-              if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
-              // A hidden cell, or a shown one, whose members all stand: decided as one.
-              n = this.skipCell(c, i, limit, frame)
-              if (n === 0) n = this.skipShownCell(c, i, limit, frame)
-            }
+            // A cell whose members all stand: decided as one.
+            const n = cellTrust.cell(c, i, limit, frame, guard)
             if (n > 0) {
               // The sweep jumps past it.
               trusted += n
@@ -727,72 +382,30 @@ export class FrustumCullingJob {
               continue
             }
           }
-          if (this.decideStored(i, frame)) trusted++
-          else this.visit(i, frame)
+          if (this.decisions.trust(i, frame)) trusted++
+          else this.decisions.visit(i, frame)
         }
       } else {
-        for (; i < end; i++) this.visit(i, frame)
+        for (; i < end; i++) this.decisions.visit(i, frame)
       }
       if (i >= limit) break
       const left = deadline.timeRemaining()
       if (left <= 0) break
-      const spent = before - left
-      const next = spent > 0 ? Math.floor((left * 0.5 * batch) / spent) : batch * 2
-      batch = next < MIN_BATCH ? MIN_BATCH : next > MAX_BATCH ? MAX_BATCH : next
+      batch = nextBatch(batch, before - left, left)
       before = left
     }
-    const visited = i - start
-    this.cursor = i
     guard.end = i
-    stats.visited = visited
+    stats.visited = i - start
     stats.trusted = trusted
-    stats.unitCells = units
+    stats.unitCells = this.cellTrust.unitCells
     stats.hiddenCells = this.cells.hidden
-    this.ring.retire(this.sweep, i)
-    const r = visited / gap
-    if (i < limit) {
-      // Stopped by the deadline: a measure of the rate, noisy. Not taken outright when lower:
-      // one slice admitted with a sliver of budget left would make the band of the next
-      // sweeps as wide as if every slice were that small (hiding next to nothing).
-      this.rate = this.rate === 0 ? r : this.rate + (r - this.rate) * (r < this.rate ? RATE_DOWN : RATE_UP)
-    } else if (r > this.rate) {
-      // Stopped by the cap or the sweep's end: the rate is at least this. (Without this, one
-      // slow first slice, JIT still cold, would keep the band wide for as long as sweeps fit.)
-      this.rate = r
-    }
-    if (i < this.count) return true
+    pacer.endSlice(i, limit)
+    this.ring.retire(pacer.sweep, i)
+    if (i < this.slots.count) return true
 
-    stats.sweepFrames = frame - this.sweepStart + 1
-    stats.sweeps++
-    this.ring.retireSweepsBefore(this.sweep)
-    this.sweep++
-    this.cursor = 0
-    this.sweepStart = -1
+    this.ring.retireSweepsBefore(pacer.sweep)
+    pacer.endSweep(frame)
     return false
-  }
-
-  /**
-   * Reads the matrix job's change stamps for the visits to come.
-   * @returns whether stored spheres can be trusted (a live matrix job is linked).
-   */
-  private startReads(): boolean {
-    const live = liveMatrixJob(this.matrices, this.hookScene)
-    if (live !== this.writeSource) {
-      // Stored units are dated in the old job's ticks.
-      this.settleUnits()
-      this.writeSource?.removeWriteListener(this.onMatrixWrite)
-      live?.addWriteListener(this.onMatrixWrite)
-      this.writeSource = live
-    }
-    if (live === null) {
-      this.stampArr = null
-      this.belowArr = null
-      return false
-    }
-    this.stampArr = live.changeStamps
-    this.belowArr = live.subtreeStamps
-    this.tickNow = live.changeTick
-    return true
   }
 
   /**
@@ -803,485 +416,14 @@ export class FrustumCullingJob {
    * the sweep then finds it unchanged.
    */
   private readonly onMatrixWrite = (object: Object3D): void => {
-    const id = object.id
-    if (this.isDisposed || id >= this.slotById.length) return
-    const i = this.slotById[id] as number
+    if (this.isDisposed) return
+    const i = this.slots.slotOf(object.id)
     if (i < 0) return
     // Nothing decided against any guard: nothing is hidden; the sweep will visit it.
     const guard = this.ring.last()
-    const source = this.writeSource
-    if (guard === null || source === null) return
-    this.guard = guard
-    this.stampArr = source.changeStamps
-    this.tickNow = source.changeTick
-    this.visit(i, this.scheduler.frame)
-  }
-
-  /**
-   * Decides object `i` from its stored sphere when nothing it depends on
-   * changed since its last full read and the decision it holds stands,
-   * leaving the object's state exactly as a full visit would (the same
-   * sphere, so the same speed decay and visit frame): with complete change
-   * stamps the job hides exactly what it would hide reading every object.
-   * @returns false when the object must be visited in full.
-   */
-  private decideStored(i: number, frame: number): boolean {
-    if (this.units > 0) this.settleUnitOf(i)
-    const n = this.depCount[i] as number
-    if (n === 0) return false
-    const f = this.flags[i] as number
-    if ((f & SEEN) === 0 || !this.unchanged(i, n)) return false
-    // What a full visit would compute: the same sphere, so a speed decayed as for no motion.
-    const speed = (this.speeds[i] as number) * SPEED_DECAY
-    const s = i * 4
-    const spheres = this.spheres
-    const test = _sphere
-    test[0] = spheres[s] as number
-    test[1] = spheres[s + 1] as number
-    test[2] = spheres[s + 2] as number
-    test[3] = spheres[s + 3] as number
-    test[4] = speed * this.horizon
-    // A change of decision is left to a full visit (which reads the object's `visible`).
-    if (this.guard.rejects(test) !== ((f & HIDDEN) !== 0)) return false
-    this.speeds[i] = speed
-    this.visits[i] = frame
-    return true
-  }
-
-  /**
-   * Decides the members of hidden cell `c`, in slots `[i, i + size)`, as one
-   * unit: when every member would be decided from its stored sphere (see
-   * {@link FrustumCullingJob.decideStored}) and is hidden, and a sphere
-   * holding all their padded spheres is outside the guard, each of them is
-   * outside too, so each would stay hidden: their state is updated as those
-   * visits would leave it, without a guard test each.
-   * @returns the members decided, or 0 when they must be visited one by one.
-   */
-  private skipCell(c: number, i: number, limit: number, frame: number): number {
-    const cells = this.cells
-    const n = cells.size[c] as number
-    const end = i + n
-    if (n <= 0 || end > limit || !cells.isHidden(c) || !this.memberBall(i, end, SEEN | HIDDEN, true)) return 0
-    if (!this.outsideGuard(_ball)) return 0
-    this.storeUnit(c, UNIT_HIDDEN, i, n, frame)
-    return n
-  }
-
-  /**
-   * Decides the members of cell `c`, in slots `[i, i + size)`, as one unit
-   * when none is hidden, each would be decided from its stored sphere (see
-   * {@link FrustumCullingJob.decideStored}), and every member's center lies
-   * inside every plane of the guard: no member can be outside one plane, so
-   * each stays shown; their state is updated as those visits would leave it.
-   * @returns the members decided, or 0 when they must be visited one by one.
-   */
-  private skipShownCell(c: number, i: number, limit: number, frame: number): number {
-    const cells = this.cells
-    const n = cells.size[c] as number
-    const end = i + n
-    if (n <= 0 || end > limit || cells.hid[c] !== 0 || !this.memberBall(i, end, SEEN, false)) return 0
-    if (!this.insideGuard(_ball)) return 0
-    this.storeUnit(c, UNIT_SHOWN, i, n, frame)
-    return n
-  }
-
-  /**
-   * The ball of the members in slots `[first, end)`, into `_ball` (center,
-   * reach): when each has the flags `want` (of SEEN and HIDDEN) and would be
-   * decided from its stored sphere (see {@link FrustumCullingJob.decideStored}).
-   * With `padded` the ball holds each member's sphere grown by its pad at
-   * this visit (its speed decayed once, over the horizon); without, it holds
-   * their centers.
-   * @returns false when a member does not qualify.
-   */
-  private memberBall(first: number, end: number, want: number, padded: boolean): boolean {
-    const flags = this.flags
-    const depCount = this.depCount
-    const spheres = this.spheres
-    const speeds = this.speeds
-    const horizon = this.horizon
-    let minX = Infinity, minY = Infinity, minZ = Infinity
-    let maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity
-    for (let j = first; j < end; j++) {
-      if (((flags[j] as number) & (SEEN | HIDDEN)) !== want) return false
-      const dn = depCount[j] as number
-      if (dn === 0 || !this.unchanged(j, dn)) return false
-      const s = j * 4
-      const r = spheres[s + 3] as number
-      const extent = padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0
-      const x = spheres[s] as number, y = spheres[s + 1] as number, z = spheres[s + 2] as number
-      if (x - extent < minX) minX = x - extent
-      if (y - extent < minY) minY = y - extent
-      if (z - extent < minZ) minZ = z - extent
-      if (x + extent > maxX) maxX = x + extent
-      if (y + extent > maxY) maxY = y + extent
-      if (z + extent > maxZ) maxZ = z + extent
-    }
-    const cx = (minX + maxX) * 0.5, cy = (minY + maxY) * 0.5, cz = (minZ + maxZ) * 0.5
-    let reach = 0
-    for (let j = first; j < end; j++) {
-      const s = j * 4
-      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const r = spheres[s + 3] as number
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (padded ? (r > 0 ? r : 0) + (speeds[j] as number) * SPEED_DECAY * horizon : 0)
-      if (d > reach) reach = d
-    }
-    const ball = _ball
-    ball[0] = cx
-    ball[1] = cy
-    ball[2] = cz
-    ball[3] = reach
-    return true
-  }
-
-  /**
-   * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
-   * for rounding (so it holds the members' spheres in floating point too), is
-   * outside the current guard: then so is every sphere inside it.
-   */
-  private outsideGuard(ball: Float64Array): boolean {
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const radius = ball[3] as number
-    const test = _sphere
-    test[0] = cx
-    test[1] = cy
-    test[2] = cz
-    test[3] = radius + (radius + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
-    test[4] = 0
-    return this.guard.rejects(test)
-  }
-
-  /**
-   * Whether the ball `ball[0..2]` (center), `ball[3]` (radius), grown a hair
-   * for rounding, lies inside every plane of the current guard. (In a typed
-   * array: V8 boxes doubles passed to a call that is not inlined.)
-   */
-  private insideGuard(ball: Float64Array): boolean {
-    const p = this.guard.planes
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const reach = ball[3] as number
-    const r = reach + (reach + Math.abs(cx) + Math.abs(cy) + Math.abs(cz)) * 1e-9
-    for (let o = 0; o < 24; o += 4) {
-      // Written so that NaN fails.
-      if (!((p[o] as number) * cx + (p[o + 1] as number) * cy + (p[o + 2] as number) * cz + (p[o + 3] as number) >= r)) return false
-    }
-    return true
-  }
-
-  /**
-   * Decides cell `c` (first slot `i`) from its stored unit in one test, no
-   * member read: when nothing under the cell's group changed since the unit
-   * was stored (the matrix job's stamps of the group and of its subtree),
-   * the members' state is what the unit recorded (any member visit, show or
-   * restore settles the unit), it is not the cell's turn for a full re-read,
-   * and the unit still decides: a hidden unit's ball, grown by the members'
-   * largest speed decayed as their visits would decay it, is outside the
-   * guard; a shown unit's ball of member centers is inside every plane.
-   * @returns the members decided, or 0 (the caller settles the unit and goes on member by member).
-   */
-  private skipStored(c: number, i: number, limit: number, frame: number): number {
-    const n = this.cells.unitCount[c] as number
-    if (this.cells.unitFirst[c] !== i || i + n > limit || this.cells.size[c] !== n) return 0
-    if ((this.sweep + c) % this.verifyEvery === 0) return 0
-    const at = this.cells.unitAt[c] as number
-    const id = (this.cells.groups[c] as Object3D).id
-    const stamps = this.stampArr as Float64Array
-    const below = this.belowArr as Float64Array
-    if ((id < stamps.length && (stamps[id] as number) > at) || (id < below.length && (below[id] as number) > at)) return 0
-    const u = c * 4
-    const sphere = this.cells.unitSphere
-    const ball = _ball
-    ball[0] = sphere[u] as number
-    ball[1] = sphere[u + 1] as number
-    ball[2] = sphere[u + 2] as number
-    ball[3] = sphere[u + 3] as number
-    const skips = this.cells.unitSkips[c] as number
-    if (this.cells.unitKind[c] === UNIT_HIDDEN) {
-      if (!this.cells.isHidden(c) || this.cells.hid[c] !== n) return 0
-      // Each member's pad at this visit: its speed decayed once per decision since the unit was stored, and once more.
-      let speed = this.cells.unitSpeed[c] as number
-      for (let k = 0; k <= skips; k++) speed *= SPEED_DECAY
-      ball[3] = (ball[3] as number) + speed * this.horizon
-      if (!this.outsideGuard(ball)) return 0
-    } else if (this.cells.hid[c] !== 0 || !this.insideGuard(ball)) {
-      return 0
-    }
-    this.cells.unitSkips[c] = skips + 1
-    this.cells.unitFrame[c] = frame
-    return n
-  }
-
-  /**
-   * Cell `c`'s members, in slots `[first, first + count)`, were just decided
-   * as one unit around the ball in `_ball`: updates their state as their
-   * visits would leave it (speed decayed once, visit frame) and stores the
-   * unit for later sweeps: the ball's center, its reach (over the members'
-   * centers; plus their radii for a hidden unit, whose test adds the pads
-   * anew each time) and the members' largest speed.
-   */
-  private storeUnit(c: number, kind: number, first: number, count: number, frame: number): void {
-    const spheres = this.spheres
-    const speeds = this.speeds
-    const ball = _ball
-    const cx = ball[0] as number, cy = ball[1] as number, cz = ball[2] as number
-    const radii = kind === UNIT_HIDDEN
-    let reach = 0
-    let fastest = 0
-    for (let j = first, end = first + count; j < end; j++) {
-      const speed = (speeds[j] as number) * SPEED_DECAY
-      speeds[j] = speed
-      this.visits[j] = frame
-      if (speed > fastest) fastest = speed
-      const s = j * 4
-      const dx = (spheres[s] as number) - cx, dy = (spheres[s + 1] as number) - cy, dz = (spheres[s + 2] as number) - cz
-      const r = spheres[s + 3] as number
-      const d = Math.sqrt(dx * dx + dy * dy + dz * dz) + (radii && r > 0 ? r : 0)
-      if (d > reach) reach = d
-    }
-    if (this.cells.unitKind[c] === 0) this.units++
-    this.cells.unitKind[c] = kind
-    const u = c * 4
-    this.cells.unitSphere[u] = cx
-    this.cells.unitSphere[u + 1] = cy
-    this.cells.unitSphere[u + 2] = cz
-    this.cells.unitSphere[u + 3] = reach
-    this.cells.unitSpeed[c] = fastest
-    this.cells.unitAt[c] = this.tickNow
-    this.cells.unitFirst[c] = first
-    this.cells.unitCount[c] = count
-    this.cells.unitSkips[c] = 0
-    this.cells.unitFrame[c] = frame
-  }
-
-  /** Settles the unit of the cell slot `i` belongs to, if it has one. */
-  private settleUnitOf(i: number): void {
-    const c = this.cells.of[i] as number
-    if (c >= 0 && this.cells.unitKind[c] !== 0) this.settleUnit(c)
-  }
-
-  /**
-   * Writes cell `c`'s pending unit decisions to its members (each decision
-   * decays a member's speed once, as its visit would have, and the last one
-   * sets its visit frame) and forgets the unit.
-   */
-  private settleUnit(c: number): void {
-    const first = this.cells.unitFirst[c] as number
-    const end = first + (this.cells.unitCount[c] as number)
-    const skips = this.cells.unitSkips[c] as number
-    const frame = this.cells.unitFrame[c] as number
-    const speeds = this.speeds
-    if (skips > 0) {
-      for (let j = first; j < end && j < this.count; j++) {
-        let speed = speeds[j] as number
-        for (let k = 0; k < skips; k++) speed *= SPEED_DECAY
-        speeds[j] = speed
-        this.visits[j] = frame
-      }
-    }
-    this.cells.unitKind[c] = 0
-    this.units--
-  }
-
-  /** Settles every stored unit (before slots move or cells are rebuilt). */
-  private settleUnits(): void {
-    for (let c = 0; this.units > 0 && c < this.cells.unitKind.length; c++) {
-      if (this.cells.unitKind[c] !== 0) this.settleUnit(c)
-    }
-  }
-
-  /**
-   * Whether object `i`'s stored sphere still stands: it is not this sweep's
-   * turn for a full re-read (see verifyEvery), and none of the `n` objects
-   * it depends on has a change stamp newer than its last read.
-   */
-  private unchanged(i: number, n: number): boolean {
-    // The members of a cell take their turn together, so a cell can be decided as a unit in the other sweeps.
-    const c = this.cells.of[i] as number
-    if ((this.sweep + (c >= 0 ? c : i)) % this.verifyEvery === 0) return false
-    const stamps = this.stampArr as Float64Array
-    const read = this.readAt[i] as number
-    const deps = this.deps
-    for (let k = i * DEP_MAX, end = k + n; k < end; k++) {
-      const id = deps[k] as number
-      if (id < stamps.length && (stamps[id] as number) > read) return false
-    }
-    return true
-  }
-
-  /** Refreshes object `i`'s world sphere and speed, then hides or shows it against the current guard. */
-  private visit(i: number, frame: number): void {
-    if (this.units > 0) this.settleUnitOf(i)
-    const k = this.guard.maxFactor
-    const o = this.objects[i] as Cullable
-    let f = this.flags[i] as number
-    const kind = this.kinds[i] as number
-    let cx = 0, cy = 0, cz = 0, r = 0
-    if (kind === CullKind.LOD) {
-      // One unit with its subtree; frustumCulled = false on the LOD node is the app's opt-out.
-      const world = _world
-      if (o.frustumCulled !== true || !subtreeSphere(o, this.cullShadowCasters, world)) {
-        this.restore(i)
-        return
-      }
-      cx = world[0] as number
-      cy = world[1] as number
-      cz = world[2] as number
-      r = world[3] as number
-    } else {
-      // A mesh, line, points or sprite: `worldSphere`'s arithmetic, inlined (the call costs
-      // about a fifth of a visit), so the sphere is bit for bit the one three tests.
-      const parent = o.parent as Cullable | null
-      if (
-        o.children.length !== 0 ||
-        (o.castShadow && !this.cullShadowCasters) ||
-        (parent !== null && parent.isLOD === true) ||
-        ((f & MANAGED) === 0 && o.frustumCulled !== true)
-      ) {
-        // Not ours to hide now: give it back to three's own culling.
-        this.restore(i)
-        return
-      }
-      // The world sphere as three's Frustum.intersectsObject / intersectsSprite computes it;
-      // none (a custom subclass?): three's own culling decides.
-      let lx = 0, ly = 0, lz = 0, lr: number
-      if (kind === CullKind.Sprite) {
-        const c = o.center as Vector2
-        const dx = 0.5 - c.x, dy = 0.5 - c.y
-        lr = 0.7071067811865476 + Math.sqrt(dx * dx + dy * dy)
-      } else {
-        let bs: Sphere | null | undefined
-        if (kind === CullKind.Object) {
-          bs = o.boundingSphere
-          if (bs === null) {
-            ;(o.computeBoundingSphere as () => void)()
-            bs = o.boundingSphere
-          }
-        } else {
-          const g = o.geometry as BufferGeometry
-          bs = g.boundingSphere
-          if (bs === null) {
-            g.computeBoundingSphere()
-            bs = g.boundingSphere
-          }
-        }
-        if (bs === null || bs === undefined) {
-          this.restore(i)
-          return
-        }
-        // (Not `lr = NaN` on a path above: a NaN constant merged with the field
-        // load makes V8 box the radius on every visit.)
-        lx = bs.center.x
-        ly = bs.center.y
-        lz = bs.center.z
-        lr = bs.radius
-      }
-      const e = o.matrixWorld.elements
-      const e0 = e[0] as number, e1 = e[1] as number, e2 = e[2] as number, e3 = e[3] as number
-      const e4 = e[4] as number, e5 = e[5] as number, e6 = e[6] as number, e7 = e[7] as number
-      const e8 = e[8] as number, e9 = e[9] as number, e10 = e[10] as number, e11 = e[11] as number
-      const w = 1 / (e3 * lx + e7 * ly + e11 * lz + (e[15] as number))
-      cx = (e0 * lx + e4 * ly + e8 * lz + (e[12] as number)) * w
-      cy = (e1 * lx + e5 * ly + e9 * lz + (e[13] as number)) * w
-      cz = (e2 * lx + e6 * ly + e10 * lz + (e[14] as number)) * w
-      r = lr * Math.sqrt(Math.max(e0 * e0 + e1 * e1 + e2 * e2, e4 * e4 + e5 * e5 + e6 * e6, e8 * e8 + e9 * e9 + e10 * e10))
-      if ((f & MANAGED) === 0 && !this.rendererTest) {
-        o.frustumCulled = false
-        f |= MANAGED
-      }
-    }
-    if ((f & HIDDEN) !== 0 && o.visible !== false) {
-      f &= ~HIDDEN // the app showed it: its `visible` again
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
-
-    const s = i * 4
-    const spheres = this.spheres
-    let speed = this.speeds[i] as number
-    let seen = (f & SEEN) !== 0
-    if (seen) {
-      const frames = Math.max(frame - (this.visits[i] as number), 1)
-      const dx = cx - (spheres[s] as number), dy = cy - (spheres[s + 1] as number), dz = cz - (spheres[s + 2] as number)
-      const grown = r - (spheres[s + 3] as number)
-      const moved = (Math.sqrt(dx * dx + dy * dy + dz * dz) + (grown > 0 ? k * grown : 0)) / frames
-      speed = Math.max(moved, speed * SPEED_DECAY)
-    }
-    spheres[s] = cx
-    spheres[s + 1] = cy
-    spheres[s + 2] = cz
-    spheres[s + 3] = r
-    this.visits[i] = frame
-    if (this.stampArr !== null) this.recordDeps(i, o, kind)
-    if (!(speed < Infinity && r < Infinity && Math.abs(cx) + Math.abs(cy) + Math.abs(cz) < Infinity)) {
-      // NaN or infinite bounds: three would draw it; start over once they are finite.
-      speed = 0
-      seen = false
-      f &= ~SEEN
-    } else {
-      f |= SEEN
-    }
-    this.speeds[i] = speed
-
-    if ((f & HIDDEN) === 0 && o.visible === false) {
-      this.flags[i] = f // hidden by the app: never touched
-      return
-    }
-    // Hidden only on a second sighting (speed known), and only when wholly outside one plane.
-    let outside = false
-    if (seen) {
-      const test = _sphere
-      test[0] = cx
-      test[1] = cy
-      test[2] = cz
-      test[3] = r
-      test[4] = speed * this.horizon
-      outside = this.guard.rejects(test)
-    }
-    if (outside) {
-      if ((f & HIDDEN) === 0) {
-        o.visible = false
-        f |= HIDDEN
-        this.stats.hidden++
-        this.flags[i] = f
-        this.cells.member(i, 1)
-      }
-    } else if ((f & HIDDEN) !== 0) {
-      o.visible = true
-      f &= ~HIDDEN
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
-    this.flags[i] = f
-  }
-
-  /**
-   * Records what object `i`'s sphere, just read, depends on: the object (and
-   * a LOD's levels, when they have no children of their own), stamped by the
-   * matrix job when their world matrix or children change.
-   */
-  private recordDeps(i: number, o: Cullable, kind: number): void {
-    this.readAt[i] = this.tickNow
-    const base = i * DEP_MAX
-    let n = 0
-    if (kind === CullKind.Geometry || kind === CullKind.Sprite) {
-      this.deps[base] = o.id
-      n = 1
-    } else if (kind === CullKind.LOD) {
-      const children = o.children
-      if (children.length < DEP_MAX) {
-        this.deps[base] = o.id
-        n = 1
-        for (let c = 0; c < children.length; c++) {
-          const child = children[c] as Object3D
-          if (child.children.length !== 0) {
-            n = 0
-            break
-          }
-          this.deps[base + n++] = child.id
-        }
-      }
-    }
-    this.depCount[i] = n
+    if (guard === null || !this.stamps.readWrite()) return
+    this.decisions.guard = guard
+    this.decisions.visit(i, this.scheduler.frame)
   }
 
   // ---- the guard ------------------------------------------------------------
@@ -1313,17 +455,6 @@ export class FrustumCullingJob {
     if (!this.guardsContain(view)) this.reset(true)
   }
 
-  /**
-   * True when the camera's motion estimate, over a sweep at the still pace,
-   * would widen the guard by a negligible amount: spreading the sweep then
-   * costs no hiding.
-   */
-  private isStill(view: CameraView): boolean {
-    const frames = (this.stillSweepFrames + 2) * (1 + this.margin)
-    const motion = this.motion
-    return motion.speed * frames <= STILL_BAND * view.reach && motion.angularSpeed * frames <= STILL_ANGLE
-  }
-
   private guardsContain(view: CameraView): boolean {
     const ring = this.ring
     for (let j = 0; j < ring.length; j++) {
@@ -1338,27 +469,10 @@ export class FrustumCullingJob {
    * the sweep goes on.
    */
   private reset(trip: boolean): void {
-    this.settleUnits()
-    if (this.stats.hidden === 0) {
-      this.ring.clear()
-      return
-    }
-    const flags = this.flags
-    const objects = this.objects
-    for (let i = 0; i < this.count; i++) {
-      const f = flags[i] as number
-      if ((f & HIDDEN) === 0) continue
-      const o = objects[i] as Cullable
-      if (o.visible === false) o.visible = true
-      flags[i] = f & ~HIDDEN
-    }
-    this.stats.hidden = 0
-    this.cells.showAll()
+    const shown = this.decisions.showAll()
     this.ring.clear()
-    this.cursor = 0
-    this.sweep++
-    this.sweepStart = -1
-    this.nextPace = 0 // no hide decision left to outlast: the next sweep's pace is planned afresh
+    if (!shown) return
+    this.pacer.restart()
     if (trip) this.stats.guardTrips++
   }
 
@@ -1373,14 +487,14 @@ export class FrustumCullingJob {
    */
   private addTree(o: Object3D, epoch: number): number {
     let added = 0
-    let i = this.index.get(o)
+    let i = this.slots.index.get(o)
     if (i === undefined && this.track(o)) {
       added = 1
-      i = this.count - 1
+      i = this.slots.count - 1
     }
     if (i !== undefined) {
-      if (epoch >= 0) this.marks[i] = epoch
-      if (this.kinds[i] === CullKind.LOD) return added
+      if (epoch >= 0) this.slots.mark(i, epoch)
+      if (this.slots.kinds[i] === CullKind.LOD) return added
     }
     const children = o.children
     for (let c = 0, l = children.length; c < l; c++) added += this.addTree(children[c] as Object3D, epoch)
@@ -1388,60 +502,21 @@ export class FrustumCullingJob {
   }
 
   private track(o: Object3D): boolean {
-    if (this.index.has(o)) return false
+    if (this.slots.index.has(o)) return false
     const kind = cullKind(o as Cullable)
     if (kind < 0) return false
-    const i = this.count
-    this.reserve(i + 1)
-    this.objects[i] = o as Cullable
-    this.kinds[i] = kind
-    this.flags[i] = 0
-    this.speeds[i] = 0
-    this.visits[i] = 0
-    this.marks[i] = 0
-    this.depCount[i] = 0
-    this.cells.clearSlot(i)
-    if (kind !== CullKind.LOD) this.setSlotById(o.id, i)
-    this.index.set(o, i)
-    this.count = i + 1
-    this.stats.tracked = this.count
+    this.slots.add(o as Cullable, kind)
+    this.stats.tracked = this.slots.count
     return true
   }
 
-  /** Shows object `i` if the job hid it (outside a sweep: it is revisited later). */
-  private show(i: number): void {
-    const f = this.flags[i] as number
-    if ((f & HIDDEN) === 0) return
-    if (this.units > 0) this.settleUnitOf(i)
-    const o = this.objects[i] as Cullable
-    if (o.visible === false) o.visible = true
-    this.flags[i] = f & ~HIDDEN
-    this.stats.hidden--
-    this.cells.member(i, -1)
-  }
-
-  /** Gives object `i` back: shows it if the job hid it, restores `frustumCulled`, forgets its motion. */
   /** (Re)builds the coarse cells from the scene graph under `root` (see {@link FrustumCullingJobOptions.cells}). */
   private buildCells(): void {
     if (!this.useCells) return
-    this.settleUnits()
-    this.cells.build(this.root, this.index, this.kinds, (slot) => ((this.flags[slot] as number) & HIDDEN) !== 0)
-    this.units = 0 // (settled above; new cells start without one)
+    this.slots.settleAll() // (units belong to the cells about to go)
+    this.cells.build(this.root, this.slots.index, this.slots.kinds, (slot) => ((this.slots.flags[slot] as number) & HIDDEN) !== 0)
+    this.units.reserve(this.cells.count)
     this.stats.cells = this.cells.count
-  }
-
-  private restore(i: number): void {
-    if (this.units > 0) this.settleUnitOf(i)
-    const f = this.flags[i] as number
-    const o = this.objects[i] as Cullable
-    this.flags[i] = 0
-    if ((f & HIDDEN) !== 0) {
-      if (o.visible === false) o.visible = true
-      this.stats.hidden--
-      this.cells.member(i, -1)
-    }
-    if ((f & MANAGED) !== 0) o.frustumCulled = true
-    this.depCount[i] = 0
   }
 
   /**
@@ -1450,71 +525,12 @@ export class FrustumCullingJob {
    * passed without being revisited.
    */
   private removeSlot(i: number): void {
-    // Slots are about to move: pending unit decisions go to the slots they belong to first.
-    this.settleUnits()
-    this.restore(i)
-    const removed = this.objects[i] as Cullable
-    if (removed.id < this.slotById.length) this.slotById[removed.id] = -1
+    this.decisions.restore(i)
     // Its group now holds an object the job does not manage: no longer a cell.
     const c = this.cells.of[i] as number
     if (c >= 0) this.cells.drop(c)
-    this.index.delete(this.objects[i] as Cullable)
-    const last = this.count - 1
-    if (i < this.cursor) {
-      const lastVisited = this.cursor - 1
-      this.move(lastVisited, i)
-      this.move(last, lastVisited)
-      this.cursor--
-    } else {
-      this.move(last, i)
-    }
-    this.objects.pop()
-    this.count = last
-    this.stats.tracked = last
-  }
-
-  private move(from: number, to: number): void {
-    if (from === to) return
-    const o = this.objects[from] as Cullable
-    this.objects[to] = o
-    this.index.set(o, to)
-    if (o.id < this.slotById.length && this.slotById[o.id] === from) this.slotById[o.id] = to
-    this.flags[to] = this.flags[from] as number
-    this.kinds[to] = this.kinds[from] as number
-    this.speeds[to] = this.speeds[from] as number
-    this.visits[to] = this.visits[from] as number
-    this.marks[to] = this.marks[from] as number
-    this.readAt[to] = this.readAt[from] as number
-    this.depCount[to] = this.depCount[from] as number
-    this.deps.copyWithin(to * DEP_MAX, from * DEP_MAX, from * DEP_MAX + DEP_MAX)
-    this.cells.moveSlot(from, to)
-    this.spheres.copyWithin(to * 4, from * 4, from * 4 + 4)
-  }
-
-  private setSlotById(id: number, slot: number): void {
-    if (id >= this.slotById.length) {
-      let length = Math.max(1024, this.slotById.length)
-      while (length <= id) length *= 2
-      const next = new Int32Array(length).fill(-1)
-      next.set(this.slotById)
-      this.slotById = next
-    }
-    this.slotById[id] = slot
-  }
-
-  private reserve(size: number): void {
-    if (size <= this.flags.length) return
-    const capacity = Math.max(64, size, this.flags.length * 2)
-    this.flags = grow(new Uint8Array(capacity), this.flags)
-    this.kinds = grow(new Uint8Array(capacity), this.kinds)
-    this.speeds = grow(new Float64Array(capacity), this.speeds)
-    this.visits = grow(new Int32Array(capacity), this.visits)
-    this.marks = grow(new Int32Array(capacity), this.marks)
-    this.spheres = grow(new Float64Array(capacity * 4), this.spheres)
-    this.readAt = grow(new Float64Array(capacity), this.readAt)
-    this.deps = grow(new Int32Array(capacity * DEP_MAX), this.deps)
-    this.depCount = grow(new Uint8Array(capacity), this.depCount)
-    this.cells.reserveSlots(capacity)
+    this.pacer.cursor = this.slots.remove(i, this.pacer.cursor)
+    this.stats.tracked = this.slots.count
   }
 
   private checkAlive(method: string): void {
@@ -1526,9 +542,4 @@ export class FrustumCullingJob {
     this.warned.add(key)
     console.warn(message)
   }
-}
-
-function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: T): T {
-  next.set(previous)
-  return next
 }

@@ -1,5 +1,6 @@
 import type { Object3D } from 'three'
 import { CullKind, type Cullable } from './CullKind.js'
+import { grow } from './typedArrays.js'
 
 /** Cell state bit: the job set the group's `visible = false` and owns that false. */
 const CELL_HIDDEN = 1
@@ -27,9 +28,9 @@ type HierarchyListener = (event: { target?: Object3D }) => void
  * and no longer hidden as a unit until `FrustumCullingJob.refresh()`.
  *
  * Cells whose members sit in consecutive slots of the job's sweep (as
- * `refresh` lays them out) can also be skipped by the sweep as a unit; see
- * `FrustumCullingJob`. Removing a managed object reorders slots and turns
- * that off until the next `refresh`.
+ * `refresh` lays them out) can also be decided by the sweep as a unit; see
+ * `CellTrust` and `CellUnits`. Removing a managed object reorders slots and
+ * turns that off until the next `refresh`.
  *
  * @internal
  */
@@ -49,26 +50,6 @@ export class CullingCells {
   /** Per cell: the cell it is a member of, or -1. */
   private parent = new Int32Array(0)
   private state = new Uint8Array(0)
-  /**
-   * Stored units, per cell (kept by `FrustumCullingJob`, which settles them
-   * before a build or a clear): its kind while the stored unit stands (1:
-   * hidden, 2: shown), else 0. Members of such a cell have decisions pending
-   * that are not written to their slots (speed decays, visit frames) until
-   * the job settles the unit.
-   */
-  unitKind = new Uint8Array(0)
-  /** Per cell, four numbers: the unit's center x, y, z and reach (members' centers, plus their radii for a hidden unit). */
-  unitSphere = new Float64Array(0)
-  /** Per cell: the members' largest speed when the unit was stored. */
-  unitSpeed = new Float64Array(0)
-  /** Per cell: the matrix job's change tick when the unit was stored. */
-  unitAt = new Float64Array(0)
-  /** Per cell: its first slot and member count when the unit was stored (`first` and `size` are lost when a cell is dropped; a pending unit still has to be settled). */
-  unitFirst = new Int32Array(0)
-  unitCount = new Int32Array(0)
-  /** Per cell: unit decisions since the unit was stored (speed decays owed to each member) and the frame of the last. */
-  unitSkips = new Int32Array(0)
-  unitFrame = new Int32Array(0)
   /** Per slot: the cell it belongs to, or -1. */
   of = new Int32Array(0)
   /** Per slot: the cell whose consecutive members start at this slot, or -1. */
@@ -120,7 +101,7 @@ export class CullingCells {
    * children, each of them a managed object without children, a managed
    * LOD, or a cell. `hidden(slot)` says whether the job holds a slot hidden now.
    */
-  build(root: Object3D, index: ReadonlyMap<Object3D, number>, kinds: Uint8Array, hidden: (slot: number) => boolean): void {
+  build(root: Object3D, index: ReadonlyMap<Object3D, number>, kinds: Readonly<Uint8Array>, hidden: (slot: number) => boolean): void {
     this.clear()
     /** Makes `group` a cell if it fits; returns its cell index, or -1. */
     const visit = (group: Object3D): number => {
@@ -222,14 +203,13 @@ export class CullingCells {
   /** Makes `group` cell `c`: its children are managed objects and the cells `cells`. */
   private add(group: Object3D, children: readonly Object3D[], index: ReadonlyMap<Object3D, number>, first: number, last: number, cells: readonly number[], hidden: (slot: number) => boolean): number {
     const c = this.count++
-    if (c >= this.size.length) this.grow()
+    if (c >= this.size.length) this.growCells()
     this.groups[c] = group
     this.byGroup.set(group, c)
     const n = children.length
     this.size[c] = n
     this.state[c] = 0
     this.parent[c] = -1
-    this.unitKind[c] = 0
     let hid = 0
     for (let k = 0; k < n; k++) {
       const slot = index.get(children[k] as Object3D)
@@ -297,25 +277,13 @@ export class CullingCells {
     }
   }
 
-  private grow(): void {
+  private growCells(): void {
     const capacity = Math.max(16, this.size.length * 2)
-    const widen = <T extends Int32Array | Uint8Array | Float64Array>(next: T, previous: T): T => {
-      next.set(previous)
-      return next
-    }
-    this.size = widen(new Int32Array(capacity), this.size)
-    this.hid = widen(new Int32Array(capacity), this.hid)
-    this.first = widen(new Int32Array(capacity), this.first)
-    this.parent = widen(new Int32Array(capacity), this.parent)
-    this.state = widen(new Uint8Array(capacity), this.state)
-    this.unitKind = widen(new Uint8Array(capacity), this.unitKind)
-    this.unitSphere = widen(new Float64Array(capacity * 4), this.unitSphere)
-    this.unitSpeed = widen(new Float64Array(capacity), this.unitSpeed)
-    this.unitAt = widen(new Float64Array(capacity), this.unitAt)
-    this.unitFirst = widen(new Int32Array(capacity), this.unitFirst)
-    this.unitCount = widen(new Int32Array(capacity), this.unitCount)
-    this.unitSkips = widen(new Int32Array(capacity), this.unitSkips)
-    this.unitFrame = widen(new Int32Array(capacity), this.unitFrame)
+    this.size = grow(new Int32Array(capacity), this.size)
+    this.hid = grow(new Int32Array(capacity), this.hid)
+    this.first = grow(new Int32Array(capacity), this.first)
+    this.parent = grow(new Int32Array(capacity), this.parent)
+    this.state = grow(new Uint8Array(capacity), this.state)
   }
 }
 

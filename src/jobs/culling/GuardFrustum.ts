@@ -58,8 +58,8 @@ export class GuardFrustum {
 
   /**
    * Places the planes around `view` widened by the band
-   * ({@link GuardFrustum.translation}, {@link GuardFrustum.angle}: fields, as
-   * V8 boxes doubles passed to a call).
+   * ({@link GuardFrustum.translation}, {@link GuardFrustum.angle}: fields
+   * rather than arguments, for the reason given on {@link GuardFrustum.rejects}).
    *
    * @param view the camera now; must be {@link CameraView.valid}.
    */
@@ -135,8 +135,10 @@ export class GuardFrustum {
    * The hide test: true when the sphere `sphere[0..2]` (center), `sphere[3]`
    * (radius), grown by `sphere[4]` (pad), lies outside one plane `q` by more
    * than `factors[q] · radius + pad`. A negative radius counts as 0; NaN never
-   * rejects. (Numbers come in a typed array: V8 boxes doubles passed to a call
-   * that is not inlined, and this runs once per object per sweep.)
+   * rejects. (Numbers come in a typed array: V8 boxes a double passed to a
+   * call it does not inline, 16 bytes, and this runs once per object per
+   * sweep. The culling modules pass numbers this way throughout: see
+   * docs/culling.md, *Allocation and V8*.)
    */
   rejects(sphere: Float64Array): boolean {
     const p = this.planes

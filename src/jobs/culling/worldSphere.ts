@@ -9,8 +9,10 @@ import { CullKind, type Cullable } from './CullKind.js'
  *
  * @param kind `cullKind(o)`: Geometry, Object or Sprite.
  * @returns false when `o` has no bounds to test (a custom subclass?): three's own culling must decide.
- * @internal Used by {@link FrustumCullingJob}; allocates nothing. (Numbers go out
- * through a typed array: V8 boxes doubles returned from a call it does not inline.)
+ * @internal Used by `subtreeSphere`; the culling job's full visit
+ * (`SlotDecisions.visit`) has the same arithmetic inline, and a test holds
+ * the two equal. Allocates nothing (numbers go out through `out`: see
+ * docs/culling.md, *Allocation and V8*).
  */
 export function worldSphere(o: Cullable, kind: number, out: Float64Array): boolean {
   let lx = 0, ly = 0, lz = 0, lr: number
@@ -35,8 +37,7 @@ export function worldSphere(o: Cullable, kind: number, out: Float64Array): boole
       }
     }
     if (bs === null || bs === undefined) return false
-    // (Not `lr = NaN` in a branch above: a NaN constant merged with the field
-    // load makes V8 box the radius on every call.)
+    // (Not `lr = NaN` in a branch above: see SlotDecisions.visit.)
     lx = bs.center.x
     ly = bs.center.y
     lz = bs.center.z
