@@ -5,6 +5,7 @@
  * - {@link MatrixSyncJob} (Transform): world matrices of what moved, instead of the whole scene every frame.
  * - {@link FrustumCullingJob} (Visibility): hides what is out of view, in a sliced sweep with a guard band.
  * - {@link LODJob} (LOD): picks LOD levels round-robin instead of every LOD every frame.
+ * - {@link StaticBatchingJob} (Visibility): moves static meshes into `THREE.BatchedMesh` batches, a few per frame.
  *
  * Each restores what it changed on `dispose()`.
  *
@@ -21,3 +22,5 @@ export { MatrixSyncJob, type MatrixSyncJobOptions } from './MatrixSyncJob.js'
 export { LODJob, type LODJobOptions } from './LODJob.js'
 export { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'
 export { FrustumCullingStats } from './culling/FrustumCullingStats.js'
+export { StaticBatchingJob, type StaticBatchingJobOptions, type CullingSource } from './StaticBatchingJob.js'
+export { StaticBatchingStats } from './batching/StaticBatchingStats.js'
