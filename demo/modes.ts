@@ -9,7 +9,7 @@
  */
 import type { PerspectiveCamera, WebGLRenderer } from 'three'
 import { type BatchScheduler, BatchType, type SystemHandle } from '../src/index.js'
-import { FrustumCullingJob, LODJob, MatrixSyncJob } from '../src/jobs/index.js'
+import { FrustumCullingJob, LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
 import { RenderLoop } from '../src/three/index.js'
 import type { Traffic } from './traffic.js'
 import type { City } from './world.js'
@@ -30,6 +30,8 @@ export interface ModeContext {
   traffic: Traffic
   /** The app's must-run logic: camera path, controls. */
   update: (deltaMs: number, time: number) => void
+  /** Scheduler mode batches the city's static meshes (StaticBatchingJob). */
+  batching: boolean
 }
 
 export interface Mode {
@@ -52,6 +54,8 @@ export class ScheduledMode implements Mode {
   readonly matrices: MatrixSyncJob
   readonly culling: FrustumCullingJob
   readonly lods: LODJob
+  /** The batching job while batching is on, else null. */
+  batching: StaticBatchingJob | null = null
   private readonly systems: SystemHandle[] = []
   private readonly startFrame: number
 
@@ -78,6 +82,17 @@ export class ScheduledMode implements Mode {
       }),
     )
     this.loop = new RenderLoop(renderer, scheduler, { scene: city.scene, camera, update: ctx.update })
+    this.setBatching(ctx.batching)
+  }
+
+  /** Turns batching on (a new StaticBatchingJob) or off (the job disposed: the scene as it was). */
+  setBatching(on: boolean): void {
+    if (on === (this.batching !== null)) return
+    if (on) this.batching = new StaticBatchingJob(this.ctx.scheduler, this.ctx.city.scene, { culling: this.culling })
+    else {
+      this.batching?.dispose()
+      this.batching = null
+    }
   }
 
   get timings(): Timings {
@@ -97,6 +112,7 @@ export class ScheduledMode implements Mode {
     return (
       this.matrices.isIdle &&
       this.lods.laps >= 2 &&
+      (this.batching === null || (this.batching.isIdle && this.batching.stats.sweeps >= 2)) &&
       s.sweeps >= 2 &&
       this.ctx.scheduler.frame - this.startFrame > 10
     )
@@ -109,6 +125,7 @@ export class ScheduledMode implements Mode {
   dispose(): void {
     this.loop.dispose()
     for (const s of this.systems) s.remove()
+    this.setBatching(false)
     this.lods.dispose()
     this.culling.dispose()
     this.matrices.dispose()

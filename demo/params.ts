@@ -1,4 +1,4 @@
-/** URL parameters that open the demo in a known state: `?n=50000&scheduler=off&autoplay=0&seed=7&bench=1`. */
+/** URL parameters that open the demo in a known state: `?n=50000&scheduler=off&batching=0&autoplay=0&seed=7&bench=1`. */
 
 /** Scene sizes offered in the panel. */
 export const SIZES = [1000, 10000, 50000, 100000] as const
@@ -8,6 +8,8 @@ export interface DemoParams {
   n: number
   /** Run through the scheduler (true) or the plain three.js way (false). */
   scheduler: boolean
+  /** In scheduler mode, batch the city's static meshes into `BatchedMesh`es (StaticBatchingJob). */
+  batching: boolean
   /** Fly the camera and drive the cars; false holds both still. */
   autoplay: boolean
   /** Seed of the city generator. */
@@ -43,6 +45,7 @@ export function readParams(search: string): DemoParams {
   return {
     n: int(p.get('n'), 10000, 100, 200000),
     scheduler: flag(p.get('scheduler'), true),
+    batching: flag(p.get('batching'), true),
     autoplay: flag(p.get('autoplay'), true),
     seed: int(p.get('seed'), 1, 0, 2 ** 31 - 1),
     bench: flag(p.get('bench'), false),
@@ -57,6 +60,7 @@ export function writeParams(params: DemoParams): string {
   const p = new URLSearchParams()
   p.set('n', String(params.n))
   p.set('scheduler', params.scheduler ? 'on' : 'off')
+  if (!params.batching) p.set('batching', '0')
   if (!params.autoplay) p.set('autoplay', '0')
   p.set('seed', String(params.seed))
   if (params.bench) p.set('bench', '1')

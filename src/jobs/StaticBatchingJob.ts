@@ -140,8 +140,13 @@ export class StaticBatchingJob {
   private outCount = 0
   private readonly byObject = new Map<Object3D, Entry>()
   private pending: Entry[] = []
+  /** What the running scan found, by material id (queued in that order when it ends). */
+  private readonly found = new Map<number, Entry[]>()
+  private foundCount = 0
   private pendingHead = 0
   private readonly groups = new Map<string, BatchGroup>()
+  /** Every live batch, for the stats (a flat list: no iterator per frame). */
+  private readonly batches: Batch[] = []
   private readonly materials = new WeakMap<Material, MaterialRecord>()
   private readonly geometries = new WeakMap<BufferGeometry, GeometryRecord>()
   /** Scene scan: a depth-first stack that survives between frames. */
@@ -230,7 +235,7 @@ export class StaticBatchingJob {
 
   /** True when the first scan is done and nothing waits to be batched. */
   get isIdle(): boolean {
-    return this.scannedOnce && this.pendingHead >= this.pending.length
+    return this.scannedOnce && this.foundCount === 0 && this.pendingHead >= this.pending.length
   }
 
   /**
@@ -302,12 +307,15 @@ export class StaticBatchingJob {
     this.byObject.clear()
     this.pending = []
     this.pendingHead = 0
+    this.found.clear()
+    this.foundCount = 0
     for (const group of this.groups.values()) {
       for (const batch of group.batches) batch.dispose()
       group.batches.length = 0
       group.template.dispose()
     }
     this.groups.clear()
+    this.batches.length = 0
     this.phase.dispose()
     this.stack = []
     _scenes.delete(this.scene)
@@ -433,9 +441,7 @@ export class StaticBatchingJob {
   private scanStep(): void {
     const o = this.stack.pop()
     if (o === undefined) {
-      this.scanning = false
-      this.scannedOnce = true
-      this.scanEnd = this.frame
+      this.endScan()
       return
     }
     if (_batchMeshes.has(o)) return
@@ -462,7 +468,28 @@ export class StaticBatchingJob {
       group.pending++
       e.pendingGroup = group
     }
-    this.pending.push(e)
+    const id = (mesh.material as Material).id
+    let bucket = this.found.get(id)
+    if (bucket === undefined) this.found.set(id, (bucket = []))
+    bucket.push(e)
+    this.foundCount++
+  }
+
+  /**
+   * Queues what the scan found, by material id. Instances are drawn in the
+   * order they joined (batches do not sort), so meshes join in the order
+   * three's opaque sort would draw coincident ones (material id first):
+   * where two meshes overlap exactly, the same one wins the depth test.
+   */
+  private endScan(): void {
+    this.scanning = false
+    this.scannedOnce = true
+    this.scanEnd = this.frame
+    this.foundCount = 0
+    if (this.found.size === 0) return
+    const ids = [...this.found.keys()].sort((a, b) => a - b)
+    for (const id of ids) for (const e of this.found.get(id) as Entry[]) this.pending.push(e)
+    this.found.clear()
   }
 
   /** Structural eligibility (the cheap checks; layout and matrix come at join). */
@@ -557,6 +584,7 @@ export class StaticBatchingJob {
       batch = new Batch(group, instances, vertices, indices, this.perObjectFrustumCulled, this.sortObjects)
       _batchMeshes.add(batch.mesh)
       group.batches.push(batch)
+      this.batches.push(batch)
     }
     const color = group.hasColor ? (o.material as unknown as { color: Color }).color : null
     e.instance = batch.add(record, o.matrixWorld, color, shown === 1 && !e.culled)
@@ -580,6 +608,8 @@ export class StaticBatchingJob {
         const list = batch.group.batches
         const i = list.indexOf(batch)
         if (i >= 0) list.splice(i, 1)
+        const j = this.batches.indexOf(batch)
+        if (j >= 0) this.batches.splice(j, 1)
         _batchMeshes.delete(batch.mesh)
         batch.dispose()
       }
@@ -764,22 +794,19 @@ export class StaticBatchingJob {
   // ---- stats --------------------------------------------------------------
 
   private countVisible(): void {
-    let batches = 0
+    const batches = this.batches.length
     let shown = 0
-    for (const group of this.groups.values()) {
-      batches += group.batches.length
-      for (const batch of group.batches) shown += batch.visibleCount
-    }
+    for (let i = 0; i < batches; i++) shown += (this.batches[i] as Batch).visibleCount
     this.stats.batches = batches
     this.stats.drawCallsSaved = Math.max(0, shown - batches)
   }
 
   private countStats(): void {
     let batched = 0
-    for (const group of this.groups.values()) for (const batch of group.batches) batched += batch.count
+    for (let i = 0; i < this.batches.length; i++) batched += (this.batches[i] as Batch).count
     this.stats.batchedObjects = batched
     this.stats.outObjects = this.outCount
-    this.stats.pendingObjects = this.pending.length - this.pendingHead
+    this.stats.pendingObjects = this.pending.length - this.pendingHead + this.foundCount
     this.countVisible()
   }
 }

@@ -250,6 +250,20 @@ describe('StaticBatchingJob: building under the budget', () => {
     job.dispose()
   })
 
+  it('meshes join in material id order, as three draws coincident meshes (the same one wins the depth test)', () => {
+    const { scheduler, scene } = setup()
+    const first = new MeshLambertMaterial({ color: 0xff0000 })
+    const second = new MeshLambertMaterial({ color: 0x0000ff })
+    const late = new Mesh(box, second) // earlier in the scene graph, later in three's opaque order
+    const early = new Mesh(box, first)
+    scene.add(late, early)
+    scene.updateMatrixWorld()
+    const job = new StaticBatchingJob(scheduler, scene)
+    frames(scheduler, 1)
+    expect(job.instanceIdOf(early)).toBeLessThan(job.instanceIdOf(late))
+    job.dispose()
+  })
+
   it('fills batches up to maxInstancesPerBatch and opens more', () => {
     const { scheduler, scene } = setup()
     addMeshes(scene, 50, () => new Mesh(box, new MeshLambertMaterial()))
