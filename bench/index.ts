@@ -3,7 +3,7 @@
  * JSON to bench/results/latest.json. Never part of `npm test`.
  *
  *   npm run bench                          all sections
- *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling)
+ *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling, batching)
  *   npm run bench -- --check               exit 1 when a threshold in bench/check.ts fails
  *   npm run bench -- --quick               fewer frames (a smoke run; figures are rougher)
  *
@@ -16,12 +16,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { AllocationResult } from './allocation.js'
+import type { BatchingRow } from './batching.js'
 import type { BudgetResult } from './budget.js'
 import { type BenchResults, checksTable, runChecks } from './check.js'
 import type { OverheadResult } from './overhead.js'
 import type { ScalingRow } from './scaling.js'
 
-const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling'] as const
+const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling', 'batching'] as const
 type Section = (typeof SECTIONS)[number]
 
 const args = process.argv.slice(2)
@@ -39,6 +40,8 @@ async function runSection(section: Section): Promise<unknown> {
       return (await import('./allocation.js')).runAllocation(quick ? 2_000 : undefined)
     case 'scaling':
       return (await import('./scaling.js')).runScaling(quick ? [1_000, 10_000] : undefined, quick ? 100 : 300)
+    case 'batching':
+      return (await import('./batching.js')).runBatching(quick ? [10_000] : undefined, quick ? 60 : 200, quick ? 20 : 50)
   }
 }
 
@@ -97,6 +100,10 @@ async function main(): Promise<void> {
       results.allocation = data as AllocationResult[]
       console.log('\n## 3. Allocation in steady state\n')
       console.log((await import('./allocation.js')).allocationTable(results.allocation))
+    } else if (section === 'batching') {
+      results['batching'] = data as BatchingRow[]
+      console.log('\n## 5. Batching: renderer CPU before drawing and draw calls, plain three.js vs the jobs with StaticBatchingJob\n')
+      console.log((await import('./batching.js')).batchingTable(data as BatchingRow[]))
     } else {
       const scaling = data as ScalingRow[]
       results.scaling = scaling

@@ -16,9 +16,11 @@ export interface DemoParams {
   seed: number
   /** Run the fixed benchmark in both modes and print a table. */
   bench: boolean
-  /** Benchmark frames per mode (after warm-up). */
+  /** Benchmark frames per mode and window (after warm-up). */
   benchFrames: number
-  /** Benchmark warm-up frames per mode. */
+  /** Benchmark rounds: windows per mode, alternating. */
+  benchRounds: number
+  /** Benchmark warm-up frames per window. */
   benchWarmup: number
   /** Show the devtools panel. */
   panel: boolean
@@ -49,8 +51,9 @@ export function readParams(search: string): DemoParams {
     autoplay: flag(p.get('autoplay'), true),
     seed: int(p.get('seed'), 1, 0, 2 ** 31 - 1),
     bench: flag(p.get('bench'), false),
-    benchFrames: int(p.get('frames'), 300, 10, 5000),
-    benchWarmup: int(p.get('warmup'), 60, 0, 1000),
+    benchFrames: int(p.get('frames'), 100, 10, 5000),
+    benchRounds: int(p.get('rounds'), 3, 1, 50),
+    benchWarmup: int(p.get('warmup'), 20, 0, 1000),
     panel: flag(p.get('panel'), true),
     shot: flag(p.get('shot'), false),
   }
