@@ -310,6 +310,26 @@ describe('StaticBatchingJob: the handle', () => {
     expect(drawnItself(scene, a)).toBe(true)
   })
 
+  it('a batched mesh\'s unbatched children are still drawn; a render that threw does not leave handles unpickable', () => {
+    const { scheduler, scene } = setup()
+    const [parent] = addMeshes(scene, 1) as [Mesh]
+    const child = new Mesh(box, new MeshLambertMaterial({ transparent: true, opacity: 0.5 }))
+    parent.add(child)
+    scene.updateMatrixWorld()
+    const job = new StaticBatchingJob(scheduler, scene)
+    frames(scheduler, 1)
+    expect(job.batchOf(parent)).not.toBeNull()
+    expect(drawnItself(scene, parent)).toBe(false)
+    expect(drawnItself(scene, child)).toBe(true)
+    // onBeforeRender without onAfterRender (the render threw): the next run puts things right.
+    const camera = new PerspectiveCamera()
+    ;(scene.onBeforeRender as unknown as (...a: unknown[]) => void).call(scene, null, scene, camera, null)
+    expect(parent.layers.test(camera.layers)).toBe(false)
+    frames(scheduler, 1)
+    expect(parent.layers.test(camera.layers)).toBe(true)
+    job.dispose()
+  })
+
   it('the app\'s scene hooks still run, and one assigned later is wrapped too', () => {
     const { scheduler, scene } = setup()
     const log: string[] = []
