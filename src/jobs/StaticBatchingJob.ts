@@ -1,4 +1,4 @@
-import { type BatchedMesh, type BufferGeometry, Color, type Layers, type Material, Matrix4, type Mesh, Object3D, type Scene } from 'three'
+import { type BatchedMesh, type BufferGeometry, Color, type Layers, type Material, Matrix4, type Mesh, type Object3D, type Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
@@ -7,7 +7,8 @@ import { Batch } from './batching/Batch.js'
 import { BatchGroup } from './batching/BatchGroup.js'
 import { BATCHED, DROPPED, Entry, OUT, PENDING } from './batching/Entry.js'
 import { GeometryRecord } from './batching/GeometryRecord.js'
-import { isBatchableMaterial, MaterialRecord } from './batching/MaterialRecord.js'
+import { isBatchableMesh } from './batching/eligibility.js'
+import { MaterialRecord } from './batching/MaterialRecord.js'
 import { RenderPhase } from './batching/RenderPhase.js'
 import { StaticBatchingStats } from './batching/StaticBatchingStats.js'
 import { liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
@@ -55,7 +56,6 @@ export interface StaticBatchingJobOptions {
   matrices?: MatrixSyncJob | null
 }
 
-const _proto = Object3D.prototype
 const _matrix = /*@__PURE__*/ new Matrix4()
 const _color = /*@__PURE__*/ new Color()
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
@@ -494,20 +494,7 @@ export class StaticBatchingJob {
 
   /** Structural eligibility (the cheap checks; layout and matrix come at join). */
   private isCandidate(o: Object3D): boolean {
-    const m = o as Mesh & Record<string, unknown>
-    if (m.isMesh !== true || m['isInstancedMesh'] === true || m['isBatchedMesh'] === true || m['isSkinnedMesh'] === true) return false
-    if (o.onBeforeRender !== _proto.onBeforeRender || o.onAfterRender !== _proto.onAfterRender) return false
-    if (o.onBeforeShadow !== _proto.onBeforeShadow || o.onAfterShadow !== _proto.onAfterShadow) return false
-    if (o.customDepthMaterial !== undefined || o.customDistanceMaterial !== undefined) return false
-    const material = m.material
-    if (material === null || material === undefined || Array.isArray(material) || !isBatchableMaterial(material)) return false
-    const influences = m.morphTargetInfluences
-    if (influences !== undefined && influences.length > 0) return false
-    const geometry = m.geometry
-    if (geometry === null || geometry === undefined || (geometry as { isBufferGeometry?: boolean }).isBufferGeometry !== true) return false
-    const layers = o.layers as unknown as Record<string, unknown>
-    if (Object.prototype.hasOwnProperty.call(layers, 'test') && layers['test'] !== this.hiddenTest) return false
-    return true
+    return isBatchableMesh(o, this.hiddenTest)
   }
 
   private materialRecord(material: Material): MaterialRecord {
