@@ -37,6 +37,13 @@ export interface StaticBatchingJobOptions {
   rejoinAfterFrames?: number
   /** Frames between two scans of the scene for meshes added since. @default 30 */
   rescanFrames?: number
+  /**
+   * A sweep over the batched meshes is spread over at least this many runs
+   * (more when the budget is short): the most frames a change waits to be
+   * seen when the budget allows, and what keeps a small scene's sweep from
+   * using every frame's whole budget. @default 8
+   */
+  minSweepFrames?: number
   /** `BatchedMesh.perObjectFrustumCulled` of the batches: each batch culls its instances in `onBeforeRender`. @default true */
   perObjectFrustumCulled?: boolean
   /** `BatchedMesh.sortObjects` of the batches (opaque only, so the picture does not depend on it). @default false */
@@ -126,6 +133,7 @@ export class StaticBatchingJob {
   private readonly leaveAfterMoves: number
   private readonly rejoinAfterFrames: number
   private readonly rescanFrames: number
+  private readonly minSweepFrames: number
   private readonly perObjectFrustumCulled: boolean
   private readonly sortObjects: boolean
   private readonly culling: CullingSource | null
@@ -182,6 +190,7 @@ export class StaticBatchingJob {
       leaveAfterMoves = 3,
       rejoinAfterFrames = 60,
       rescanFrames = 30,
+      minSweepFrames = 8,
       perObjectFrustumCulled = true,
       sortObjects = false,
       culling = null,
@@ -203,6 +212,7 @@ export class StaticBatchingJob {
     this.leaveAfterMoves = checkInteger(api, 'leaveAfterMoves', leaveAfterMoves, 1)
     this.rejoinAfterFrames = checkInteger(api, 'rejoinAfterFrames', rejoinAfterFrames, 0)
     this.rescanFrames = checkInteger(api, 'rescanFrames', rescanFrames, 1)
+    this.minSweepFrames = checkInteger(api, 'minSweepFrames', minSweepFrames, 1)
     this.perObjectFrustumCulled = checkBoolean(api, 'perObjectFrustumCulled', perObjectFrustumCulled, true)
     this.sortObjects = checkBoolean(api, 'sortObjects', sortObjects, false)
     if (culling !== null && (typeof culling !== 'object' || typeof (culling as { isCulled?: unknown }).isCulled !== 'function')) {
@@ -369,18 +379,22 @@ export class StaticBatchingJob {
       }
       if (entries.length > 0) this.endSweep(frame)
     } else {
+      // Paced: a pass spread over at least minSweepFrames runs, so a small scene's sweep does not take
+      // every frame's whole budget (and starve the types below) to find nothing changed.
+      let quota = Math.ceil(entries.length / this.minSweepFrames)
       for (let left = entries.length; left > 0; left--) {
         if (this.cursor >= entries.length) this.endSweep(frame)
         if (this.cursor >= entries.length) break
         const e = entries[this.cursor++] as Entry | null
         if (e === null) continue
         this.visit(e)
-        if (++n >= chunk) {
-          const next = this.cursor < entries.length ? entries[this.cursor] : null
-          if ((next === null || next === undefined || next.unit !== e.unit) && deadline.shouldYield()) {
-            more = true
-            break
-          }
+        quota--
+        const next = this.cursor < entries.length ? entries[this.cursor] : null
+        const boundary = next === null || next === undefined || next.unit !== e.unit
+        if (quota <= 0 && boundary) break
+        if (++n >= chunk && boundary && deadline.shouldYield()) {
+          more = true
+          break
         }
       }
     }

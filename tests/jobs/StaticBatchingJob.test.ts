@@ -97,7 +97,7 @@ function hasOwnTest(o: Object3D): boolean {
 describe('StaticBatchingJob: install and arguments', () => {
   it('runs as a sliced Visibility system named staticBatching; a second job on the scene throws', () => {
     const { scheduler, scene } = setup()
-    const job = new StaticBatchingJob(scheduler, scene, { weight: 0.2 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, weight: 0.2 })
     expect(job.system.type).toBe(BatchType.Visibility)
     expect(job.system.name).toBe('staticBatching')
     expect(job.system.weight).toBe(0.2)
@@ -119,7 +119,7 @@ describe('StaticBatchingJob: install and arguments', () => {
     expect(() => new StaticBatchingJob(scheduler, scene, { sortObjects: 1 as unknown as boolean })).toThrow(/^StaticBatchingJob: sortObjects/)
     expect(() => new StaticBatchingJob(scheduler, scene, { culling: {} as never })).toThrow(/^StaticBatchingJob: culling/)
     expect(() => new StaticBatchingJob(scheduler, scene, { matrices: 3 as never })).toThrow(/^StaticBatchingJob: matrices/)
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     expect(() => job.setCulled(null as never, true)).toThrow(/^StaticBatchingJob.setCulled: object/)
     expect(() => job.setCulled(new Mesh(), 1 as never)).toThrow(/^StaticBatchingJob.setCulled: culled/)
     job.dispose()
@@ -155,7 +155,7 @@ describe('StaticBatchingJob: eligibility', () => {
     const left = [transparent, multi, shader, hooked, instanced, skinned, morphed, mirrored, ranged, wire, custom, points]
     scene.add(...left)
     scene.updateMatrixWorld()
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 2)
     for (const m of plain) expect(job.batchOf(m)).not.toBeNull()
     for (const o of left) {
@@ -175,7 +175,7 @@ describe('StaticBatchingJob: eligibility', () => {
     const spheres = addMeshes(scene, 3, () => new Mesh(sphere, new MeshLambertMaterial({ color: 0x0000ff })))
     scene.add(emissive, basic, noIndex)
     scene.updateMatrixWorld()
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     const shared = job.batchOf(meshes[0] as Mesh) as BatchedMesh
     for (const m of [...meshes, ...spheres]) expect(job.batchOf(m)).toBe(shared) // boxes and spheres: one layout
@@ -211,7 +211,7 @@ describe('StaticBatchingJob: eligibility', () => {
     camera.updateMatrixWorld()
     scene.updateMatrixWorld()
     lod.update(camera)
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     const batch = job.batchOf(near) as BatchedMesh
     expect(job.batchOf(far)).toBe(batch)
@@ -233,7 +233,7 @@ describe('StaticBatchingJob: building under the budget', () => {
     const n = 300
     addMeshes(scene, n, () => costlyMesh(box, new MeshLambertMaterial()))
     const chunkSize = 8
-    const job = new StaticBatchingJob(scheduler, scene, { chunkSize })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, chunkSize })
     const cost = 0.005
     charge = () => clock.advance(cost)
     let framesTaken = 0
@@ -258,16 +258,34 @@ describe('StaticBatchingJob: building under the budget', () => {
     const early = new Mesh(box, first)
     scene.add(late, early)
     scene.updateMatrixWorld()
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     expect(job.instanceIdOf(early)).toBeLessThan(job.instanceIdOf(late))
+    job.dispose()
+  })
+
+  it('paces the sweep over minSweepFrames: a change is seen within that many frames, a frame visits its share', () => {
+    const { scheduler, scene } = setup()
+    const meshes = addMeshes(scene, 40)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 4 })
+    frames(scheduler, 1) // scan and build
+    const target = meshes[25] as Mesh
+    const batch = job.batchOf(target) as BatchedMesh
+    target.visible = false
+    let seen = -1
+    for (let f = 1; f <= 4 && seen < 0; f++) {
+      frames(scheduler, 1)
+      expect(job.stats.visited).toBeLessThanOrEqual(10 + 1)
+      if (!batch.getVisibleAt(job.instanceIdOf(target))) seen = f
+    }
+    expect(seen).toBeGreaterThan(0)
     job.dispose()
   })
 
   it('fills batches up to maxInstancesPerBatch and opens more', () => {
     const { scheduler, scene } = setup()
     addMeshes(scene, 50, () => new Mesh(box, new MeshLambertMaterial()))
-    const job = new StaticBatchingJob(scheduler, scene, { maxInstancesPerBatch: 16 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, maxInstancesPerBatch: 16 })
     frames(scheduler, 1)
     expect(job.stats.batches).toBe(4)
     expect(job.stats.batchedObjects).toBe(50)
@@ -278,7 +296,7 @@ describe('StaticBatchingJob: building under the budget', () => {
   it('picks up meshes added later (rescan)', () => {
     const { scheduler, scene } = setup()
     addMeshes(scene, 3)
-    const job = new StaticBatchingJob(scheduler, scene, { rescanFrames: 5 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, rescanFrames: 5 })
     frames(scheduler, 1)
     const late = addMeshes(scene, 1)[0] as Mesh
     frames(scheduler, 8)
@@ -291,7 +309,7 @@ describe('StaticBatchingJob: the handle', () => {
   it('a batched mesh is not drawn itself, stays raycastable, and the batch never answers a raycast', () => {
     const { scheduler, scene } = setup()
     const [a, b] = addMeshes(scene, 2) as [Mesh, Mesh]
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     expect(drawnItself(scene, a)).toBe(false)
     expect(a.layers.test(new PerspectiveCamera().layers)).toBe(true) // outside a render: as three's
@@ -316,7 +334,7 @@ describe('StaticBatchingJob: the handle', () => {
     const child = new Mesh(box, new MeshLambertMaterial({ transparent: true, opacity: 0.5 }))
     parent.add(child)
     scene.updateMatrixWorld()
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     expect(job.batchOf(parent)).not.toBeNull()
     expect(drawnItself(scene, parent)).toBe(false)
@@ -335,7 +353,7 @@ describe('StaticBatchingJob: the handle', () => {
     const log: string[] = []
     scene.onBeforeRender = () => log.push('before')
     const [a] = addMeshes(scene, 1) as [Mesh]
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     expect(drawnItself(scene, a)).toBe(false)
     expect(log).toEqual(['before'])
@@ -349,7 +367,7 @@ describe('StaticBatchingJob: the handle', () => {
   it('a moved mesh updates its instance; one that keeps moving leaves and rejoins once still', () => {
     const { scheduler, scene } = setup()
     const [a] = addMeshes(scene, 2) as [Mesh, Mesh]
-    const job = new StaticBatchingJob(scheduler, scene, { leaveAfterMoves: 3, rejoinAfterFrames: 10 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, leaveAfterMoves: 3, rejoinAfterFrames: 10 })
     frames(scheduler, 1)
     const batch = job.batchOf(a) as BatchedMesh
     a.position.y = 5
@@ -380,7 +398,7 @@ describe('StaticBatchingJob: the handle', () => {
     const { scheduler, scene } = setup()
     const [a] = addMeshes(scene, 3) as [Mesh]
     const matrices = new MatrixSyncJob(scheduler, scene)
-    const job = new StaticBatchingJob(scheduler, scene, { leaveAfterMoves: 2 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, leaveAfterMoves: 2 })
     frames(scheduler, 1)
     const batch = job.batchOf(a) as BatchedMesh
     const m = a.matrixWorld.clone()
@@ -402,7 +420,7 @@ describe('StaticBatchingJob: the handle', () => {
     const [a, b] = addMeshes(scene, 2) as [Mesh, Mesh]
     const [c] = addMeshes(group, 1) as [Mesh]
     scene.updateMatrixWorld()
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     const batch = job.batchOf(a) as BatchedMesh
     expect(batch.instanceCount).toBe(3)
@@ -425,7 +443,7 @@ describe('StaticBatchingJob: the handle', () => {
   it('a swapped material or geometry unbatches the mesh; it rejoins where its new material belongs', () => {
     const { scheduler, scene } = setup()
     const [a, b, c] = addMeshes(scene, 3) as [Mesh, Mesh, Mesh]
-    const job = new StaticBatchingJob(scheduler, scene, { rejoinAfterFrames: 5 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, rejoinAfterFrames: 5 })
     frames(scheduler, 1)
     const shared = job.batchOf(a)
     a.material = new MeshStandardMaterial()
@@ -445,7 +463,7 @@ describe('StaticBatchingJob: the handle', () => {
   it('a material changed in place shows within a few frames: out of its batch while it differs; a colour change stays batched', () => {
     const { scheduler, scene } = setup()
     const [a, b] = addMeshes(scene, 2) as [Mesh, Mesh]
-    const job = new StaticBatchingJob(scheduler, scene, { rejoinAfterFrames: 1000 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, rejoinAfterFrames: 1000 })
     frames(scheduler, 1)
     const batch = job.batchOf(a) as BatchedMesh
     ;(a.material as MeshLambertMaterial).emissive.setHex(0xff0000) // hover, no needsUpdate
@@ -466,7 +484,7 @@ describe('StaticBatchingJob: the handle', () => {
     const { scheduler, scene } = setup()
     const material = new MeshLambertMaterial({ color: 0x888888 })
     const meshes = addMeshes(scene, 4, () => new Mesh(box, material))
-    const job = new StaticBatchingJob(scheduler, scene, { rejoinAfterFrames: 3 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, rejoinAfterFrames: 3 })
     frames(scheduler, 1)
     const before = job.batchOf(meshes[0] as Mesh)
     material.emissive.setHex(0x00ff00)
@@ -487,7 +505,7 @@ describe('StaticBatchingJob: the handle', () => {
     scene.add(group)
     const [a, b, c] = addMeshes(group, 3) as [Mesh, Mesh, Mesh]
     const culledByJob = new Set<Object3D>([c])
-    const job = new StaticBatchingJob(scheduler, scene, { culling: { isCulled: (o) => culledByJob.has(o) } })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, culling: { isCulled: (o) => culledByJob.has(o) } })
     frames(scheduler, 1)
     const batch = job.batchOf(a) as BatchedMesh
     const shown = (m: Mesh): boolean => batch.getVisibleAt(job.instanceIdOf(m))
@@ -554,7 +572,7 @@ describe('StaticBatchingJob: dispose', () => {
     scene.add(lod)
     scene.updateMatrixWorld()
     const before = snapshot(scene)
-    const job = new StaticBatchingJob(scheduler, scene, { leaveAfterMoves: 1 })
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, leaveAfterMoves: 1 })
     frames(scheduler, 2)
     expect(job.stats.batchedObjects).toBe(10)
     moved.position.x += 1 // leaves: out of its batch when disposed
@@ -574,7 +592,7 @@ describe('StaticBatchingJob: dispose', () => {
   it('after dispose, the removed listener and setCulled do nothing', () => {
     const { scheduler, scene } = setup()
     const [a] = addMeshes(scene, 2) as [Mesh]
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     frames(scheduler, 1)
     job.dispose()
     scene.remove(a)
@@ -587,7 +605,7 @@ describe('StaticBatchingJob: flush', () => {
   it('does the whole build at once, outside the budget', () => {
     const { clock, scheduler, scene } = setup(0.01)
     addMeshes(scene, 100, () => costlyMesh(box, new MeshLambertMaterial()))
-    const job = new StaticBatchingJob(scheduler, scene)
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
     charge = () => clock.advance(0.01)
     job.flush()
     expect(job.stats.batchedObjects).toBe(100)
