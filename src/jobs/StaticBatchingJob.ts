@@ -25,7 +25,7 @@ export interface StaticBatchingJobOptions {
   name?: string
   /** Expected cost as a fraction of the budget (0..1). The system is sliced and stops itself at the deadline. @default 0.3 */
   weight?: number
-  /** Meshes handled between two `deadline.shouldYield()` checks: the most a slice overruns by (a LOD's meshes count as one unit). @default 32 */
+  /** Meshes handled between two `deadline.shouldYield()` checks: the most a slice overruns by (a LOD's meshes count as one unit). @default 16 */
   chunkSize?: number
   /** Instances a batch holds at most: a full group opens another batch (no batch ever grows, so no frame copies a whole one). @default 8192 */
   maxInstancesPerBatch?: number
@@ -184,7 +184,7 @@ export class StaticBatchingJob {
     {
       name = 'staticBatching',
       weight = 0.3,
-      chunkSize = 32,
+      chunkSize = 16,
       maxInstancesPerBatch = 8192,
       maxVerticesPerBatch = 262144,
       leaveAfterMoves = 3,
@@ -546,11 +546,31 @@ export class StaticBatchingJob {
     e.material = material
     e.geometry = o.geometry
     const mask = o.layers.mask
-    const key = `${mr.key}/${gr.layout}/${o.castShadow ? 1 : 0}${o.receiveShadow ? 1 : 0}/${mask}/${o.renderOrder}`
-    let group = this.groups.get(key)
+    const cast = o.castShadow
+    const receive = o.receiveShadow
+    const order = o.renderOrder
+    // Most meshes find their group from their material's cache, allocating nothing; the first of a
+    // kind builds the full key (materials equal up to colour share a group through it).
+    let list = mr.groups.get(gr.layoutId)
+    let group: BatchGroup | undefined
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const g = list[i] as BatchGroup
+        if (g.castShadow === cast && g.receiveShadow === receive && g.layersMask === mask && g.renderOrder === order) {
+          group = g
+          break
+        }
+      }
+    }
     if (group === undefined) {
-      group = new BatchGroup(key, cloneTemplate(material, mr.hasColor), mr.hasColor, o.castShadow, o.receiveShadow, mask, o.renderOrder)
-      this.groups.set(key, group)
+      const key = `${mr.key}/${gr.layout}/${cast ? 1 : 0}${receive ? 1 : 0}/${mask}/${order}`
+      group = this.groups.get(key)
+      if (group === undefined) {
+        group = new BatchGroup(key, cloneTemplate(material, mr.hasColor), mr.hasColor, cast, receive, mask, order)
+        this.groups.set(key, group)
+      }
+      if (list === undefined) mr.groups.set(gr.layoutId, (list = []))
+      list.push(group)
     }
     group.see(gr.geometry, gr.vertexCount, gr.indexCount)
     return group

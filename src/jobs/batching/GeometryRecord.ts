@@ -1,5 +1,8 @@
 import type { BufferGeometry } from 'three'
 
+/** Layout keys interned as small integers (a geometry's layout is looked up per mesh while batching). */
+const _layoutIds = new Map<string, number>()
+
 /**
  * What the batching job knows of one geometry: its layout key (attributes
  * with item size, normalization and array type, and whether it is indexed),
@@ -11,6 +14,8 @@ export class GeometryRecord {
   readonly geometry: BufferGeometry
   /** Layout key, or null when the geometry cannot be batched (morph targets, a draw range, interleaved data, instancing, no position). */
   readonly layout: string | null
+  /** {@link GeometryRecord.layout} as a small integer (-1 when null): equal layouts, equal ids. */
+  readonly layoutId: number
   readonly vertexCount: number
   readonly indexCount: number
   /** {@link GeometryRecord.versionOf} when the record was made. */
@@ -23,6 +28,12 @@ export class GeometryRecord {
   constructor(geometry: BufferGeometry) {
     this.geometry = geometry
     this.layout = layoutOf(geometry)
+    let id = -1
+    if (this.layout !== null) {
+      id = _layoutIds.get(this.layout) ?? _layoutIds.size
+      _layoutIds.set(this.layout, id)
+    }
+    this.layoutId = id
     this.vertexCount = geometry.getAttribute('position')?.count ?? 0
     this.indexCount = geometry.index?.count ?? 0
     this.version = GeometryRecord.versionOf(geometry)

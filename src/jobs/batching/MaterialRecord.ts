@@ -1,4 +1,5 @@
 import { Material, type Material as MaterialType } from 'three'
+import type { BatchGroup } from './BatchGroup.js'
 
 /** Own properties that are not part of how a material draws (or that an instance colour carries). */
 const SKIP = new Set(['uuid', 'name', 'userData', 'version', 'color', '_listeners'])
@@ -62,6 +63,8 @@ export class MaterialRecord {
   checkedSweep = -1
   /** The answer of the last check. */
   same = true
+  /** Groups this material's meshes went to, by geometry layout id (a lookup that builds no key string); cleared with each snapshot. */
+  readonly groups = new Map<number, BatchGroup[]>()
 
   constructor(material: MaterialType) {
     this.material = material
@@ -83,6 +86,7 @@ export class MaterialRecord {
     }
     this.key = parts.join('|')
     this.same = true
+    this.groups.clear()
   }
 
   /** True while the material's properties (colour aside) equal the snapshot. Allocates nothing. */
