@@ -16,6 +16,7 @@ import { checkObject } from './utils/checkThree.js'
 
 /** What the job needs of a culling job: whether the culler, not the app, keeps an object hidden (`FrustumCullingJob.isCulled`). */
 export interface CullingSource {
+  /** True when the culler, not the app, keeps `object` hidden right now. */
   isCulled(object: Object3D): boolean
 }
 
