@@ -383,6 +383,7 @@ export class StaticBatchingJob {
       // Paced: a pass spread over at least minSweepFrames runs, so a small scene's sweep does not take
       // every frame's whole budget (and starve the types below) to find nothing changed.
       let quota = Math.ceil(entries.length / this.minSweepFrames)
+      let sinceCheck = 0
       for (let left = entries.length; left > 0; left--) {
         if (this.cursor >= entries.length) this.endSweep(frame)
         if (this.cursor >= entries.length) break
@@ -392,10 +393,15 @@ export class StaticBatchingJob {
         quota--
         const next = this.cursor < entries.length ? entries[this.cursor] : null
         const boundary = next === null || next === undefined || next.unit !== e.unit
+        n++
         if (quota <= 0 && boundary) break
-        if (++n >= chunk && boundary && deadline.shouldYield()) {
-          more = true
-          break
+        // The clock is read once per chunk, at the first unit boundary after it.
+        if (++sinceCheck >= chunk && boundary) {
+          sinceCheck = 0
+          if (deadline.shouldYield()) {
+            more = true
+            break
+          }
         }
       }
     }

@@ -251,6 +251,26 @@ describe('StaticBatchingJob: building under the budget', () => {
     job.dispose()
   })
 
+  it('the maintenance sweep stays within the budget (one chunk over at most) and still completes passes', () => {
+    const { clock, scheduler, scene } = setup(0.1)
+    const n = 200
+    addMeshes(scene, n, () => costlyMesh(box, new MeshLambertMaterial()))
+    const chunkSize = 8
+    const job = new StaticBatchingJob(scheduler, scene, { chunkSize, minSweepFrames: 1, rescanFrames: 1000 })
+    job.flush()
+    const cost = 0.005
+    charge = () => clock.advance(cost)
+    const sweeps = job.stats.sweeps
+    for (let f = 0; f < 40; f++) {
+      const stats = scheduler.runFrame()
+      expect(stats.usedMs).toBeLessThanOrEqual(0.1 + chunkSize * cost + 1e-9)
+      expect(job.stats.visited).toBeGreaterThan(0)
+    }
+    // 200 visits × 5 µs = 1 ms a pass, ~0.14 ms a frame: at least 4 passes in 40 frames.
+    expect(job.stats.sweeps - sweeps).toBeGreaterThanOrEqual(4)
+    job.dispose()
+  })
+
   it('meshes join in material id order, as three draws coincident meshes (the same one wins the depth test)', () => {
     const { scheduler, scene } = setup()
     const first = new MeshLambertMaterial({ color: 0xff0000 })
