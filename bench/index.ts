@@ -3,7 +3,7 @@
  * JSON to bench/results/latest.json. Never part of `npm test`.
  *
  *   npm run bench                          all sections
- *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling)
+ *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling, batching)
  *   npm run bench -- --check               exit 1 when a threshold in bench/check.ts fails
  *   npm run bench -- --quick               fewer frames (a smoke run; figures are rougher)
  *
@@ -16,13 +16,14 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { AllocationResult } from './allocation.js'
+import type { BatchingRow } from './batching.js'
 import type { BudgetResult } from './budget.js'
 import { type BenchResults, checksTable, runChecks } from './check.js'
 import type { OverheadResult } from './overhead.js'
 import type { DetectRow } from './detect.js'
 import type { ScalingRow } from './scaling.js'
 
-const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling', 'detect'] as const
+const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling', 'detect', 'batching'] as const
 type Section = (typeof SECTIONS)[number]
 
 const args = process.argv.slice(2)
@@ -42,6 +43,8 @@ async function runSection(section: Section): Promise<unknown> {
       return (await import('./scaling.js')).runScaling(quick ? [1_000, 10_000] : undefined, quick ? 100 : 300)
     case 'detect':
       return (await import('./detect.js')).runDetect(quick ? [10_000] : undefined, quick ? 100 : 300)
+    case 'batching':
+      return (await import('./batching.js')).runBatching(quick ? [10_000] : undefined, quick ? 60 : 200, quick ? 20 : 50)
   }
 }
 
@@ -104,6 +107,10 @@ async function main(): Promise<void> {
       results.detect = data as DetectRow[]
       console.log('\n## 5. Detect: unmarked moves found by the matrix job (detect: \'auto\') vs marked moves vs plain three.js\n')
       console.log((await import('./detect.js')).detectTable(results.detect))
+    } else if (section === 'batching') {
+      results['batching'] = data as BatchingRow[]
+      console.log('\n## 6. Batching: renderer CPU before drawing and draw calls, plain three.js vs the jobs with StaticBatchingJob\n')
+      console.log((await import('./batching.js')).batchingTable(data as BatchingRow[]))
     } else {
       const scaling = data as ScalingRow[]
       results.scaling = scaling

@@ -8,7 +8,7 @@ import GUI from 'lil-gui'
 import { PerspectiveCamera, WebGLRenderer } from 'three'
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js'
 import { BatchScheduler } from '../src/index.js'
-import { SchedulerPanel } from '../src/devtools/index.js'
+import { BatchingReadout, SchedulerPanel } from '../src/devtools/index.js'
 import { runBenchmark } from './bench.js'
 import { FlyThrough } from './FlyThrough.js'
 import { Hud } from './Hud.js'
@@ -69,7 +69,7 @@ function update(deltaMs: number): void {
   }
 }
 
-const ctx: ModeContext = { renderer, camera, city, scheduler, traffic, update, warmup: params.warmup }
+const ctx: ModeContext = { renderer, camera, city, scheduler, traffic, update, warmup: params.warmup, batching: params.batching }
 let mode: Mode = params.scheduler ? new ScheduledMode(ctx) : new PlainMode(ctx)
 
 /** What the panel shows as frame / update / jobs / render ms: the current mode's timings. */
@@ -82,6 +82,7 @@ const timingsSource = {
 const gui = new GUI({ title: 'three-batch-scheduler demo', width: 320 })
 const demoControls = {
   scheduler: params.scheduler,
+  batching: params.batching,
   objects: params.n,
   flying: state.flying,
   cars: params.autoplay,
@@ -99,10 +100,14 @@ demoFolder
   .name('scheduler on')
   .onChange((on: boolean) => setScheduler(on))
 demoFolder
+  .add(demoControls, 'batching')
+  .name('batching (scheduler)')
+  .onChange((on: boolean) => setBatching(on))
+demoFolder
   .add(demoControls, 'objects', [...SIZES])
   .name('objects (N)')
   .onFinishChange((n: number) => {
-    location.search = writeParams({ ...params, n: Number(n), scheduler: demoControls.scheduler })
+    location.search = writeParams({ ...params, n: Number(n), scheduler: demoControls.scheduler, batching: demoControls.batching })
   })
 demoFolder
   .add(demoControls, 'flying')
@@ -120,7 +125,7 @@ demoFolder
 demoFolder
   .add(demoControls, 'seed', 0, 999, 1)
   .onFinishChange((seed: number) => {
-    location.search = writeParams({ ...params, seed, scheduler: demoControls.scheduler })
+    location.search = writeParams({ ...params, seed, scheduler: demoControls.scheduler, batching: demoControls.batching })
   })
 demoFolder.add(demoControls, 'benchmark').name('run benchmark (both modes)')
 const gpuFolder = gui.addFolder('New content (GPU)')
@@ -142,7 +147,22 @@ const warmupSource = {
   },
 }
 
-const panel = params.panel ? new SchedulerPanel(scheduler, { gui, loop: timingsSource, warmup: warmupSource }) : null
+/** The panel's view of the current mode's built-in jobs (rows show '—' in plain mode). */
+const jobsSource = {
+  get matrices() {
+    return mode instanceof ScheduledMode ? mode.matrices : null
+  },
+  get culling() {
+    return mode instanceof ScheduledMode ? mode.culling : null
+  },
+  get lods() {
+    return mode instanceof ScheduledMode ? mode.lods : null
+  },
+}
+const panel = params.panel
+  ? new SchedulerPanel(scheduler, { gui, loop: timingsSource, warmup: warmupSource, jobs: jobsSource })
+  : null
+if (params.panel) new BatchingReadout(gui, scheduler, () => (mode instanceof ScheduledMode ? (mode.batching?.stats ?? null) : null))
 
 const districts: District[] = []
 /**
@@ -168,8 +188,14 @@ function setScheduler(on: boolean): void {
   mode.dispose()
   mode = on ? new ScheduledMode(ctx) : new PlainMode(ctx)
   mode.start()
-  history.replaceState(null, '', writeParams({ ...params, scheduler: on }))
+  history.replaceState(null, '', writeParams({ ...params, scheduler: on, batching: ctx.batching }))
   hud.setMode(on)
+}
+
+function setBatching(on: boolean): void {
+  ctx.batching = on
+  if (mode instanceof ScheduledMode) mode.setBatching(on)
+  history.replaceState(null, '', writeParams({ ...params, scheduler: mode.scheduled, batching: on }))
 }
 
 window.addEventListener('resize', () => {
@@ -204,6 +230,10 @@ const demo = {
   removeDistricts,
   get warmup() {
     return mode.warmup
+  },
+  setBatching,
+  get batching() {
+    return mode instanceof ScheduledMode ? mode.batching : null
   },
   benchResults: null as unknown,
 }

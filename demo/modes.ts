@@ -10,7 +10,7 @@
  */
 import type { PerspectiveCamera, WebGLRenderer } from 'three'
 import { type BatchScheduler, BatchType, type SystemHandle } from '../src/index.js'
-import { FrustumCullingJob, GpuWarmupJob, LODJob, MatrixSyncJob } from '../src/jobs/index.js'
+import { FrustumCullingJob, GpuWarmupJob, LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
 import { RenderLoop } from '../src/three/index.js'
 import type { Traffic } from './traffic.js'
 import type { City } from './world.js'
@@ -34,6 +34,8 @@ export interface ModeContext {
   update: (deltaMs: number, time: number) => void
   /** Install the GPU warm-up job in scheduled mode (new objects held until compiled and uploaded). */
   warmup: boolean
+  /** Scheduler mode batches the city's static meshes (StaticBatchingJob). */
+  batching: boolean
 }
 
 export interface Mode {
@@ -61,6 +63,8 @@ export class ScheduledMode implements Mode {
   readonly culling: FrustumCullingJob
   readonly lods: LODJob
   warmup: GpuWarmupJob | null = null
+  /** The batching job while batching is on, else null. */
+  batching: StaticBatchingJob | null = null
   private readonly systems: SystemHandle[] = []
   private readonly startFrame: number
 
@@ -87,6 +91,7 @@ export class ScheduledMode implements Mode {
     this.systems.push(cars.physics, cars.motion, cars.ai)
     this.loop = new RenderLoop(renderer, scheduler, { scene: city.scene, camera, update: ctx.update })
     this.setWarmup(ctx.warmup)
+    this.setBatching(ctx.batching)
   }
 
   setWarmup(on: boolean): void {
@@ -95,6 +100,16 @@ export class ScheduledMode implements Mode {
     else {
       this.warmup?.dispose()
       this.warmup = null
+    }
+  }
+
+  /** Turns batching on (a new StaticBatchingJob) or off (the job disposed: the scene as it was). */
+  setBatching(on: boolean): void {
+    if (on === (this.batching !== null)) return
+    if (on) this.batching = new StaticBatchingJob(this.ctx.scheduler, this.ctx.city.scene, { culling: this.culling })
+    else {
+      this.batching?.dispose()
+      this.batching = null
     }
   }
 
@@ -115,6 +130,7 @@ export class ScheduledMode implements Mode {
     return (
       this.matrices.isIdle &&
       this.lods.laps >= 2 &&
+      (this.batching === null || (this.batching.isIdle && this.batching.stats.sweeps >= 2)) &&
       s.sweeps >= 2 &&
       this.ctx.scheduler.frame - this.startFrame > 10
     )
@@ -128,6 +144,7 @@ export class ScheduledMode implements Mode {
     this.loop.dispose()
     this.setWarmup(false)
     for (const s of this.systems) s.remove()
+    this.setBatching(false)
     this.lods.dispose()
     this.culling.dispose()
     this.matrices.dispose()

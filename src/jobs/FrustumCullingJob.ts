@@ -2,7 +2,7 @@ import type { Camera, Object3D, Scene } from 'three'
 import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
-import { checkInteger, describe } from '../core/validate.js'
+import { checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkMatricesOption } from './MatrixSyncJob.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
 import { CameraMotion } from './culling/CameraMotion.js'
@@ -88,7 +88,7 @@ export class FrustumCullingJob {
   private readonly hook: RenderHook | null = null
   private readonly listener: (() => void) | null = null
   private readonly warned = new Set<string>()
-  private isDisposed = false
+  private wasDisposed = false
 
   /**
    * Tracks every cullable object under `root` and registers the sliced
@@ -106,7 +106,7 @@ export class FrustumCullingJob {
     camera: Camera,
     root: Object3D,
     {
-      name = 'frustum-culling',
+      name = 'frustumCulling',
       weight = 0.3,
       guardMargin = 0.5,
       cullShadowCasters = false,
@@ -124,6 +124,8 @@ export class FrustumCullingJob {
     }
     checkCamera(api, camera)
     checkObject(api, 'root', root)
+    checkName(api, name)
+    checkWeight(api, weight)
     if (typeof guardMargin !== 'number' || !Number.isFinite(guardMargin) || guardMargin < 0) {
       throw new TypeError(`${api}: guardMargin must be a finite number >= 0, got ${describe(guardMargin)}`)
     }
@@ -187,8 +189,13 @@ export class FrustumCullingJob {
   }
 
   /** True once {@link FrustumCullingJob.dispose} was called. */
+  get isDisposed(): boolean {
+    return this.wasDisposed
+  }
+
+  /** @deprecated Use {@link FrustumCullingJob.isDisposed}, the name every job uses. */
   get disposed(): boolean {
-    return this.isDisposed
+    return this.wasDisposed
   }
 
   /**
@@ -252,7 +259,7 @@ export class FrustumCullingJob {
    * of one), re-tests the LOD. Other objects are ignored. Allocates nothing.
    */
   markMoved(object: Object3D): void {
-    if (this.isDisposed) return
+    if (this.wasDisposed) return
     let i = this.slots.index.get(object)
     for (let p = object.parent; i === undefined && p !== null; p = p.parent) {
       if ((p as Cullable).isLOD === true) {
@@ -303,7 +310,7 @@ export class FrustumCullingJob {
 
   /** Shows every object the job hid and starts a new sweep (e.g. on a camera cut). */
   showAll(): void {
-    if (!this.isDisposed) this.reset(false)
+    if (!this.wasDisposed) this.reset(false)
   }
 
   /**
@@ -311,8 +318,8 @@ export class FrustumCullingJob {
    * `frustumCulled` back to every managed object. Safe to call twice.
    */
   dispose(): void {
-    if (this.isDisposed) return
-    this.isDisposed = true
+    if (this.wasDisposed) return
+    this.wasDisposed = true
     this.handle.remove()
     if (this.listener !== null) this.scheduler.removeFrameListener(this.listener)
     this.hook?.remove() // (if the app wrapped it since, it stays in the chain: `observe` returns at once)
@@ -333,7 +340,7 @@ export class FrustumCullingJob {
     stats.visited = 0
     stats.trusted = 0
     stats.unitCells = 0
-    if (this.isDisposed || this.slots.count === 0) return false
+    if (this.wasDisposed || this.slots.count === 0) return false
     const frame = this.scheduler.frame
     const view = this.sliceView
     if (!view.setFromCamera(this.viewCamera)) {
@@ -416,7 +423,7 @@ export class FrustumCullingJob {
    * the sweep then finds it unchanged.
    */
   private readonly onMatrixWrite = (object: Object3D): void => {
-    if (this.isDisposed) return
+    if (this.wasDisposed) return
     const i = this.slots.slotOf(object.id)
     if (i < 0) return
     // Nothing decided against any guard: nothing is hidden; the sweep will visit it.
@@ -430,7 +437,7 @@ export class FrustumCullingJob {
 
   /** Called before each render of the scene (or after each frame without a Scene root). */
   private observe(camera: Camera): void {
-    if (this.isDisposed) return
+    if (this.wasDisposed) return
     if (camera !== this.cam && (camera as { isArrayCamera?: boolean }).isArrayCamera !== true) {
       this.warnOnce(
         'camera',
@@ -534,7 +541,7 @@ export class FrustumCullingJob {
   }
 
   private checkAlive(method: string): void {
-    if (this.isDisposed) throw new Error(`FrustumCullingJob.${method}: the job was disposed`)
+    if (this.wasDisposed) throw new Error(`FrustumCullingJob.${method}: the job was disposed`)
   }
 
   private warnOnce(key: string, message: string): void {

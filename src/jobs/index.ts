@@ -6,6 +6,7 @@
  * - {@link FrustumCullingJob} (Visibility): hides what is out of view, in a sliced sweep with a guard band.
  * - {@link LODJob} (LOD): picks LOD levels round-robin instead of every LOD every frame.
  * - {@link GpuWarmupJob} (LOD): compiles programs and uploads textures of new objects in budgeted slices before they are first drawn.
+ * - {@link StaticBatchingJob} (Visibility): moves static meshes into `THREE.BatchedMesh` batches, a few per frame.
  *
  * Each restores what it changed on `dispose()`. {@link installBatchJobs}
  * installs the set in one call.
@@ -31,3 +32,5 @@ export { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCulli
 export { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 export { GpuWarmupJob, type GpuWarmupJobOptions, type GpuWarmupRenderer } from './GpuWarmupJob.js'
 export { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
+export { StaticBatchingJob, type StaticBatchingJobOptions, type CullingSource } from './StaticBatchingJob.js'
+export { StaticBatchingStats } from './batching/StaticBatchingStats.js'

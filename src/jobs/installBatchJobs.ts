@@ -4,6 +4,7 @@ import { describe } from '../core/validate.js'
 import { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'
 import { GpuWarmupJob, type GpuWarmupJobOptions, type GpuWarmupRenderer } from './GpuWarmupJob.js'
 import { LODJob, type LODJobOptions } from './LODJob.js'
+import { StaticBatchingJob, type StaticBatchingJobOptions } from './StaticBatchingJob.js'
 import { MatrixSyncJob, type MatrixSyncJobOptions } from './MatrixSyncJob.js'
 import { checkCamera } from './utils/checkThree.js'
 
@@ -20,6 +21,13 @@ export interface InstallBatchJobsOptions {
   /** {@link LODJob}: LOD levels, for every `THREE.LOD` under `root` (the scene unless given). @default {} */
   lods?: LODJobOptions | boolean
   /**
+   * {@link StaticBatchingJob}: moves static meshes into `THREE.BatchedMesh`
+   * batches, so thousands of draw calls become a few. Off unless asked for:
+   * `true` or an options object (its `culling` is the culling job installed here).
+   * @default false
+   */
+  batching?: Omit<StaticBatchingJobOptions, 'culling'> | boolean
+  /**
    * The renderer: with it, {@link GpuWarmupJob} is installed too (new
    * materials compiled and textures uploaded before their first draw).
    */
@@ -33,6 +41,8 @@ export interface BatchJobs {
   readonly matrices: MatrixSyncJob | null
   readonly culling: FrustumCullingJob | null
   readonly lods: LODJob | null
+  /** The batching job: installed when `batching` was given. */
+  readonly batching: StaticBatchingJob | null
   /** The GPU warm-up job: installed when `renderer` was given (and `warmup` is not false). */
   readonly warmup: GpuWarmupJob | null
   /** Disposes every installed job, last installed first; each restores what it changed. Safe to call twice. */
@@ -42,8 +52,8 @@ export interface BatchJobs {
 /**
  * Installs the built-in jobs on one scene in one call: {@link MatrixSyncJob}
  * (world matrices; finds moves by itself), {@link FrustumCullingJob} (hides
- * what is out of view) and {@link LODJob} (LOD levels), and with a
- * `renderer`, {@link GpuWarmupJob} (programs and textures ready before
+ * what is out of view) and {@link LODJob} (LOD levels); with `batching`,
+ * {@link StaticBatchingJob} (fewer draw calls); with a `renderer`, {@link GpuWarmupJob} (programs and textures ready before
  * their first draw). The culling and LOD
  * jobs find the matrix job by themselves. Nothing else to call: move, add,
  * animate and remove objects as in any three.js app.
@@ -67,7 +77,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${api}: options must be an object with scene and camera, got ${describe(options)}`)
   }
-  const { scene, camera, matrices = {}, culling = {}, lods = {}, renderer, warmup = {} } = options
+  const { scene, camera, matrices = {}, culling = {}, lods = {}, batching = false, renderer, warmup = {} } = options
   if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
     throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
   }
@@ -75,6 +85,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   const matrixOptions = jobOptions(api, 'matrices', matrices)
   const cullingOptions = jobOptions(api, 'culling', culling)
   const lodOptions = jobOptions(api, 'lods', lods)
+  const batchingOptions = jobOptions(api, 'batching', batching)
   const warmupOptions = renderer === undefined ? null : jobOptions(api, 'warmup', warmup)
 
   const installed: { dispose(): void }[] = []
@@ -91,6 +102,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   const m = matrixOptions === null ? null : install(() => new MatrixSyncJob(scheduler, scene, matrixOptions))
   const c = cullingOptions === null ? null : install(() => new FrustumCullingJob(scheduler, camera, scene, cullingOptions))
   const l = lodOptions === null ? null : install(() => new LODJob(scheduler, camera, { root: scene, ...lodOptions }))
+  const b = batchingOptions === null ? null : install(() => new StaticBatchingJob(scheduler, scene, { ...batchingOptions, culling: c }))
   const w =
     warmupOptions === null || renderer === undefined
       ? null
@@ -100,6 +112,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
     matrices: m,
     culling: c,
     lods: l,
+    batching: b,
     warmup: w,
     dispose() {
       if (disposed) return

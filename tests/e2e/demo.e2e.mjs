@@ -32,7 +32,7 @@ export default async function demoTest({ browser, demoUrl, artifactsDir }) {
     assert.equal(after.matrixAuto, false, 'matrix sync took over scene.matrixWorldAutoUpdate')
     assert.deepEqual(
       [...after.systems].sort(),
-      ['car AI', 'car motion', 'car physics', 'frustum-culling', 'lod', 'matrixSync'].sort(),
+      ['car AI', 'car motion', 'car physics', 'frustumCulling', 'lod', 'matrixSync', 'staticBatching'].sort(),
       'the built-in jobs and the car systems are installed',
     )
     assert.equal(after.objects, 10000, 'N objects')

@@ -45,7 +45,7 @@ describe('FrustumCullingJob: installation', () => {
     const world = makeWorld({ count: 1000 })
     const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene, { rendererTest: false })
     expect(world.scheduler.systems).toHaveLength(1)
-    expect(culling.system.name).toBe('frustum-culling')
+    expect(culling.system.name).toBe('frustumCulling')
     expect(culling.system.type).toBe(BatchType.Visibility)
     expect(culling.stats.tracked).toBe(1000)
     // Nothing changed before the first visit: three keeps culling.
@@ -362,7 +362,7 @@ describe('FrustumCullingJob: dispose', () => {
     expect(extra.frustumCulled).toBe(false)
     culling.dispose()
     culling.dispose()
-    expect(culling.disposed).toBe(true)
+    expect(culling.isDisposed).toBe(true)
     expect(snapshot(world.scene)).toEqual(before)
     expect(world.scheduler.systems).toHaveLength(0)
     expect(Object.prototype.hasOwnProperty.call(world.scene, 'onBeforeRender')).toBe(false)

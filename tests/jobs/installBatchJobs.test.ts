@@ -75,7 +75,7 @@ describe('one shape for the jobs', () => {
     for (let f = 0; f < 3; f++) scheduler.runFrame()
     for (const job of [jobs.matrices, jobs.culling, jobs.lods]) {
       expect(job).not.toBeNull()
-      const j = job as NonNullable<typeof job> & { isDisposed: boolean }
+      const j = job as NonNullable<typeof job>
       expect(typeof j.stats).toBe('object')
       expect(Object.values(j.stats).every((v) => typeof v === 'number')).toBe(true)
       expect(j.isDisposed).toBe(false)
@@ -84,7 +84,7 @@ describe('one shape for the jobs', () => {
     expect(jobs.lods?.stats.updatedTotal).toBeGreaterThan(0)
     jobs.dispose()
     for (const job of [jobs.matrices, jobs.culling, jobs.lods]) {
-      expect((job as { isDisposed?: boolean } | null)?.isDisposed).toBe(true)
+      expect(job?.isDisposed).toBe(true)
       expect(() => job?.dispose()).not.toThrow()
     }
   })
@@ -107,5 +107,35 @@ describe('installBatchJobs with a renderer', () => {
     expect(without.warmup).toBeNull()
     without.dispose()
     expect(installBatchJobs(scheduler, { scene, camera }).warmup).toBeNull()
+  })
+})
+
+describe('installBatchJobs with batching', () => {
+  it('is off unless asked for; batching: true installs StaticBatchingJob wired to the culling job', async () => {
+    const { StaticBatchingJob } = await import('../../src/jobs/index.js')
+    const { scheduler, scene, camera } = world()
+    const plain = installBatchJobs(scheduler, { scene, camera })
+    expect(plain.batching).toBeNull()
+    plain.dispose()
+    const jobs = installBatchJobs(scheduler, { scene, camera, batching: true })
+    expect(jobs.batching).toBeInstanceOf(StaticBatchingJob)
+    expect(scheduler.systems.map((s) => s.name)).toContain('staticBatching')
+    for (let f = 0; f < 60; f++) scheduler.runFrame()
+    expect(jobs.batching?.stats.batchedObjects).toBeGreaterThan(0)
+    const children = scene.children.length
+    jobs.dispose()
+    expect(jobs.batching?.isDisposed).toBe(true)
+    expect(scene.children.length).toBeLessThan(children)
+  })
+})
+
+describe('argument errors name the job', () => {
+  it.each([
+    ['MatrixSyncJob', (s: BatchScheduler, w: ReturnType<typeof world>) => new MatrixSyncJob(s, w.scene, { weight: Number.NaN })],
+    ['FrustumCullingJob', (s: BatchScheduler, w: ReturnType<typeof world>) => new FrustumCullingJob(s, w.camera, w.scene, { weight: Number.NaN })],
+    ['LODJob', (s: BatchScheduler, w: ReturnType<typeof world>) => new LODJob(s, w.camera, { weight: Number.NaN })],
+  ])('%s: { weight: NaN } is reported by the job, not by the scheduler', (name, make) => {
+    const w = world()
+    expect(() => make(w.scheduler, w)).toThrow(new RegExp(`^${name}: weight`))
   })
 })

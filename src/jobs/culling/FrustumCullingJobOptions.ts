@@ -2,7 +2,7 @@ import type { MatrixSyncJob } from '../MatrixSyncJob.js'
 
 /** Options of {@link FrustumCullingJob}. */
 export interface FrustumCullingJobOptions {
-  /** Name of the system, for stats, errors and the devtools. @default 'frustum-culling' */
+  /** Name of the system, for stats, errors and the devtools. @default 'frustumCulling' */
   name?: string
   /** Expected cost as a fraction of the budget (0..1), shown and tuned in the devtools. @default 0.3 */
   weight?: number

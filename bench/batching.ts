@@ -1,0 +1,282 @@
+/**
+ * Batching: the renderer's CPU per frame before its draw calls, and the draw
+ * calls it then makes, plain three.js vs the built-in jobs with
+ * StaticBatchingJob, at N = 10k and 100k.
+ *
+ * The scene is the scaling section's (N objects in nested groups, a quarter of
+ * them THREE.LOD with three levels, 1 % movers that move every frame), with
+ * six Lambert materials that differ only in colour. No WebGL: the renderer's
+ * work before drawing is reproduced as in `WebGLRenderer.render` (three 0.187,
+ * `projectObject`: matrix update when auto, `scene.onBeforeRender`, the walk
+ * with LOD updates, layers and frustum tests; `scene.onAfterRender`), plus,
+ * with batching, each batch's `onBeforeRender` (its per-instance culling,
+ * `BatchedMesh._updateDrawParameters`). Draw calls are the walk's render-list
+ * entries: on a real GPU each costs ~2.5–4 µs of CPU more (README), which
+ * this section does not add.
+ *
+ * - plain: that work, every frame, for everything; draws = meshes in view.
+ * - batching: `scheduler.runFrame()` (MatrixSyncJob, LODJob, StaticBatchingJob
+ *   under a 2.5 ms budget), then the walk (batched meshes are skipped by their
+ *   layers test while the scene renders) and the batches' own culling.
+ *
+ * Also reported: the frames the job takes to batch the scene from scratch
+ * (camera moving), and the jobs' p99 / max ms per frame meanwhile (target:
+ * p99 ≤ budget + 0.5 ms).
+ */
+import {
+  BatchedMesh,
+  BoxGeometry,
+  Color,
+  Frustum,
+  Group,
+  LOD,
+  Matrix4,
+  Mesh,
+  MeshLambertMaterial,
+  type Object3D,
+  PerspectiveCamera,
+  Scene,
+} from 'three'
+import { BatchScheduler } from '../src/index.js'
+import { LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
+import { percentileOf, Random } from './lib.js'
+
+export interface BatchingRow {
+  n: number
+  frames: number
+  budgetMs: number
+  plain: { meanMs: number; p99Ms: number; draws: number }
+  batching: {
+    /** Jobs ms (budgeted). */
+    jobs: { mean: number; p99: number; max: number }
+    /** The renderer's walk, then the batches' per-instance culling. */
+    walkMs: number
+    batchPrepMs: number
+    /** Jobs + walk + batch culling, per frame. */
+    total: { mean: number; p99: number }
+    draws: number
+    batches: number
+    batched: number
+  }
+  build: { frames: number; jobsP99: number; jobsMax: number }
+}
+
+const BUDGET_MS = 2.5
+const _frustum = new Frustum()
+const _projection = new Matrix4()
+const _fakeRenderer = { isWebGPURenderer: false }
+
+interface World {
+  scene: Scene
+  movers: Object3D[]
+  camera: PerspectiveCamera
+  extent: number
+}
+
+function buildWorld(n: number, random: Random): World {
+  const scene = new Scene()
+  const geometry = new BoxGeometry(1, 1, 1)
+  const materials = [0xd8c3a5, 0xb4a58c, 0x9fa8b3, 0xc9b79c, 0x8e9aa6, 0xe0d6c8].map((c) => new MeshLambertMaterial({ color: new Color(c) }))
+  const meshes: Mesh[] = []
+  const extent = Math.sqrt(n) * 6
+  const blocks = Math.max(1, Math.ceil(n / 100))
+  let placed = 0
+  let district: Group | null = null
+  for (let b = 0; b < blocks && placed < n; b++) {
+    if (b % 10 === 0) {
+      district = new Group()
+      scene.add(district)
+    }
+    const block = new Group()
+    block.position.set((random.next() - 0.5) * extent, 0, (random.next() - 0.5) * extent)
+    ;(district as Group).add(block)
+    for (let i = 0; i < 100 && placed < n; i++, placed++) {
+      const x = (random.next() - 0.5) * 40
+      const z = (random.next() - 0.5) * 40
+      const material = materials[placed % materials.length] as MeshLambertMaterial
+      if (placed % 4 === 0) {
+        const lod = new LOD()
+        for (const distance of [0, 60, 150]) {
+          const level = new Mesh(geometry, material)
+          meshes.push(level)
+          lod.addLevel(level, distance)
+        }
+        lod.position.set(x, 0, z)
+        block.add(lod)
+      } else {
+        const mesh = new Mesh(geometry, material)
+        mesh.position.set(x, 0, z)
+        block.add(mesh)
+        meshes.push(mesh)
+      }
+    }
+  }
+  const camera = new PerspectiveCamera(60, 16 / 9, 0.5, extent * 2)
+  scene.updateMatrixWorld(true)
+  const movers = new Set<Object3D>()
+  const wanted = Math.max(1, Math.round(n * 0.01))
+  while (movers.size < wanted) {
+    const mesh = meshes[Math.floor(random.next() * meshes.length)] as Mesh
+    movers.add((mesh.parent as LOD).isLOD === true ? (mesh.parent as Object3D) : mesh)
+  }
+  return { scene, movers: [...movers], camera, extent }
+}
+
+function moveCamera(world: World, frame: number): void {
+  const { camera, extent } = world
+  const a = frame * 0.01
+  camera.position.set(Math.cos(a) * extent * 0.3, 30 + 10 * Math.sin(a * 3), Math.sin(a) * extent * 0.3)
+  camera.lookAt(Math.cos(a + 0.6) * extent * 0.3, 0, Math.sin(a + 0.6) * extent * 0.3)
+  camera.updateMatrixWorld()
+}
+
+function moveSome(world: World, random: Random, onMoved: ((o: Object3D) => void) | null): void {
+  for (const target of world.movers) {
+    target.position.x += (random.next() - 0.5) * 0.5
+    target.position.z += (random.next() - 0.5) * 0.5
+    if (onMoved !== null) onMoved(target)
+  }
+}
+
+type Hook = (...args: unknown[]) => void
+
+/** `WebGLRenderer.render` up to its draw calls: returns the render-list entries (draw calls). */
+function renderWalk(scene: Scene, camera: PerspectiveCamera, batches: BatchedMesh[] | null): number {
+  if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
+  ;(scene.onBeforeRender as unknown as Hook).call(scene, _fakeRenderer, scene, camera, null)
+  _projection.multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse)
+  _frustum.setFromProjectionMatrix(_projection)
+  const drawn = project(scene, camera)
+  if (batches !== null) for (const batch of batches) batch.onBeforeRender(_fakeRenderer as never, scene, camera, batch.geometry, batch.material as never, null as never)
+  ;(scene.onAfterRender as unknown as Hook).call(scene, _fakeRenderer, scene, camera, null)
+  return drawn
+}
+
+function project(object: Object3D, camera: PerspectiveCamera): number {
+  if (object.visible === false) return 0
+  let drawn = 0
+  if (object.layers.test(camera.layers)) {
+    if ((object as LOD).isLOD === true) {
+      if ((object as LOD).autoUpdate === true) (object as LOD).update(camera)
+    } else if ((object as Mesh).isMesh === true) {
+      if (object.frustumCulled === false || _frustum.intersectsObject(object)) drawn++
+    }
+  }
+  const children = object.children
+  for (let i = 0, l = children.length; i < l; i++) drawn += project(children[i] as Object3D, camera)
+  return drawn
+}
+
+const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length)
+const p99 = (v: number[]): number => percentileOf([...v].sort((a, b) => a - b), 99)
+
+function runPlain(n: number, frames: number, warmup: number): BatchingRow['plain'] {
+  const random = new Random(n)
+  const world = buildWorld(n, random)
+  const ms: number[] = []
+  const draws: number[] = []
+  for (let f = 0; f < warmup + frames; f++) {
+    moveSome(world, random, null)
+    moveCamera(world, f)
+    const t0 = performance.now()
+    const d = renderWalk(world.scene, world.camera, null)
+    const t = performance.now() - t0
+    if (f >= warmup) {
+      ms.push(t)
+      draws.push(d)
+    }
+  }
+  return { meanMs: mean(ms), p99Ms: p99(ms), draws: mean(draws) }
+}
+
+function runWithBatching(n: number, frames: number, warmup: number): Omit<BatchingRow, 'n' | 'frames' | 'budgetMs' | 'plain'> {
+  const random = new Random(n)
+  const world = buildWorld(n, random)
+  const scheduler = new BatchScheduler({ budgetMs: BUDGET_MS })
+  const matrices = new MatrixSyncJob(scheduler, world.scene)
+  const lods = new LODJob(scheduler, world.camera, { root: world.scene })
+  const batching = new StaticBatchingJob(scheduler, world.scene)
+  const batchesOf = (): BatchedMesh[] => world.scene.children.filter((c): c is BatchedMesh => (c as BatchedMesh).isBatchedMesh === true)
+  const mark = (o: Object3D): void => matrices.markDirty(o)
+  // The build: frames until nothing is pending, the camera moving.
+  const buildJobs: number[] = []
+  let f = 0
+  for (; f < 100_000 && !(batching.isIdle && f > 0); f++) {
+    moveSome(world, random, mark)
+    moveCamera(world, f)
+    const t0 = performance.now()
+    scheduler.runFrame()
+    buildJobs.push(performance.now() - t0)
+    renderWalk(world.scene, world.camera, batchesOf())
+  }
+  const buildFrames = f
+  const jobs: number[] = []
+  const walk: number[] = []
+  const prep: number[] = []
+  const total: number[] = []
+  const draws: number[] = []
+  let batches = batchesOf()
+  for (let i = 0; i < warmup + frames; i++, f++) {
+    moveSome(world, random, mark)
+    moveCamera(world, f)
+    const t0 = performance.now()
+    scheduler.runFrame()
+    const t1 = performance.now()
+    if (batches.length !== batching.stats.batches) batches = batchesOf()
+    if (world.scene.matrixWorldAutoUpdate) world.scene.updateMatrixWorld()
+    ;(world.scene.onBeforeRender as unknown as Hook).call(world.scene, _fakeRenderer, world.scene, world.camera, null)
+    _projection.multiplyMatrices(world.camera.projectionMatrix, world.camera.matrixWorldInverse)
+    _frustum.setFromProjectionMatrix(_projection)
+    const d = project(world.scene, world.camera)
+    const t2 = performance.now()
+    for (const batch of batches) batch.onBeforeRender(_fakeRenderer as never, world.scene, world.camera, batch.geometry, batch.material as never, null as never)
+    ;(world.scene.onAfterRender as unknown as Hook).call(world.scene, _fakeRenderer, world.scene, world.camera, null)
+    const t3 = performance.now()
+    if (i >= warmup) {
+      jobs.push(t1 - t0)
+      walk.push(t2 - t1)
+      prep.push(t3 - t2)
+      total.push(t3 - t0)
+      draws.push(d)
+    }
+  }
+  const row = {
+    batching: {
+      jobs: { mean: mean(jobs), p99: p99(jobs), max: Math.max(...jobs) },
+      walkMs: mean(walk),
+      batchPrepMs: mean(prep),
+      total: { mean: mean(total), p99: p99(total) },
+      draws: mean(draws),
+      batches: batching.stats.batches,
+      batched: batching.stats.batchedObjects,
+    },
+    build: { frames: buildFrames, jobsP99: p99(buildJobs), jobsMax: Math.max(...buildJobs) },
+  }
+  batching.dispose()
+  lods.dispose()
+  matrices.dispose()
+  scheduler.dispose()
+  return row
+}
+
+export function runBatching(sizes: readonly number[] = [10_000, 100_000], frames = 200, warmup = 50): BatchingRow[] {
+  return sizes.map((n) => ({ n, frames, budgetMs: BUDGET_MS, plain: runPlain(n, frames, warmup), ...runWithBatching(n, frames, warmup) }))
+}
+
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '—')
+
+export function batchingTable(rows: BatchingRow[]): string {
+  return [
+    '| N | plain: renderer CPU mean / p99 (ms) | plain draw calls | batching: jobs mean / p99 / max | walk | batch culling | total mean / p99 | draw calls | batches | build frames | build jobs p99 / max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const b = r.batching
+      return (
+        `| ${r.n} | ${f2(r.plain.meanMs)} / ${f2(r.plain.p99Ms)} | ${Math.round(r.plain.draws)} | ${f2(b.jobs.mean)} / ${f2(b.jobs.p99)} / ${f2(b.jobs.max)} | ` +
+        `${f2(b.walkMs)} | ${f2(b.batchPrepMs)} | ${f2(b.total.mean)} / ${f2(b.total.p99)} | ${Math.round(b.draws)} | ${b.batches} | ${r.build.frames} | ${f2(r.build.jobsP99)} / ${f2(r.build.jobsMax)} |`
+      )
+    }),
+    '',
+    `Budget ${f2(rows[0]?.budgetMs ?? BUDGET_MS)} ms. Draw calls: render-list entries (batches count one each); a real GPU adds ~2.5–4 µs of CPU per draw call on top.`,
+  ].join('\n')
+}

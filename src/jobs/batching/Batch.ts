@@ -1,0 +1,116 @@
+import { BatchedMesh, type BufferGeometry, type Color, Matrix4, Sphere } from 'three'
+import type { BatchGroup } from './BatchGroup.js'
+import { GeometryRecord } from './GeometryRecord.js'
+
+const _sphere = /*@__PURE__*/ new Sphere()
+
+/** A raycast that finds nothing: the app's meshes stay the raycast targets, never the batch. */
+function noRaycast(): void {}
+
+/**
+ * One `THREE.BatchedMesh` of a {@link BatchGroup}, with the geometries it
+ * holds (each distinct geometry once, with the version it was copied at).
+ * Never grows: a group opens a new batch when this one is full, so no frame
+ * pays for copying a whole batch.
+ * @internal
+ */
+export class Batch {
+  readonly mesh: BatchedMesh
+  readonly group: BatchGroup
+  /** Per geometry: its id in the batch and the version its data was copied at. */
+  private readonly ids = new Map<BufferGeometry, number>()
+  private readonly versions = new Map<BufferGeometry, number>()
+  /** Instances whose visibility is on. */
+  visibleCount = 0
+
+  constructor(group: BatchGroup, maxInstances: number, maxVertices: number, maxIndices: number, perObjectFrustumCulled: boolean, sortObjects: boolean) {
+    this.group = group
+    const mesh = new BatchedMesh(maxInstances, maxVertices, Math.max(1, maxIndices), group.template)
+    mesh.name = 'StaticBatchingJob batch'
+    mesh.castShadow = group.castShadow
+    mesh.receiveShadow = group.receiveShadow
+    mesh.layers.mask = group.layersMask
+    mesh.renderOrder = group.renderOrder
+    mesh.perObjectFrustumCulled = perObjectFrustumCulled
+    mesh.sortObjects = sortObjects
+    // The batch's bounds grow as instances join; a culler that trusted a stored sphere would hide it wrongly.
+    mesh.frustumCulled = false
+    mesh.raycast = noRaycast
+    this.mesh = mesh
+  }
+
+  /** Instances in use. */
+  get count(): number {
+    return this.mesh.instanceCount
+  }
+
+  /** True when an instance of `record`'s geometry fits (an instance slot, and room for the geometry unless held already at its version). */
+  fits(record: GeometryRecord): boolean {
+    const mesh = this.mesh
+    if (mesh.instanceCount >= mesh.maxInstanceCount) return false
+    const id = this.ids.get(record.geometry)
+    if (id !== undefined && this.versions.get(record.geometry) === record.version) return true
+    return mesh.unusedVertexCount >= record.vertexCount && (record.indexCount === 0 || mesh.unusedIndexCount >= record.indexCount)
+  }
+
+  /** Adds an instance of `record`'s geometry (copying the geometry first if needed), at `matrix`, with `color` (if the group has colours), visible or not. Returns its id. */
+  add(record: GeometryRecord, matrix: Matrix4, color: Color | null, visible: boolean): number {
+    const mesh = this.mesh
+    const geometry = record.geometry
+    let geometryId = this.ids.get(geometry)
+    if (geometryId === undefined || this.versions.get(geometry) !== record.version) {
+      // A new geometry, or one edited since it was copied: a fresh range (the old one stays for instances using it).
+      geometryId = mesh.addGeometry(geometry)
+      this.ids.set(geometry, geometryId)
+      this.versions.set(geometry, record.version)
+    }
+    const id = mesh.addInstance(geometryId)
+    mesh.setMatrixAt(id, matrix)
+    if (color !== null) mesh.setColorAt(id, color)
+    if (!visible) mesh.setVisibleAt(id, false)
+    else this.visibleCount++
+    this.grow(id)
+    return id
+  }
+
+  /** Removes an instance. */
+  remove(id: number): void {
+    if (this.mesh.getVisibleAt(id)) this.visibleCount--
+    this.mesh.deleteInstance(id)
+  }
+
+  /** Moves an instance. */
+  setMatrix(id: number, matrix: Matrix4): void {
+    this.mesh.setMatrixAt(id, matrix)
+    this.grow(id)
+  }
+
+  /** Shows or hides an instance. */
+  setVisible(id: number, visible: boolean): void {
+    if (this.mesh.getVisibleAt(id) === visible) return
+    this.visibleCount += visible ? 1 : -1
+    this.mesh.setVisibleAt(id, visible)
+  }
+
+  /** Grows the batch's bounding sphere (kept for the renderer's sorting and for readers) to hold instance `id`. */
+  private grow(id: number): void {
+    const mesh = this.mesh
+    const sphere = mesh.boundingSphere ?? (mesh.boundingSphere = new Sphere())
+    const geometryId = mesh.getGeometryIdAt(id)
+    if (mesh.getBoundingSphereAt(geometryId, _sphere) === null) return
+    mesh.getMatrixAt(id, _matrix)
+    _sphere.applyMatrix4(_matrix)
+    if (sphere.isEmpty()) sphere.copy(_sphere)
+    else sphere.union(_sphere)
+  }
+
+  /** Frees the batch's GPU resources (the group's template material is the group's). */
+  dispose(): void {
+    this.mesh.removeFromParent()
+    this.mesh.dispose()
+    this.ids.clear()
+    this.versions.clear()
+  }
+}
+
+const _matrix = /*@__PURE__*/ new Matrix4()

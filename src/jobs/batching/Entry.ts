@@ -1,0 +1,54 @@
+import type { BufferGeometry, Material, Matrix4, Mesh, Object3D } from 'three'
+import type { Batch } from './Batch.js'
+import type { BatchGroup } from './BatchGroup.js'
+import type { GeometryRecord } from './GeometryRecord.js'
+import type { MaterialRecord } from './MaterialRecord.js'
+
+/** Found, waiting in the build queue. */
+export const PENDING = 0
+/** Drawn through a batch; the mesh itself is kept out of the render. */
+export const BATCHED = 1
+/** Left its batch (moved repeatedly or changed); draws itself until it settles. */
+export const OUT = 2
+/** No longer tracked (removed from the scene, or the job disposed). */
+export const DROPPED = 3
+
+/**
+ * The batching job's record of one mesh it tracks (the app's handle).
+ * @internal
+ */
+export class Entry {
+  readonly object: Mesh
+  /** Nearest `THREE.LOD` at or above the mesh, or the mesh: the sweep never yields inside a unit, so a LOD switch shows whole. */
+  readonly unit: Object3D
+  state = PENDING
+  /** Material and geometry the mesh had when it joined (a different one means it was swapped). */
+  material: Material
+  geometry: BufferGeometry
+  matRecord: MaterialRecord | null = null
+  /** The material key when it joined (the material's key changes when it is snapshotted anew). */
+  matKey = ''
+  geoRecord: GeometryRecord | null = null
+  /** The group counted it as pending (sizes batches), until it joins or is dropped. */
+  pendingGroup: BatchGroup | null = null
+  batch: Batch | null = null
+  instance = -1
+  /** Consecutive sweep visits that found it moved. */
+  moves = 0
+  /** While out: frame of the last change seen, and its world matrix then. */
+  changedFrame = 0
+  still: Matrix4 | null = null
+  /** Hidden by a culling job through {@link StaticBatchingJob.setCulled}. */
+  culled = false
+  /** Index in the job's entry list. */
+  slot = -1
+  /** Whether the mesh had `_listeners` before the job added its `removed` listener (restored exactly on drop). */
+  hadListeners = false
+
+  constructor(object: Mesh, unit: Object3D) {
+    this.object = object
+    this.unit = unit
+    this.material = object.material as Material
+    this.geometry = object.geometry
+  }
+}

@@ -1,0 +1,30 @@
+import { type Mesh, Object3D } from 'three'
+import { isBatchableMaterial } from './MaterialRecord.js'
+
+const _proto = Object3D.prototype
+
+/**
+ * Whether `o` is a mesh a batch can draw, as far as cheap structural checks
+ * tell (the geometry's layout and the world matrix are checked when it
+ * joins): a plain `Mesh` (not instanced, batched or skinned) without render
+ * or shadow hooks or custom depth materials, one batchable material, no morph
+ * influences, a BufferGeometry, and a `layers` without an own `test` other
+ * than `ownTest` (the batching job's own).
+ * @internal
+ */
+export function isBatchableMesh(o: Object3D, ownTest: unknown): boolean {
+  const m = o as Mesh & Record<string, unknown>
+  if (m.isMesh !== true || m['isInstancedMesh'] === true || m['isBatchedMesh'] === true || m['isSkinnedMesh'] === true) return false
+  if (o.onBeforeRender !== _proto.onBeforeRender || o.onAfterRender !== _proto.onAfterRender) return false
+  if (o.onBeforeShadow !== _proto.onBeforeShadow || o.onAfterShadow !== _proto.onAfterShadow) return false
+  if (o.customDepthMaterial !== undefined || o.customDistanceMaterial !== undefined) return false
+  const material = m.material
+  if (material === null || material === undefined || Array.isArray(material) || !isBatchableMaterial(material)) return false
+  const influences = m.morphTargetInfluences
+  if (influences !== undefined && influences.length > 0) return false
+  const geometry = m.geometry
+  if (geometry === null || geometry === undefined || (geometry as { isBufferGeometry?: boolean }).isBufferGeometry !== true) return false
+  const layers = o.layers as unknown as Record<string, unknown>
+  if (Object.prototype.hasOwnProperty.call(layers, 'test') && layers['test'] !== ownTest) return false
+  return true
+}
