@@ -3,7 +3,7 @@ import type { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
-import { checkMatricesOption } from './MatrixSyncJob.js'
+import { checkChangesOption } from './matrices/WorldMatrixChanges.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
 import { CameraMotion } from './culling/CameraMotion.js'
 import { CameraView } from './culling/CameraView.js'
@@ -138,7 +138,7 @@ export class FrustumCullingJob {
     checkInteger(api, 'minSweepFrames', minSweepFrames, 1)
     checkInteger(api, 'stillSweepFrames', stillSweepFrames, 1)
     checkInteger(api, 'verifyEvery', verifyEvery, 1)
-    checkMatricesOption(api, matrices)
+    checkChangesOption(api, matrices)
     if (matrices !== undefined && matrices !== null) {
       let top: Object3D = root
       while (top.parent !== null) top = top.parent

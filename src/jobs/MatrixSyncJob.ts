@@ -8,7 +8,6 @@ import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
 import { baseUpdateMatrixWorld, ChangeDetector } from './matrices/ChangeDetector.js'
 import { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
 import {
-  checkChangesOption,
   liveChanges,
   registerChanges,
   unregisterChanges,
@@ -827,18 +826,6 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     this.detector?.add(object)
   }
 }
-
-/**
- * The matrix job a `matrices` option of the culling and LOD jobs stands for
- * now (see {@link liveChanges}).
- * @internal
- */
-export function liveMatrixJob(option: MatrixSyncJob | null | undefined, scene: Scene | null): MatrixSyncJob | null {
-  return liveChanges(option, scene) as MatrixSyncJob | null
-}
-
-/** @internal */
-export const checkMatricesOption = checkChangesOption
 
 /** Whether `ancestor` is `object` or above it. */
 function isAncestor(ancestor: Object3D, object: Object3D): boolean {

@@ -11,7 +11,8 @@ import { isBatchableMesh } from './batching/eligibility.js'
 import { MaterialRecord } from './batching/MaterialRecord.js'
 import { RenderPhase } from './batching/RenderPhase.js'
 import { StaticBatchingStats } from './batching/StaticBatchingStats.js'
-import { liveMatrixJob, type MatrixSyncJob } from './MatrixSyncJob.js'
+import type { MatrixSyncJob } from './MatrixSyncJob.js'
+import { liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 import { checkObject } from './utils/checkThree.js'
 
 /** What the job needs of a culling job: whether the culler, not the app, keeps an object hidden (`FrustumCullingJob.isCulled`). */
@@ -138,7 +139,7 @@ export class StaticBatchingJob {
   private readonly perObjectFrustumCulled: boolean
   private readonly sortObjects: boolean
   private readonly culling: CullingSource | null
-  private readonly matricesOption: MatrixSyncJob | null | undefined
+  private readonly matricesOption: WorldMatrixChanges | null | undefined
   private readonly phase: RenderPhase
   /** The `layers.test` given to batched meshes (shared: one per job). */
   private readonly hiddenTest: (this: Layers, layers: Layers) => boolean
@@ -168,7 +169,7 @@ export class StaticBatchingJob {
   private sweepNo = 0
   private sweepStart = 0
   private frame = 0
-  private matrixJob: MatrixSyncJob | null = null
+  private matrixJob: WorldMatrixChanges | null = null
   private disposed = false
   private warnedDisposed = false
 
@@ -795,7 +796,7 @@ export class StaticBatchingJob {
   // ---- MatrixSyncJob ------------------------------------------------------
 
   private attachMatrices(): void {
-    const job = liveMatrixJob(this.matricesOption, this.scene)
+    const job = liveChanges(this.matricesOption, this.scene)
     if (job === this.matrixJob) return
     this.detachMatrices()
     this.matrixJob = job

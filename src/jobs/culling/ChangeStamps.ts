@@ -1,5 +1,5 @@
 import type { Object3D, Scene } from 'three'
-import { liveMatrixJob, type MatrixSyncJob } from '../MatrixSyncJob.js'
+import { liveChanges, type WorldMatrixChanges } from '../matrices/WorldMatrixChanges.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
 import { DEP_MAX, type SlotStore, type SlotWrites } from './SlotStore.js'
@@ -7,7 +7,7 @@ import type { SweepPacer } from './SweepPacer.js'
 
 /**
  * What {@link FrustumCullingJob} knows of the matrix job's change stamps: the
- * linked {@link MatrixSyncJob} (whose writes it listens to), its stamps read
+ * linked `MatrixSyncJob`, read through {@link WorldMatrixChanges} (whose writes it listens to), its stamps read
  * for the current slice, and whether a stored sphere or unit still stands (no
  * stamp newer than its read, and not its turn to be re-read: see
  * `verifyEvery`). A *stamp* is the matrix job's change counter: per object,
@@ -18,7 +18,7 @@ import type { SweepPacer } from './SweepPacer.js'
  */
 export class ChangeStamps {
   /** The matrix job linked (its writes are listened to), or null. */
-  source: MatrixSyncJob | null = null
+  source: WorldMatrixChanges | null = null
   /** The source's stamps per `object.id` for the current slice; null: read every object in full. */
   changes: Float64Array | null = null
   /** The source's subtree stamps per `object.id` for the current slice (with `changes`). */
@@ -32,7 +32,7 @@ export class ChangeStamps {
    * @param settle settles every stored unit (they are stamped in the source's counts).
    */
   constructor(
-    private readonly matrices: MatrixSyncJob | null | undefined,
+    private readonly matrices: WorldMatrixChanges | null | undefined,
     private readonly scene: Scene | null,
     private readonly verifyEvery: number,
     private readonly slots: SlotStore,
@@ -47,7 +47,7 @@ export class ChangeStamps {
    * @returns whether stored spheres can be trusted (a live matrix job is linked).
    */
   read(): boolean {
-    const live = liveMatrixJob(this.matrices, this.scene)
+    const live = liveChanges(this.matrices, this.scene)
     if (live !== this.source) {
       // Stored units are dated in the old job's counts.
       this.settle()
