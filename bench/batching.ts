@@ -25,10 +25,8 @@
  */
 import {
   BatchedMesh,
-  BoxGeometry,
   Color,
   Frustum,
-  Group,
   LOD,
   Matrix4,
   Mesh,
@@ -40,6 +38,7 @@ import {
 import { BatchScheduler } from '../src/index.js'
 import { LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
 import { percentileOf, Random } from './lib.js'
+import { buildWorld as buildCity, moveCamera, type World } from './scaling.js'
 
 export interface BatchingRow {
   n: number
@@ -66,68 +65,10 @@ const _frustum = new Frustum()
 const _projection = new Matrix4()
 const _fakeRenderer = { isWebGPURenderer: false }
 
-interface World {
-  scene: Scene
-  movers: Object3D[]
-  camera: PerspectiveCamera
-  extent: number
-}
-
+/** The scaling section's city, with six materials that differ only in colour (one batch each way). */
 function buildWorld(n: number, random: Random): World {
-  const scene = new Scene()
-  const geometry = new BoxGeometry(1, 1, 1)
   const materials = [0xd8c3a5, 0xb4a58c, 0x9fa8b3, 0xc9b79c, 0x8e9aa6, 0xe0d6c8].map((c) => new MeshLambertMaterial({ color: new Color(c) }))
-  const meshes: Mesh[] = []
-  const extent = Math.sqrt(n) * 6
-  const blocks = Math.max(1, Math.ceil(n / 100))
-  let placed = 0
-  let district: Group | null = null
-  for (let b = 0; b < blocks && placed < n; b++) {
-    if (b % 10 === 0) {
-      district = new Group()
-      scene.add(district)
-    }
-    const block = new Group()
-    block.position.set((random.next() - 0.5) * extent, 0, (random.next() - 0.5) * extent)
-    ;(district as Group).add(block)
-    for (let i = 0; i < 100 && placed < n; i++, placed++) {
-      const x = (random.next() - 0.5) * 40
-      const z = (random.next() - 0.5) * 40
-      const material = materials[placed % materials.length] as MeshLambertMaterial
-      if (placed % 4 === 0) {
-        const lod = new LOD()
-        for (const distance of [0, 60, 150]) {
-          const level = new Mesh(geometry, material)
-          meshes.push(level)
-          lod.addLevel(level, distance)
-        }
-        lod.position.set(x, 0, z)
-        block.add(lod)
-      } else {
-        const mesh = new Mesh(geometry, material)
-        mesh.position.set(x, 0, z)
-        block.add(mesh)
-        meshes.push(mesh)
-      }
-    }
-  }
-  const camera = new PerspectiveCamera(60, 16 / 9, 0.5, extent * 2)
-  scene.updateMatrixWorld(true)
-  const movers = new Set<Object3D>()
-  const wanted = Math.max(1, Math.round(n * 0.01))
-  while (movers.size < wanted) {
-    const mesh = meshes[Math.floor(random.next() * meshes.length)] as Mesh
-    movers.add((mesh.parent as LOD).isLOD === true ? (mesh.parent as Object3D) : mesh)
-  }
-  return { scene, movers: [...movers], camera, extent }
-}
-
-function moveCamera(world: World, frame: number): void {
-  const { camera, extent } = world
-  const a = frame * 0.01
-  camera.position.set(Math.cos(a) * extent * 0.3, 30 + 10 * Math.sin(a * 3), Math.sin(a) * extent * 0.3)
-  camera.lookAt(Math.cos(a + 0.6) * extent * 0.3, 0, Math.sin(a + 0.6) * extent * 0.3)
-  camera.updateMatrixWorld()
+  return buildCity(n, random, false, (i) => materials[i % materials.length] as MeshLambertMaterial)
 }
 
 function moveSome(world: World, random: Random, onMoved: ((o: Object3D) => void) | null): void {

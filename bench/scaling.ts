@@ -34,6 +34,7 @@ import {
   Matrix4,
   Mesh,
   MeshBasicMaterial,
+  type Material,
   type Object3D,
   PerspectiveCamera,
   Scene,
@@ -93,10 +94,15 @@ export interface World {
   extent: number
 }
 
-export function buildWorld(n: number, random: Random, traffic = false): World {
+/**
+ * The city: N objects in districts of blocks, a quarter of them 3-level LODs.
+ * `materialOf(i)` gives object i's material (one shared material by default).
+ */
+export function buildWorld(n: number, random: Random, traffic = false, materialOf?: (i: number) => Material): World {
   const scene = new Scene()
   const geometry = new BoxGeometry(1, 1, 1)
-  const material = new MeshBasicMaterial()
+  const shared = new MeshBasicMaterial()
+  const pick = materialOf ?? ((): Material => shared)
   const meshes: Mesh[] = []
   const extent = Math.sqrt(n) * 6
   const blocks = Math.max(1, Math.ceil(n / 100))
@@ -114,6 +120,7 @@ export function buildWorld(n: number, random: Random, traffic = false): World {
     for (let i = 0; i < 100 && placed < n; i++, placed++) {
       const x = (random.next() - 0.5) * 40
       const z = (random.next() - 0.5) * 40
+      const material = pick(placed)
       if (placed % 4 === 0) {
         const lod = new LOD()
         for (const distance of [0, 60, 150]) {

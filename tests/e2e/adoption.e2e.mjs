@@ -8,14 +8,19 @@ import path from 'node:path'
 import { openPage } from './lib.mjs'
 
 const EXAMPLES = ['mixer', 'group', 'cameras', 'lod']
-const RENDERS = 150
+const RENDERS = 120
 const MAX_STREAK = 12
 
 async function run(browser, baseUrl, example, detect, artifactsDir) {
   const errors = []
   const page = await openPage(browser, `${baseUrl}/tests/e2e/pages/adoption.html?example=${example}&detect=${detect}`, errors, { width: 960, height: 600 })
   try {
-    await page.waitForFunction((n) => window.__adoption?.renders >= n, RENDERS, { timeout: 90_000, polling: 100 })
+    try {
+      await page.waitForFunction((n) => window.__adoption?.renders >= n, RENDERS, { timeout: 90_000, polling: 100 })
+    } catch (error) {
+      const state = await page.evaluate(() => window.__adoption).catch(() => null)
+      throw new Error(`${example}: ${RENDERS} renders not reached (${JSON.stringify(state)}; errors ${JSON.stringify(errors)}): ${error}`)
+    }
     const report = await page.evaluate(() => {
       const { jobs } = window.__jobs
       // window.__jobs = { jobs, scheduler, loop }: jobs is what installBatchJobs returned

@@ -13,6 +13,7 @@ import { SchedulerPanel } from '../../../src/devtools/index.js'
 import { BatchScheduler } from '../../../src/index.js'
 import { installBatchJobs } from '../../../src/jobs/index.js'
 import { RenderLoop } from '../../../src/three/index.js'
+import { mulberry32 } from '../../utils/mulberry32.js'
 
 const query = new URLSearchParams(location.search)
 const example = query.get('example') ?? 'mixer'
@@ -309,17 +310,6 @@ function lodExample(): Example {
       camera.lookAt(Math.cos(a + 0.6) * 200, 0, Math.sin(a + 0.6) * 200)
       bobbing.forEach((lod, k) => (lod.position.y = 10 + Math.sin(t * 2 + k) * 8))
     },
-  }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
