@@ -183,7 +183,10 @@ export interface SystemEntry<F = undefined> extends SystemOptions {
 export type SystemSpec = SystemEntry<undefined>
 
 /** A fixed-timestep entry of {@link BatchScheduler.addSystems}. */
-export type FixedSystemSpec = SystemEntry<FixedStepOptions> & { fixed: FixedStepOptions }
+export type FixedSystemSpec = SystemEntry<FixedStepOptions> & {
+  /** The timestep (required on a fixed entry). */
+  fixed: FixedStepOptions
+}
 
 /** The handles {@link BatchScheduler.addSystems} returns: one per key, a {@link FixedSystemHandle} for fixed entries. */
 export type SystemHandles<D> = {

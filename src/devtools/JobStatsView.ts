@@ -1,5 +1,6 @@
 /** Anything with a `stats` object of numbers: the built-in jobs (`MatrixSyncJob`, `FrustumCullingJob`, ...). */
 export interface JobStatsSource {
+  /** The job's live numbers (only its number fields are shown). */
   readonly stats: object
 }
 

@@ -3,7 +3,7 @@ import type { LoopTimingsSource } from './LoopTimingsSource.js'
 import { formatCount, formatMs } from './utils/format.js'
 
 /** The per-frame counters shown in the readout table. */
-export const COUNTERS = ['processed', 'deferred', 'forced', 'errors'] as const
+export const COUNTERS: readonly ReadoutCounter[] = ['processed', 'deferred', 'forced', 'errors']
 const COLUMNS = ['last', 'avg', 'total'] as const
 const LOOP_COLUMNS = [
   ['frame', 'loop.frameMs'],
@@ -15,7 +15,7 @@ const LOOP_COLUMNS = [
 ] as const
 
 /** A counter of {@link PanelReadouts}: `processed`, `deferred`, `forced` or `errors`. */
-export type ReadoutCounter = (typeof COUNTERS)[number]
+export type ReadoutCounter = 'processed' | 'deferred' | 'forced' | 'errors'
 
 /**
  * The panel's text: per-frame and total counts, percentiles of used ms, peak

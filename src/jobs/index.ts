@@ -26,6 +26,7 @@
 export { installBatchJobs, type BatchJobs, type InstallBatchJobsOptions } from './installBatchJobs.js'
 export { MatrixSyncJob, type MatrixSyncJobOptions } from './MatrixSyncJob.js'
 export { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
+export type { WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 export { LODJob, type LODJobOptions } from './LODJob.js'
 export { LODJobStats } from './lod/LODJobStats.js'
 export { FrustumCullingJob, type FrustumCullingJobOptions } from './FrustumCullingJob.js'

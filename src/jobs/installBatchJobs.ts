@@ -38,8 +38,11 @@ export interface InstallBatchJobsOptions {
 
 /** The jobs {@link installBatchJobs} installed (null for those left out), and one `dispose()` for all. */
 export interface BatchJobs {
+  /** The matrix job (null when `matrices: false`). */
   readonly matrices: MatrixSyncJob | null
+  /** The culling job (null when `culling: false`). */
   readonly culling: FrustumCullingJob | null
+  /** The LOD job (null when `lods: false`). */
   readonly lods: LODJob | null
   /** The batching job: installed when `batching` was given. */
   readonly batching: StaticBatchingJob | null
