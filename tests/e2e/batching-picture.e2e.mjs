@@ -12,7 +12,7 @@ export default async function batchingPictureTest({ browser, demoUrl, artifactsD
   const page = await openPage(browser, `${demoUrl}/?n=10000&autoplay=0&seed=5&shot=1&batching=1`, errors)
   try {
     await page.waitForFunction(() => window.demo?.mode.scheduled && window.demo.batching !== null && window.demo.mode.settled(), null, {
-      timeout: 120_000,
+      timeout: 180_000,
       polling: 200,
     })
     await waitFrames(page, 2)

@@ -11,7 +11,7 @@ export default async function samePictureTest({ browser, demoUrl, artifactsDir }
   const errors = []
   const page = await openPage(browser, `${demoUrl}/?n=10000&autoplay=0&seed=5&shot=1`, errors)
   try {
-    await page.waitForFunction(() => window.demo?.mode.scheduled && window.demo.mode.settled(), null, { timeout: 90_000, polling: 200 })
+    await page.waitForFunction(() => window.demo?.mode.scheduled && window.demo.mode.settled(), null, { timeout: 180_000, polling: 200 })
     const state = await page.evaluate(() => ({
       hidden: window.demo.mode.hidden,
       frame: window.demo.scheduler.frame,

@@ -16,7 +16,7 @@ import { executablePath, launchChromium } from './chromium.mjs'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
 const artifactsDir = path.join(here, 'artifacts')
-const TEST_TIMEOUT_MS = 120_000
+const TEST_TIMEOUT_MS = 240_000
 
 function withTimeout(promise, ms, what) {
   let timer
