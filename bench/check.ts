@@ -8,6 +8,7 @@
 import type { AllocationResult } from './allocation.js'
 import type { BudgetResult } from './budget.js'
 import type { DetectRow } from './detect.js'
+import type { HeapResult } from './heap.js'
 import type { OverheadResult } from './overhead.js'
 import { fmt, table } from './lib.js'
 
@@ -19,6 +20,7 @@ export interface BenchResults {
   budget?: BudgetResult[]
   allocation?: AllocationResult[]
   detect?: DetectRow[]
+  heap?: HeapResult
 }
 
 export interface CheckOutcome {
@@ -172,6 +174,20 @@ export const CHECKS: Check[] = [
     value: (r) => workload(r, 'core').bytesPerFrameByScheduler - 16 * CORE_ENQUEUES_PER_FRAME,
     atMost: 32,
     target: '0',
+  },
+  {
+    name: 'heap, 100k frames of churn: heapUsed growth after frame 10k (bytes)',
+    section: 'heap',
+    value: (r) => r.heap.growthBytes,
+    atMost: 1 << 20,
+    target: '< 1 MB (flat)',
+  },
+  {
+    name: 'heap: a disposed scheduler drops its last job\'s closure (1 = yes)',
+    section: 'heap',
+    value: (r) => (r.heap.disposedDropsLastJob ? 1 : 0),
+    atLeast: 1,
+    target: '1',
   },
 ]
 

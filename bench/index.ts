@@ -3,7 +3,7 @@
  * JSON to bench/results/latest.json. Never part of `npm test`.
  *
  *   npm run bench                          all sections
- *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling, batching)
+ *   npm run bench -- overhead budget       some sections (overhead, budget, allocation, scaling, detect, batching, heap)
  *   npm run bench -- --check               exit 1 when a threshold in bench/check.ts fails
  *   npm run bench -- --quick               fewer frames (a smoke run; figures are rougher)
  *
@@ -21,9 +21,10 @@ import type { BudgetResult } from './budget.js'
 import { type BenchResults, checksTable, runChecks } from './check.js'
 import type { OverheadResult } from './overhead.js'
 import type { DetectRow } from './detect.js'
+import type { HeapResult } from './heap.js'
 import type { ScalingRow } from './scaling.js'
 
-const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling', 'detect', 'batching'] as const
+const SECTIONS = ['overhead', 'budget', 'allocation', 'scaling', 'detect', 'batching', 'heap'] as const
 type Section = (typeof SECTIONS)[number]
 
 const args = process.argv.slice(2)
@@ -45,6 +46,8 @@ async function runSection(section: Section): Promise<unknown> {
       return (await import('./detect.js')).runDetect(quick ? [10_000] : undefined, quick ? 100 : 300)
     case 'batching':
       return (await import('./batching.js')).runBatching(quick ? [10_000] : undefined, quick ? 60 : 200, quick ? 20 : 50)
+    case 'heap':
+      return (await import('./heap.js')).runHeap()
   }
 }
 
@@ -103,6 +106,10 @@ async function main(): Promise<void> {
       results.allocation = data as AllocationResult[]
       console.log('\n## 3. Allocation in steady state\n')
       console.log((await import('./allocation.js')).allocationTable(results.allocation))
+    } else if (section === 'heap') {
+      results.heap = data as HeapResult
+      console.log('\n## 7. Heap: 100,000 frames of job and system churn, heapUsed after full GCs\n')
+      console.log((await import('./heap.js')).heapTable(results.heap))
     } else if (section === 'detect') {
       results.detect = data as DetectRow[]
       console.log('\n## 5. Detect: unmarked moves found by the matrix job (detect: \'auto\') vs marked moves vs plain three.js\n')

@@ -204,6 +204,8 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   /** First error thrown by an object's update during detection, rethrown at the end of the run. */
   private detectFailure: { error: unknown } | null = null
   private readonly statsObject = new MatrixSyncStats()
+  /** Whether the system ran since the last frame's end (see `onFrameEnd`). */
+  private ranThisFrame = false
   private disposed = false
   private warnedDisposed = false
 
@@ -260,6 +262,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     scene.updateMatrixWorld()
     if (this.watchHierarchy) scene.traverse(this.attachVisitor)
     else scene.traverse(this.countVisitor)
+    if (this.detector !== null) scheduler.addFrameListener(this.onFrameEnd)
   }
 
   /** Objects marked and not yet updated. */
@@ -408,6 +411,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     if (this.disposed) return
     this.disposed = true
     this.system.remove()
+    this.scheduler.removeFrameListener(this.onFrameEnd)
     this.scene.matrixWorldAutoUpdate = this.savedAutoUpdate
     if (this.watchHierarchy) this.scene.traverse(this.detachVisitor)
     unregisterChanges(this.scene, this)
@@ -429,6 +433,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
 
   private work(deadline: Deadline, frame: number, full = false): boolean {
     this.tick++
+    this.ranThisFrame = true
     // Unmarked moves first: what they write is then current for the marks' sweeps below.
     let updated = this.detector !== null ? this.detectMoves(frame, full) : 0
     // A sweep carried over from an earlier run is one too big for a frame: it is paced.
@@ -485,17 +490,18 @@ export class MatrixSyncJob implements WorldMatrixChanges {
    * changed ancestor), then recomputes the objects that are recomputed every
    * frame. Returns the objects updated.
    */
-  private detectMoves(frame: number, full: boolean): number {
+  private detectMoves(frame: number, full: boolean, hotOnly = false): number {
     const d = this.detector as ChangeDetector
     d.clearFound()
     d.checkHot(frame)
     const count = d.count
     let quota = count
-    if (!full) {
+    if (hotOnly) quota = 0
+    else if (!full) {
       const elapsed = this.detectFrame < 0 ? 1 : frame - this.detectFrame
       quota = elapsed <= 0 ? 0 : Math.min(count, Math.ceil((count * elapsed) / this.detectFrames))
     }
-    this.detectFrame = frame
+    if (!hotOnly) this.detectFrame = frame
     if (quota > 0 && d.scan(quota, frame) && !this.watchHierarchy) this.resync()
     const scene = this.scene
     const marks = this.marks
@@ -523,6 +529,28 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     stats.detectedTotal += detected
     stats.compared = d.compared
     return updated
+  }
+
+  /**
+   * At the end of a frame in which the system did not run (the budget taken
+   * by forced work of other types), the moving
+   * objects and the ones recomputed every frame are brought up to date
+   * anyway, outside the budget: they must be right in every frame they are
+   * drawn. The cold scan waits for the next run.
+   */
+  private readonly onFrameEnd = (): void => {
+    // A disabled system (its handle or its type) freezes world matrices, as documented.
+    if (this.ranThisFrame || this.disposed || !this.system.active || !this.system.enabled || !this.scheduler.isTypeEnabled(BatchType.Transform)) {
+      this.ranThisFrame = false
+      return
+    }
+    this.tick++
+    const updated = this.detectMoves(this.scheduler.frame, false, true)
+    this.updatedTotal += updated
+    const failure = this.detectFailure
+    this.detectFailure = null
+    // Thrown from a frame listener: the scheduler reports it (once) and the frame goes on.
+    if (failure !== null) throw failure.error
   }
 
   /** Whether `object` was updated this round with a changed ancestor's subtree, or is not in the scene. */

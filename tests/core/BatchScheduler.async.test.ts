@@ -71,7 +71,8 @@ describe('async jobs and systems (issue 15)', () => {
     expect(log).toEqual(['a:end'])
   })
 
-  it('a system is not armed again until its run settles', async () => {
+  it('a system is not armed again until its run settles; nothing is printed', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const { scheduler, log, frame } = setup({ budgetMs: 10 })
     let gate = deferred()
     const system = scheduler.addSystem(
@@ -85,6 +86,7 @@ describe('async jobs and systems (issue 15)', () => {
     )
     expect(frame()).toEqual(['tick'])
     expect(system.inFlight).toBe(true)
+    expect(scheduler.stats.inFlight).toBe(1)
     expect(frame()).toEqual([])
     expect(frame()).toEqual([])
     expect(scheduler.stats.last.deferred).toBe(0) // pending is not deferred
@@ -94,8 +96,10 @@ describe('async jobs and systems (issue 15)', () => {
     await flush()
     expect(log.splice(0)).toEqual(['settled'])
     expect(system.inFlight).toBe(false)
+    expect(scheduler.stats).toMatchObject({ inFlight: 0, settled: 1 })
     expect(frame()).toEqual(['tick'])
     expect(system.runs).toBe(2)
+    expect(warn).not.toHaveBeenCalled()
   })
 
   it('a rejection goes to onError with the job, is counted, and the system is armed again', async () => {

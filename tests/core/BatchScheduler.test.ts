@@ -501,46 +501,8 @@ describe('rule 8: a throwing job is contained', () => {
     expect(error).toHaveBeenCalledTimes(1)
     expect(String(error.mock.calls[0]?.[0])).toContain('"flaky"')
   })
-
-  it('survives an onError that throws', () => {
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const s = new BatchScheduler({
-      clock: new ManualClock(),
-      onError: () => {
-        throw new Error('handler')
-      },
-    })
-    s.enqueue(AI, () => {
-      throw new Error('job')
-    })
-    expect(() => s.runFrame()).not.toThrow()
-    expect(error).toHaveBeenCalledTimes(1)
-  })
-
-  it('awaits a job that returns a Promise, without a warning (issue 15; it used to warn "not awaited")', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    const s = new BatchScheduler({ clock: new ManualClock() })
-    const system = s.addSystem(AI, async () => {}, { name: 'async-job' })
-    s.runFrame()
-    expect(system.inFlight).toBe(true)
-    expect(s.stats.inFlight).toBe(1)
-    await Promise.resolve()
-    await Promise.resolve()
-    expect(system.inFlight).toBe(false)
-    expect(s.stats.settled).toBe(1)
-    s.runFrame()
-    expect(system.runs).toBe(2)
-    expect(warn).not.toHaveBeenCalled()
-  })
-
-  it('runFrame from inside a job is an error of that job, not of the frame', () => {
-    const { scheduler, job, frame } = setup({ budgetMs: 10 })
-    scheduler.enqueue(AI, () => {
-      scheduler.runFrame()
-    }, { name: 'reentrant' })
-    scheduler.enqueue(AI, job('after'))
-    expect(frame()).toEqual(['error:reentrant', 'after'])
-  })
+  // A throwing onError: reliability.faults.test.ts; runFrame from inside a job:
+  // reliability.input.test.ts; jobs returning a Promise: BatchScheduler.async.test.ts.
 })
 
 describe('rule 9: no allocation per frame (observable parts)', () => {
@@ -695,15 +657,5 @@ describe('types, shares, pause and dispose', () => {
     expect(() => scheduler.addSystem(AI, () => {})).toThrow(/disposed/)
     expect(scheduler.cancel(0)).toBe(false)
   })
-
-  it('dispose from inside a job ends the frame after that job', () => {
-    const { scheduler, job, log, frame } = setup()
-    scheduler.enqueue(AI, () => {
-      log.push('disposer')
-      scheduler.dispose()
-    }, { weight: 0 })
-    scheduler.enqueue(AI, job('never'), { weight: 0 })
-    expect(frame()).toEqual(['disposer'])
-    expect(frame()).toEqual([])
-  })
+  // Dispose from inside a job: reliability.input.test.ts ('calls after dispose').
 })

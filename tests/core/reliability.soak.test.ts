@@ -9,8 +9,8 @@ import { mulberry32 } from '../utils/mulberry32.js'
  * listeners coming and going. Whatever the churn, the scheduler's structures
  * stay bounded by the live work, not by the work ever queued: the job pool,
  * the queues (tombstones included), learned costs, printed-once keys,
- * listeners and the stats history. (Heap use is measured with a real GC in
- * tests/reliability/heap.test.ts, which runs a child Node with --expose-gc.)
+ * listeners and the stats history. (Heap use is measured with a real GC by
+ * `npm run bench -- heap`, bench/heap.ts, which needs --expose-gc.)
  */
 
 const { Transform, Visibility, Physics, LOD, AI } = BatchType

@@ -562,3 +562,47 @@ describe('MatrixSyncJob detect: what the LOD job sees', () => {
     lods.dispose()
   })
 })
+
+describe('MatrixSyncJob detect: frames the system does not run in', () => {
+  it('moving objects and cameras stay current when forced work of other types leaves the Transform system no budget', () => {
+    const { clock, scheduler, scene, make } = setup({ detectFrames: 2 }, 0.5)
+    // A Visibility hog forced every frame that eats the whole budget first: Transform is not admitted.
+    scheduler.setMaxDeferFrames(1, 0)
+    scheduler.addSystem(1, () => clock.advance(5), { name: 'hog' })
+    for (let i = 0; i < 50; i++) scene.add(new Mesh())
+    const car = new Mesh()
+    scene.add(car)
+    const sync = make()
+    let skipped = 0
+    let found = -1
+    for (let f = 0; f < 40; f++) {
+      const runs = sync.system.runs
+      car.position.x += 1
+      scheduler.runFrame()
+      if (sync.system.runs === runs) skipped++
+      const ok = wrong(scene).length === 0
+      if (ok && found < 0) found = f
+      // Once found moving, current in every frame, run or not.
+      if (found >= 0) expect(ok, `frame ${f}`).toBe(true)
+    }
+    expect(found).toBeGreaterThanOrEqual(0)
+    expect(found).toBeLessThan(10)
+    // Not vacuous: the system really was left out of some frames.
+    expect(skipped).toBeGreaterThan(5)
+  })
+
+  it('a disabled system freezes world matrices, as documented', () => {
+    const { scheduler, scene, make } = setup({ detectFrames: 1 })
+    const car = new Mesh()
+    scene.add(car)
+    const sync = make()
+    for (let f = 0; f < 3; f++) {
+      car.position.x += 1
+      scheduler.runFrame()
+    }
+    sync.system.enabled = false
+    car.position.x += 1
+    scheduler.runFrame()
+    expect(wrong(scene)).toEqual(['Mesh'])
+  })
+})

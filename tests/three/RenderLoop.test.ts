@@ -321,25 +321,6 @@ describe('RenderLoop: errors', () => {
     expect(errorSpy).toHaveBeenCalledTimes(2) // one for render, one for update
     expect(errorSpy.mock.calls.map((c) => String(c[0]).split(' ')[1])).toEqual(['render', 'update'])
   })
-
-  it('an onError that throws is itself reported once and the loop goes on', () => {
-    let renders = 0
-    const { renderer, loop } = setup({
-      update: () => {
-        throw new Error('u')
-      },
-      onError: () => {
-        throw new Error('handler')
-      },
-    })
-    renderer.onRender = () => renders++
-    loop.start()
-    renderer.frame(0)
-    renderer.frame(FRAME)
-    expect(renders).toBe(2)
-    expect(errorSpy).toHaveBeenCalledTimes(2)
-    expect(String(errorSpy.mock.calls[1]?.[0])).toMatch(/^RenderLoop: onError threw/)
-  })
 })
 
 describe('RenderLoop: async setAnimationLoop (WebGPURenderer)', () => {

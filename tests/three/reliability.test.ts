@@ -100,7 +100,7 @@ describe('user callbacks that throw', () => {
   })
 
   it('an onError that throws is printed once and does not stop the loop', () => {
-    const { frame, loop, scheduler } = setup({
+    const { frame, loop, scheduler, renderer } = setup({
       update: () => {
         throw new Error('update broke')
       },
@@ -110,6 +110,7 @@ describe('user callbacks that throw', () => {
     })
     for (let i = 0; i < 10; i++) frame()
     expect(scheduler.frame).toBe(10)
+    expect(renderer.renders).toHaveLength(10)
     expect(loop.errors).toBe(10)
     expect(errorSpy.mock.calls.map((c) => String(c[0]))).toEqual([
       expect.stringMatching(/^RenderLoop: update threw/),
