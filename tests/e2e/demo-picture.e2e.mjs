@@ -1,7 +1,7 @@
 // Same picture either way: with the camera and cars held still (autoplay=0),
 // once the sweeps have caught up, a frame with the scheduler on must look the
 // same as the plain three.js frame (same objects drawn, same LOD levels, same
-// transforms), also after half the cars were moved without a mark.
+// transforms), also after a quarter of the buildings were moved without a mark.
 // Compares the two screenshots' pixels; saves both.
 import assert from 'node:assert/strict'
 import path from 'node:path'
@@ -20,15 +20,16 @@ export default async function samePictureTest({ browser, demoUrl, artifactsDir }
     }))
     console.log(`     scheduler on, settled: ${JSON.stringify(state)}`)
     assert.ok(state.hidden > 0, 'the culling job hides what is out of view')
-    // Unmarked movers: the page moves every other car the way apps do (position and
-    // rotation written, no markDirty); the matrix job must find them (detect: 'auto').
+    // Unmarked movers: the page moves every fourth building the way apps do (position and
+    // rotation written, no markDirty; nothing else in the demo moves buildings); the matrix
+    // job must find them (detect: 'auto'), and the culling, LOD and batching jobs follow.
     const moved = await page.evaluate(() => {
-      const cars = window.demo.city.cars.meshes
+      const lods = window.demo.city.lods
       let n = 0
-      for (let i = 0; i < cars.length; i += 2) {
-        cars[i].position.x += 4
-        cars[i].position.z -= 3
-        cars[i].rotation.y += 0.7
+      for (let i = 0; i < lods.length; i += 4) {
+        lods[i].position.x += 2
+        lods[i].position.z -= 1.5
+        lods[i].rotation.y += 0.3
         n++
       }
       return n
@@ -37,7 +38,7 @@ export default async function samePictureTest({ browser, demoUrl, artifactsDir }
     await waitFrames(page, 40)
     await page.waitForFunction(() => window.demo.mode.settled(), null, { timeout: 60_000, polling: 200 })
     const detected = await page.evaluate(() => window.demo.mode.matrices.stats.detectedTotal)
-    console.log(`     moved ${moved} cars without marks; the matrix job found ${detected} moves`)
+    console.log(`     moved ${moved} buildings without marks; the matrix job found ${detected} moves`)
     assert.ok(detected >= moved, 'every unmarked move was found')
     const on = await sceneShot(page, path.join(artifactsDir, 'picture-on.png'))
 
