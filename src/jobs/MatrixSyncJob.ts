@@ -1,12 +1,16 @@
-import type { Object3D, Scene, SkinnedMesh } from 'three'
+import type { Object3D, Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkObject } from './utils/checkThree.js'
 import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
-import { baseUpdateMatrixWorld, ChangeDetector } from './matrices/ChangeDetector.js'
+import { baseUpdateMatrixWorld, type ChangeDetector } from './matrices/ChangeDetector.js'
+import { MoveDetection, type MoveDetectionHost } from './matrices/MoveDetection.js'
+import type { MatrixSyncJobOptions } from './matrices/MatrixSyncJobOptions.js'
 import { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
+
+export type { MatrixSyncJobOptions } from './matrices/MatrixSyncJobOptions.js'
 import {
   liveChanges,
   registerChanges,
@@ -14,70 +18,6 @@ import {
   type WorldMatrixChanges,
 } from './matrices/WorldMatrixChanges.js'
 
-/** Options of {@link MatrixSyncJob}. */
-export interface MatrixSyncJobOptions {
-  /** Name of the system in stats, errors and the devtools. @default 'matrixSync' */
-  name?: string
-  /**
-   * Expected cost as a fraction of the budget (0..1), shown and tuned in the
-   * devtools. The system is sliced, so it is admitted whenever the
-   * scheduler's `minSliceMs` is left and stops itself at the deadline.
-   * @default 0.4
-   */
-  weight?: number
-  /** Objects updated between two `deadline.shouldYield()` checks: the most the job overruns by. @default 16 */
-  chunkSize?: number
-  /**
-   * Staleness bound: a mark made while `scheduler.frame` is F is applied, past
-   * the budget if need be, by the job's first run at a frame ≥ F + maxLagFrames.
-   * An integer ≥ 1 (1 = never defer a mark), or `Infinity` to stay within the
-   * budget whatever the backlog.
-   * @default 8
-   */
-  maxLagFrames?: number
-  /**
-   * Listen to `childadded` / `childremoved` on every object in the scene, so
-   * objects added anywhere in it are brought up to date without a
-   * `markDirty` call. Costs one listener array pair per object. When false,
-   * call `markDirty(object)` after adding an object.
-   * @default true
-   */
-  watchHierarchy?: boolean
-  /**
-   * With `watchHierarchy`: compute an added subtree's world matrices at once,
-   * inside `parent.add()`, so it is never drawn at a stale place (at the
-   * origin for a new object). When false, it is queued like `markDirty`.
-   * @default true
-   */
-  updateOnAdd?: boolean
-  /**
-   * How the job learns what moved.
-   *
-   * - `'auto'`: apps move objects the way three.js apps do (writing
-   *   `position` / `rotation` / `quaternion` / `scale`, `lookAt`, an
-   *   `AnimationMixer`, helpers) and the job finds the moves by itself: an
-   *   unmarked change to an object's local transform (or to `matrix` when
-   *   `matrixAutoUpdate` is false) gets a correct world matrix, with its
-   *   subtree, within `detectFrames` frames when the object starts moving,
-   *   and in every frame while it keeps moving. Objects three recomputes in
-   *   ways a snapshot cannot see (cameras, skinned meshes and their bones,
-   *   `CameraHelper`, the light helpers, positional audio) are recomputed in
-   *   every frame. `markDirty` is still the zero-lag path.
-   * - `'manual'`: only what you {@link MatrixSyncJob.markDirty} (and what is
-   *   added to the scene) is updated; nothing is compared. The cheapest mode,
-   *   for apps that mark every move.
-   *
-   * @default 'auto'
-   */
-  detect?: 'auto' | 'manual'
-  /**
-   * With `detect: 'auto'`: an object that starts moving without a mark is
-   * found within this many frames (the budgeted scan compares
-   * 1/detectFrames of the scene per frame). An integer ≥ 1.
-   * @default 4
-   */
-  detectFrames?: number
-}
 
 const _baseUpdateMatrixWorld = baseUpdateMatrixWorld
 /** A deadline that never expires, for {@link MatrixSyncJob.flush}. */
@@ -86,66 +26,23 @@ const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => fal
 /**
  * Keeps world matrices up to date incrementally, as a sliced Transform
  * system, instead of three recomputing every object's world matrix in every
- * `renderer.render` (`scene.updateMatrixWorld()`).
+ * `renderer.render`: it sets `scene.matrixWorldAutoUpdate = false` (restored
+ * on `dispose()`) and updates only what moved, honouring each object's
+ * `matrixAutoUpdate` / `matrixWorldAutoUpdate` as three does.
  *
- * **What it switches off**: `scene.matrixWorldAutoUpdate = false`, so the
- * renderer no longer traverses the scene. Nothing else: per-object
- * `matrixAutoUpdate` / `matrixWorldAutoUpdate` flags are left alone and
- * honoured exactly as three does (a dirty object's local matrix is composed
- * only if `matrixAutoUpdate`; its world matrix is written only if
- * `matrixWorldAutoUpdate`). Without the scene-wide traversal those flags cost
- * nothing per frame, and on-demand APIs (`getWorldPosition`, `attach`, a
- * manual `scene.updateMatrixWorld()`) keep working. The camera is not the
- * job's concern: `RenderLoop` updates the camera's world matrix itself.
+ * What moved is found by the job itself (`detect: 'auto'`, the default): move
+ * objects by writing `position`, `rotation`, `quaternion`, `scale`, with
+ * `lookAt`, an `AnimationMixer` or helpers, as in any three.js app; an object
+ * that starts moving gets its world matrix within `detectFrames` (4) frames,
+ * then in every frame while it moves; cameras, skinned meshes and helpers
+ * that borrow another object's matrix in every frame. {@link MatrixSyncJob.markDirty}
+ * an object after moving it for its world matrix in the same frame, with no
+ * lag (`stats.detected` counts the moves it would have served sooner).
+ * Objects added under the scene are brought up to date inside `add()`.
+ * Marks are served oldest first, each subtree node once, in slices under the
+ * budget, within `maxLagFrames` (8) frames.
  *
- * **What counts as moved**: with `detect: 'auto'` (the default), any
- * change to an object's local transform, found by the job itself: objects
- * seen moving are compared every frame until they have been still for two
- * seconds, the rest in a budgeted scan that covers the scene every
- * `detectFrames` frames, and objects three recomputes in ways a comparison
- * cannot see (cameras, skinned meshes with their bones, helpers that borrow
- * another object's matrix) every frame. Moves found this way are counted in
- * `stats.detected`: {@link MatrixSyncJob.markDirty} an object after moving it
- * to have its world matrix in the same frame, with no lag and no scan. With
- * `detect: 'manual'` only marked objects (and objects added under the scene,
- * see {@link MatrixSyncJobOptions.watchHierarchy}) are updated.
- *
- * **Order and cost**: marks are coalesced (an object is queued once until it
- * is updated) and served oldest first. A dirty object is updated together
- * with its whole subtree, each node once: if an ancestor is also dirty, the
- * topmost dirty ancestor's subtree is updated instead, and every node the
- * sweep reaches has its own mark consumed. The sweep checks the deadline
- * every `chunkSize` objects and resumes where it stopped, so a 100k-object
- * sweep spreads over frames. Objects whose class overrides
- * `updateMatrixWorld` (cameras, skinned meshes, helpers, positional audio) are
- * updated with their own `updateMatrixWorld(true)`, subtree included.
- *
- * **Staleness bound**: each run updates at least `chunkSize` objects; a mark
- * made at frame F is applied by the job's first run at a frame ≥
- * F + `maxLagFrames` (it works past the budget for that). A subtree sweep too
- * big for one frame (a whole scene marked at once) is spread evenly over the
- * frames left before its bound, past the budget if need be, rather than
- * finished in one frame when the bound comes due. The job runs every
- * frame while budget is left and at least every `maxDeferFrames(Transform) + 1`
- * frames otherwise (forced), so the mark is applied by frame
- * F + maxLagFrames + maxDeferFrames(Transform). With `RenderLoop` (app
- * update, then jobs, then render) a mark made in `update` is normally applied
- * before that same frame's render.
- *
- * **Hierarchy changes**: with `watchHierarchy` (the default) the job keeps a
- * `childadded` / `childremoved` listener on every object in the scene (three
- * does not bubble these events, so every possible parent needs one): an
- * object added anywhere is brought up to date inside `add()` / `attach()`
- * (or queued, with `updateOnAdd: false`), and a removed subtree loses its
- * listeners. That costs about 0.5 kB of heap per object and a few µs per
- * object at install. With `watchHierarchy: false` nothing is listened to:
- * call `markDirty(object)` after adding it. Marked objects that left the scene
- * are skipped. Listening relies on three's `add`/`remove`/`attach`/`clear`;
- * editing `children` arrays by hand bypasses it.
- *
- * Allocates nothing per frame once warm (queues grow by doubling, and mark
- * state lives in an Int32Array indexed by `object.id`, so objects from a
- * second copy of three in the same scene would clash).
+ * How it works, what it costs and its bounds: docs/matrices.md.
  *
  * @example
  * ```ts
@@ -197,10 +94,9 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   private writeListeners: ((object: Object3D) => void)[] = []
   private updatedTotal = 0
   /** Unmarked moves, for `detect: 'auto'` (null with 'manual'). */
+  private readonly detection: MoveDetection | null
   private readonly detector: ChangeDetector | null
   private readonly detectFrames: number
-  /** Scheduler frame of the last detection round (-1: none yet). */
-  private detectFrame = -1
   /** First error thrown by an object's update during detection, rethrown at the end of the run. */
   private detectFailure: { error: unknown } | null = null
   private readonly statsObject = new MatrixSyncStats()
@@ -249,7 +145,8 @@ export class MatrixSyncJob implements WorldMatrixChanges {
       throw new TypeError(`${api}: detect must be 'auto' or 'manual', got ${describe(detect)}`)
     }
     this.detectFrames = checkInteger(api, 'detectFrames', detectFrames, 1)
-    this.detector = detect === 'auto' ? new ChangeDetector() : null
+    this.detection = detect === 'auto' ? new MoveDetection(this.moveHost(scene), this.detectFrames, !this.watchHierarchy, this.statsObject) : null
+    this.detector = this.detection?.detector ?? null
     // Two jobs on one scene would restore each other's flag wrongly.
     if (liveChanges(undefined, scene) !== null) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
 
@@ -435,7 +332,8 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     this.tick++
     this.ranThisFrame = true
     // Unmarked moves first: what they write is then current for the marks' sweeps below.
-    let updated = this.detector !== null ? this.detectMoves(frame, full) : 0
+    let updated = this.detection !== null ? this.detection.round(frame, full, false) : 0
+    if (this.detection !== null && !this.watchHierarchy) this.sceneNodes = this.detection.detector.count
     // A sweep carried over from an earlier run is one too big for a frame: it is paced.
     if (this.stackLen > 0) this.sweepRuns++
     const chunk = this.chunkSize
@@ -484,54 +382,6 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   }
 
   /**
-   * One detection round (`detect: 'auto'`): compares the moving objects and
-   * the cold scan's share of the rest (all of them when `full`), updates
-   * the subtree of each object found changed (once, under its topmost
-   * changed ancestor), then recomputes the objects that are recomputed every
-   * frame. Returns the objects updated.
-   */
-  private detectMoves(frame: number, full: boolean, hotOnly = false): number {
-    const d = this.detector as ChangeDetector
-    d.clearFound()
-    d.checkHot(frame)
-    const count = d.count
-    let quota = count
-    if (hotOnly) quota = 0
-    else if (!full) {
-      const elapsed = this.detectFrame < 0 ? 1 : frame - this.detectFrame
-      quota = elapsed <= 0 ? 0 : Math.min(count, Math.ceil((count * elapsed) / this.detectFrames))
-    }
-    if (!hotOnly) this.detectFrame = frame
-    if (quota > 0 && d.scan(quota, frame) && !this.watchHierarchy) this.resync()
-    const scene = this.scene
-    const marks = this.marks
-    let updated = 0
-    let detected = 0
-    const found = d.found
-    for (let i = 0; i < d.foundCount; i++) {
-      const object = found[i] as Object3D
-      const id = object.id
-      // A marked object is left to its mark: its sweep is paced under the budget like any other.
-      if (id < marks.length && marks[id] !== 0) continue
-      detected++
-      if (this.coveredOrGone(object, d, scene)) continue
-      updated += this.updateSubtree(object)
-    }
-    const always = d.always
-    for (let i = 0; i < always.length; i++) {
-      const object = always[i] as Object3D
-      if (this.coveredOrGone(object, d, scene)) continue
-      updated += this.updateSubtree(object)
-      if ((object as { isSkinnedMesh?: boolean }).isSkinnedMesh === true) updated += this.updateBones(object as SkinnedMesh, d, scene)
-    }
-    const stats = this.statsObject
-    stats.detected = detected
-    stats.detectedTotal += detected
-    stats.compared = d.compared
-    return updated
-  }
-
-  /**
    * At the end of a frame in which the system did not run (the budget taken
    * by forced work of other types), the moving
    * objects and the ones recomputed every frame are brought up to date
@@ -545,7 +395,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
       return
     }
     this.tick++
-    const updated = this.detectMoves(this.scheduler.frame, false, true)
+    const updated = (this.detection as MoveDetection).round(this.scheduler.frame, false, true)
     this.updatedTotal += updated
     const failure = this.detectFailure
     this.detectFailure = null
@@ -553,30 +403,16 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     if (failure !== null) throw failure.error
   }
 
-  /** Whether `object` was updated this round with a changed ancestor's subtree, or is not in the scene. */
-  private coveredOrGone(object: Object3D, d: ChangeDetector, scene: Scene): boolean {
-    let root = object
-    for (let p = object.parent; p !== null; p = p.parent) {
-      if (d.foundNow(p)) return true
-      root = p
+  /** What the detection round asks of the job. */
+  private moveHost(scene: Scene): MoveDetectionHost {
+    return {
+      scene,
+      isMarked: (object) => {
+        const id = object.id
+        return id < this.marks.length && this.marks[id] !== 0
+      },
+      updateSubtree: (object) => this.updateSubtree(object),
     }
-    return root !== scene
-  }
-
-  /** A skinned mesh's bones are recomputed with it (they may hang anywhere in the scene). */
-  private updateBones(mesh: SkinnedMesh, d: ChangeDetector, scene: Scene): number {
-    const bones = mesh.skeleton?.bones
-    if (bones === undefined) return 0
-    let updated = 0
-    for (let i = 0; i < bones.length; i++) {
-      const bone = bones[i] as Object3D
-      const parent = bone.parent
-      // Root bones only: their subtrees hold the rest.
-      if (parent !== null && (parent as { isBone?: boolean }).isBone === true) continue
-      if (isAncestor(mesh, bone) || this.coveredOrGone(bone, d, scene)) continue
-      updated += this.updateSubtree(bone)
-    }
-    return updated
   }
 
   /** Recomputes `object`'s world matrix and its subtree's with three's own `updateMatrixWorld(true)`, and records the writes. */
@@ -591,28 +427,6 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     return 1 + this.consumeBelow(object)
   }
 
-  /**
-   * Without hierarchy listeners (`watchHierarchy: false`), the watched set is
-   * collected again from the scene after each pass of the cold scan: objects
-   * that left are dropped, new ones are watched and, having no snapshot,
-   * found changed (so updated) at their first comparison.
-   */
-  private resync(): void {
-    const d = this.detector as ChangeDetector
-    d.retain(this.inScene)
-    this.scene.traverse(this.resyncVisitor)
-    this.sceneNodes = d.count
-  }
-
-  private readonly inScene = (object: Object3D): boolean => {
-    let root = object
-    while (root.parent !== null) root = root.parent
-    return root === this.scene
-  }
-  private readonly resyncVisitor = (object: Object3D): void => {
-    const d = this.detector as ChangeDetector
-    if (!d.has(object)) d.add(object, false)
-  }
 
   /**
    * Pops queue entries until a live one whose object is in the scene, and
@@ -855,11 +669,6 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   }
 }
 
-/** Whether `ancestor` is `object` or above it. */
-function isAncestor(ancestor: Object3D, object: Object3D): boolean {
-  for (let p: Object3D | null = object; p !== null; p = p.parent) if (p === ancestor) return true
-  return false
-}
 
 function checkLag(api: string, value: unknown): number {
   if (value === Infinity) return Infinity
