@@ -18,7 +18,7 @@ import { GuardRing } from './culling/GuardRing.js'
 import { RenderHook } from './culling/RenderHook.js'
 import { SlotDecisions } from './culling/SlotDecisions.js'
 import { HIDDEN, SlotStore } from './culling/SlotStore.js'
-import { FIRST_BATCH, nextBatch, SweepPacer } from './culling/SweepPacer.js'
+import { FIRST_BATCH, MAX_BATCH, MIN_BATCH, SweepPacer } from './culling/SweepPacer.js'
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 
@@ -398,7 +398,10 @@ export class FrustumCullingJob {
       if (i >= limit) break
       const left = deadline.timeRemaining()
       if (left <= 0) break
-      batch = nextBatch(batch, before - left, left)
+      // Inlined (not a call): a double passed to a call that is not inlined is boxed.
+      const spent = before - left
+      const next = spent > 0 ? Math.floor((left * 0.5 * batch) / spent) : batch * 2
+      batch = next < MIN_BATCH ? MIN_BATCH : next > MAX_BATCH ? MAX_BATCH : next
       before = left
     }
     guard.end = i

@@ -15,8 +15,8 @@ const RATE_UP = 0.1
  * about 0.25 ms.
  */
 export const FIRST_BATCH = 32
-const MIN_BATCH = 16
-const MAX_BATCH = 512
+export const MIN_BATCH = 16
+export const MAX_BATCH = 512
 /**
  * The camera counts as still when its motion estimate over a sweep at the
  * still pace would move it by at most this fraction of the view's reach, and
@@ -133,13 +133,4 @@ export class SweepPacer {
     const frames = (this.stillSweepFrames + 2) * (1 + this.margin)
     return motion.speed * frames <= STILL_BAND * view.reach && motion.angularSpeed * frames <= STILL_ANGLE
   }
-}
-
-/**
- * The size of the next batch of visits before the deadline is read again:
- * half the time `left`, at the cost per visit of the last `batch`, which took `spent`.
- */
-export function nextBatch(batch: number, spent: number, left: number): number {
-  const next = spent > 0 ? Math.floor((left * 0.5 * batch) / spent) : batch * 2
-  return next < MIN_BATCH ? MIN_BATCH : next > MAX_BATCH ? MAX_BATCH : next
 }
