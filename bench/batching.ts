@@ -26,10 +26,6 @@
 import {
   BatchedMesh,
   Color,
-  Frustum,
-  LOD,
-  Matrix4,
-  Mesh,
   MeshLambertMaterial,
   type Object3D,
   PerspectiveCamera,
@@ -38,7 +34,7 @@ import {
 import { BatchScheduler } from '../src/index.js'
 import { LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
 import { percentileOf, Random } from './lib.js'
-import { buildWorld as buildCity, moveCamera, type World } from './scaling.js'
+import { buildWorld as buildCity, moveCamera, projectVisible, type World } from './scaling.js'
 
 export interface BatchingRow {
   n: number
@@ -61,8 +57,6 @@ export interface BatchingRow {
 }
 
 const BUDGET_MS = 2.5
-const _frustum = new Frustum()
-const _projection = new Matrix4()
 const _fakeRenderer = { isWebGPURenderer: false }
 
 /** The scaling section's city, with six materials that differ only in colour (one batch each way). */
@@ -85,28 +79,12 @@ type Hook = (...args: unknown[]) => void
 function renderWalk(scene: Scene, camera: PerspectiveCamera, batches: BatchedMesh[] | null): number {
   if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
   ;(scene.onBeforeRender as unknown as Hook).call(scene, _fakeRenderer, scene, camera, null)
-  _projection.multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse)
-  _frustum.setFromProjectionMatrix(_projection)
-  const drawn = project(scene, camera)
+  const drawn = projectVisible(scene, camera)
   if (batches !== null) for (const batch of batches) batch.onBeforeRender(_fakeRenderer as never, scene, camera, batch.geometry, batch.material as never, null as never)
   ;(scene.onAfterRender as unknown as Hook).call(scene, _fakeRenderer, scene, camera, null)
   return drawn
 }
 
-function project(object: Object3D, camera: PerspectiveCamera): number {
-  if (object.visible === false) return 0
-  let drawn = 0
-  if (object.layers.test(camera.layers)) {
-    if ((object as LOD).isLOD === true) {
-      if ((object as LOD).autoUpdate === true) (object as LOD).update(camera)
-    } else if ((object as Mesh).isMesh === true) {
-      if (object.frustumCulled === false || _frustum.intersectsObject(object)) drawn++
-    }
-  }
-  const children = object.children
-  for (let i = 0, l = children.length; i < l; i++) drawn += project(children[i] as Object3D, camera)
-  return drawn
-}
 
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length)
 const p99 = (v: number[]): number => percentileOf([...v].sort((a, b) => a - b), 99)
@@ -166,9 +144,7 @@ function runWithBatching(n: number, frames: number, warmup: number): Omit<Batchi
     if (batches.length !== batching.stats.batches) batches = batchesOf()
     if (world.scene.matrixWorldAutoUpdate) world.scene.updateMatrixWorld()
     ;(world.scene.onBeforeRender as unknown as Hook).call(world.scene, _fakeRenderer, world.scene, world.camera, null)
-    _projection.multiplyMatrices(world.camera.projectionMatrix, world.camera.matrixWorldInverse)
-    _frustum.setFromProjectionMatrix(_projection)
-    const d = project(world.scene, world.camera)
+    const d = projectVisible(world.scene, world.camera)
     const t2 = performance.now()
     for (const batch of batches) batch.onBeforeRender(_fakeRenderer as never, world.scene, world.camera, batch.geometry, batch.material as never, null as never)
     ;(world.scene.onAfterRender as unknown as Hook).call(world.scene, _fakeRenderer, world.scene, world.camera, null)

@@ -168,6 +168,11 @@ export function renderWalk(scene: Scene, camera: PerspectiveCamera): number {
   // three calls this here, after the camera update and before culling; the culling job's
   // safety net (show what it hid when the view left its guard) lives in it.
   ;(scene.onBeforeRender as (...args: unknown[]) => void).call(scene, null, scene, camera, null, null, null)
+  return projectVisible(scene, camera)
+}
+
+/** three's `projectObject` walk over `scene` for `camera`: LOD updates and frustum tests; returns the meshes drawn. */
+export function projectVisible(scene: Scene, camera: PerspectiveCamera): number {
   _projection.multiplyMatrices(camera.projectionMatrix, camera.matrixWorldInverse)
   _frustum.setFromProjectionMatrix(_projection)
   return project(scene, camera)
@@ -176,10 +181,13 @@ export function renderWalk(scene: Scene, camera: PerspectiveCamera): number {
 function project(object: Object3D, camera: PerspectiveCamera): number {
   if (object.visible === false) return 0
   let drawn = 0
-  if ((object as LOD).isLOD === true) {
-    if ((object as LOD).autoUpdate === true) (object as LOD).update(camera)
-  } else if ((object as Mesh).isMesh === true) {
-    if (object.frustumCulled === false || _frustum.intersectsObject(object)) drawn++
+  // As three: an object outside the camera's layers is not drawn, its children still walked.
+  if (object.layers.test(camera.layers)) {
+    if ((object as LOD).isLOD === true) {
+      if ((object as LOD).autoUpdate === true) (object as LOD).update(camera)
+    } else if ((object as Mesh).isMesh === true) {
+      if (object.frustumCulled === false || _frustum.intersectsObject(object)) drawn++
+    }
   }
   const children = object.children
   for (let i = 0, l = children.length; i < l; i++) drawn += project(children[i] as Object3D, camera)

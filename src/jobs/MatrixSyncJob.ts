@@ -3,6 +3,7 @@ import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { growToIndex } from '../core/utils/growTypedArray.js'
 import { checkObject } from './utils/checkThree.js'
 import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
 import { baseUpdateMatrixWorld, type ChangeDetector } from './matrices/ChangeDetector.js'
@@ -95,7 +96,10 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   private updatedTotal = 0
   /** Unmarked moves, for `detect: 'auto'` (null with 'manual'). */
   private readonly detection: MoveDetection | null
-  private readonly detector: ChangeDetector | null
+  /** The detection's snapshot store (null with 'manual'). */
+  private get detector(): ChangeDetector | null {
+    return this.detection === null ? null : this.detection.detector
+  }
   private readonly detectFrames: number
   /** First error thrown by an object's update during detection, rethrown at the end of the run. */
   private detectFailure: { error: unknown } | null = null
@@ -146,7 +150,6 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     }
     this.detectFrames = checkInteger(api, 'detectFrames', detectFrames, 1)
     this.detection = detect === 'auto' ? new MoveDetection(this.moveHost(scene), this.detectFrames, !this.watchHierarchy, this.statsObject) : null
-    this.detector = this.detection?.detector ?? null
     // Two jobs on one scene would restore each other's flag wrongly.
     if (liveChanges(undefined, scene) !== null) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
 
@@ -599,24 +602,11 @@ export class MatrixSyncJob implements WorldMatrixChanges {
 
   /** Grows the id-indexed arrays (marks, stamps, subtree stamps) past `id`. */
   private growMarks(id: number): void {
-    let length = Math.max(this.marks.length, this.stamps.length, this.below.length, 1024)
-    while (length <= id) length *= 2
-    if (length > this.marks.length) {
-      const next = new Int32Array(length)
-      next.set(this.marks)
-      this.marks = next
-    }
-    if (length > this.stamps.length) {
-      const stamps = new Float64Array(length)
-      stamps.set(this.stamps)
-      this.stamps = stamps
-    }
-    if (length > this.below.length) {
-      const below = new Float64Array(length)
-      below.set(this.below)
-      this.below = below
-    }
+    this.marks = growToIndex(this.marks, id, 1024)
+    this.stamps = growToIndex(this.stamps, id, 1024)
+    this.below = growToIndex(this.below, id, 1024)
   }
+
 
   /** Records that `object`'s children changed (for readers of {@link MatrixSyncJob.changeStamps}). */
   private stampHierarchy(object: Object3D | null | undefined): void {

@@ -12,3 +12,14 @@ export function growTypedArray<T extends TypedArray>(old: T, capacity: number, u
   next.set(used === old.length ? old : old.subarray(0, used))
   return next
 }
+
+/**
+ * `old` grown (doubling from at least `min`) until `index` is in range, the
+ * contents kept; `old` itself when it already is.
+ */
+export function growToIndex<T extends TypedArray>(old: T, index: number, min = 16): T {
+  if (index < old.length) return old
+  let capacity = Math.max(old.length, min)
+  while (capacity <= index) capacity *= 2
+  return growTypedArray(old, capacity)
+}

@@ -1,4 +1,5 @@
 import { Object3D } from 'three'
+import { growToIndex as grow } from '../../core/utils/growTypedArray.js'
 
 /** Floats per slot: position (3), quaternion (4), scale (3) of an auto-updated object, or its 16 matrix elements. */
 const STRIDE = 16
@@ -330,16 +331,6 @@ export class ChangeDetector {
   }
 }
 
-type Growable = Float64Array | Int32Array | Uint8Array
-
-/** A copy of `array` at least `index + 1` long (doubling). */
-function grow<T extends Growable>(array: T, index: number): T {
-  let length = Math.max(array.length, 16)
-  while (length <= index) length *= 2
-  const next = new (array.constructor as new (n: number) => T)(length)
-  next.set(array)
-  return next
-}
 
 /**
  * Whether the job must recompute `object` every frame: its class overrides
