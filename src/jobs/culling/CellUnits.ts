@@ -1,4 +1,4 @@
-import { grow } from './typedArrays.js'
+import { growTypedArray } from '../../core/utils/growTypedArray.js'
 
 /** A unit whose members are all hidden. */
 export const UNIT_HIDDEN = 1
@@ -58,13 +58,13 @@ export class CellUnits {
   reserve(cells: number): void {
     if (cells <= this.kind.length) return
     const capacity = Math.max(16, cells, this.kind.length * 2)
-    this.kind = grow(new Uint8Array(capacity), this.kind)
-    this.sphere = grow(new Float64Array(capacity * 4), this.sphere)
-    this.speed = grow(new Float64Array(capacity), this.speed)
-    this.stamp = grow(new Float64Array(capacity), this.stamp)
-    this.first = grow(new Int32Array(capacity), this.first)
-    this.count = grow(new Int32Array(capacity), this.count)
-    this.skips = grow(new Int32Array(capacity), this.skips)
-    this.frame = grow(new Int32Array(capacity), this.frame)
+    this.kind = growTypedArray(this.kind as Uint8Array<ArrayBuffer>, capacity)
+    this.sphere = growTypedArray(this.sphere as Float64Array<ArrayBuffer>, capacity * 4)
+    this.speed = growTypedArray(this.speed as Float64Array<ArrayBuffer>, capacity)
+    this.stamp = growTypedArray(this.stamp as Float64Array<ArrayBuffer>, capacity)
+    this.first = growTypedArray(this.first as Int32Array<ArrayBuffer>, capacity)
+    this.count = growTypedArray(this.count as Int32Array<ArrayBuffer>, capacity)
+    this.skips = growTypedArray(this.skips as Int32Array<ArrayBuffer>, capacity)
+    this.frame = growTypedArray(this.frame as Int32Array<ArrayBuffer>, capacity)
   }
 }

@@ -1,6 +1,6 @@
 import type { Object3D } from 'three'
 import { CullKind, type Cullable } from './CullKind.js'
-import { grow } from './typedArrays.js'
+import { growTypedArray } from '../../core/utils/growTypedArray.js'
 
 /** Cell state bit: the job set the group's `visible = false` and owns that false. */
 const CELL_HIDDEN = 1
@@ -279,11 +279,11 @@ export class CullingCells {
 
   private growCells(): void {
     const capacity = Math.max(16, this.size.length * 2)
-    this.size = grow(new Int32Array(capacity), this.size)
-    this.hid = grow(new Int32Array(capacity), this.hid)
-    this.first = grow(new Int32Array(capacity), this.first)
-    this.parent = grow(new Int32Array(capacity), this.parent)
-    this.state = grow(new Uint8Array(capacity), this.state)
+    this.size = growTypedArray(this.size as Int32Array<ArrayBuffer>, capacity)
+    this.hid = growTypedArray(this.hid as Int32Array<ArrayBuffer>, capacity)
+    this.first = growTypedArray(this.first as Int32Array<ArrayBuffer>, capacity)
+    this.parent = growTypedArray(this.parent as Int32Array<ArrayBuffer>, capacity)
+    this.state = growTypedArray(this.state as Uint8Array<ArrayBuffer>, capacity)
   }
 }
 

@@ -2,7 +2,7 @@ import type { Object3D } from 'three'
 import type { CellUnits } from './CellUnits.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
-import { grow } from './typedArrays.js'
+import { growTypedArray } from '../../core/utils/growTypedArray.js'
 
 /** Slot flag: the job set `visible = false` and owns that false. */
 export const HIDDEN = 1
@@ -226,15 +226,15 @@ export class SlotStore {
   private reserve(size: number): void {
     if (size <= this.flags.length) return
     const capacity = Math.max(64, size, this.flags.length * 2)
-    this.flags = grow(new Uint8Array(capacity), this.flags)
-    this.kinds = grow(new Uint8Array(capacity), this.kinds)
-    this.speeds = grow(new Float64Array(capacity), this.speeds)
-    this.visits = grow(new Int32Array(capacity), this.visits)
-    this.marks = grow(new Int32Array(capacity), this.marks)
-    this.spheres = grow(new Float64Array(capacity * 4), this.spheres)
-    this.readStamps = grow(new Float64Array(capacity), this.readStamps)
-    this.deps = grow(new Int32Array(capacity * DEP_MAX), this.deps)
-    this.depCount = grow(new Uint8Array(capacity), this.depCount)
+    this.flags = growTypedArray(this.flags as Uint8Array<ArrayBuffer>, capacity)
+    this.kinds = growTypedArray(this.kinds as Uint8Array<ArrayBuffer>, capacity)
+    this.speeds = growTypedArray(this.speeds as Float64Array<ArrayBuffer>, capacity)
+    this.visits = growTypedArray(this.visits as Int32Array<ArrayBuffer>, capacity)
+    this.marks = growTypedArray(this.marks as Int32Array<ArrayBuffer>, capacity)
+    this.spheres = growTypedArray(this.spheres as Float64Array<ArrayBuffer>, capacity * 4)
+    this.readStamps = growTypedArray(this.readStamps as Float64Array<ArrayBuffer>, capacity)
+    this.deps = growTypedArray(this.deps as Int32Array<ArrayBuffer>, capacity * DEP_MAX)
+    this.depCount = growTypedArray(this.depCount as Uint8Array<ArrayBuffer>, capacity)
     this.cells.reserveSlots(capacity)
   }
 }

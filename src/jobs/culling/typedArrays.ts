@@ -1,13 +1,3 @@
-/**
- * `next` (a larger typed array of the same kind) with `previous`'s contents
- * at its start: how the culling job's per-slot and per-cell arrays grow.
- * @internal
- */
-export function grow<T extends Uint8Array | Int32Array | Float64Array>(next: T, previous: Readonly<T>): T {
-  next.set(previous as T)
-  return next
-}
-
 /** Copies the sphere (center x, y, z, radius) at `from[at..at + 3]` into `out[0..3]`, allocating nothing. @internal */
 export function copySphere(out: Float64Array, from: Readonly<Float64Array>, at: number): void {
   out[0] = from[at] as number
