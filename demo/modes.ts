@@ -106,7 +106,7 @@ export class ScheduledMode implements Mode {
   /** Turns batching on (a new StaticBatchingJob) or off (the job disposed: the scene as it was). */
   setBatching(on: boolean): void {
     if (on === (this.batching !== null)) return
-    if (on) this.batching = new StaticBatchingJob(this.ctx.scheduler, this.ctx.city.scene, { culling: this.culling })
+    if (on) this.batching = new StaticBatchingJob(this.ctx.scheduler, this.ctx.city.scene, { culling: this.culling, lods: this.lods })
     else {
       this.batching?.dispose()
       this.batching = null

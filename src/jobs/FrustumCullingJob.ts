@@ -16,11 +16,12 @@ import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOption
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardRing } from './culling/GuardRing.js'
 import { RenderHook } from './culling/RenderHook.js'
-import { SlotDecisions } from './culling/SlotDecisions.js'
+import { type CullListener, SlotDecisions } from './culling/SlotDecisions.js'
 import { HIDDEN, SlotStore } from './culling/SlotStore.js'
 import { FIRST_BATCH, MAX_BATCH, MIN_BATCH, SweepPacer } from './culling/SweepPacer.js'
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
+export type { CullListener } from './culling/SlotDecisions.js'
 
 /** Rotation band cap, radians: past it the guard would hide next to nothing anyway. */
 const MAX_ANGLE = Math.PI / 4
@@ -308,6 +309,30 @@ export class FrustumCullingJob {
     return ((this.slots.flags[i] as number) & HIDDEN) !== 0 && object.visible === false
   }
 
+  /**
+   * Calls `listener(object, culled)` each time the job starts (`culled` true)
+   * or stops holding one of its objects hidden: when it hides or shows it,
+   * gives it back, or finds the app showed it. Called synchronously, after
+   * `object.visible` and the hidden groups changed, inside the job's runs and
+   * the render guard (so before the render that needs it). A `THREE.LOD` is
+   * one object. Hidden groups (see {@link FrustumCullingJobOptions.cells}) are
+   * not reported: a group is hidden only while all its objects are. This is
+   * how `StaticBatchingJob` hides batch instances with the meshes they draw.
+   * Adding a listener twice adds it once.
+   */
+  addCullListener(listener: CullListener): void {
+    if (typeof listener !== 'function') throw new TypeError(`FrustumCullingJob.addCullListener: listener must be a function, got ${describe(listener)}`)
+    const list = this.decisions.listeners
+    if (!list.includes(listener)) list.push(listener)
+  }
+
+  /** Removes a listener added with {@link FrustumCullingJob.addCullListener}; unknown ones are ignored. */
+  removeCullListener(listener: CullListener): void {
+    const list = this.decisions.listeners
+    const i = list.indexOf(listener)
+    if (i >= 0) list.splice(i, 1)
+  }
+
   /** Shows every object the job hid and starts a new sweep (e.g. on a camera cut). */
   showAll(): void {
     if (!this.wasDisposed) this.reset(false)
@@ -326,6 +351,7 @@ export class FrustumCullingJob {
     this.stamps.unlink()
     this.cells.clear()
     for (let i = 0; i < this.slots.count; i++) this.decisions.restore(i)
+    this.decisions.listeners.length = 0
     this.slots.clear()
     this.ring.clear()
     this.stats.tracked = 0

@@ -182,6 +182,7 @@ export class LODJob {
   /** A managed LOD's world matrix was written while the job rested. */
   private lodWritten = false
   private readonly statsObject = new LODJobStats()
+  private readonly levelListeners: ((lod: LOD) => void)[] = []
 
   /**
    * Installs the job: registers a sliced {@link BatchType.LOD} system and,
@@ -325,7 +326,7 @@ export class LODJob {
     this.index.set(lod, i)
     _owners.set(lod, this)
     lod.autoUpdate = false
-    lod.update(this.cam)
+    this.update(lod, this.cam)
     // It joins the round-robin; a resting job stays at rest (the LOD was just updated).
     return true
   }
@@ -370,6 +371,24 @@ export class LODJob {
     return this.index.size - before
   }
 
+  /**
+   * Calls `listener(lod)` right after the job's `lod.update(camera)` changed
+   * the LOD's current level (`lod.getCurrentLevel()`), inside the job's run:
+   * the levels' `visible` are already the new ones. This is how
+   * `StaticBatchingJob` switches batched levels in the same frame. Adding a
+   * listener twice adds it once.
+   */
+  addLevelListener(listener: (lod: LOD) => void): void {
+    if (typeof listener !== 'function') throw new TypeError(`LODJob.addLevelListener: listener must be a function, got ${describe(listener)}`)
+    if (!this.levelListeners.includes(listener)) this.levelListeners.push(listener)
+  }
+
+  /** Removes a listener added with {@link LODJob.addLevelListener}; unknown ones are ignored. */
+  removeLevelListener(listener: (lod: LOD) => void): void {
+    const i = this.levelListeners.indexOf(listener)
+    if (i >= 0) this.levelListeners.splice(i, 1)
+  }
+
   /** Removes the system, restores every managed LOD's `autoUpdate`, forgets them. Safe to call twice. */
   dispose(): void {
     if (this.disposed) return
@@ -387,9 +406,23 @@ export class LODJob {
     this.savedAuto = []
     this.lastFrame = []
     this.index.clear()
+    this.levelListeners.length = 0
   }
 
   // ---- internals ---------------------------------------------------------
+
+  /** `lod.update(camera)`, telling the level listeners when the current level changed. */
+  private update(lod: LOD, camera: Camera): void {
+    const listeners = this.levelListeners
+    if (listeners.length === 0) {
+      lod.update(camera)
+      return
+    }
+    const before = lod.getCurrentLevel()
+    lod.update(camera)
+    if (lod.getCurrentLevel() === before) return
+    for (let k = 0; k < listeners.length; k++) (listeners[k] as (lod: LOD) => void)(lod)
+  }
 
   private readonly addVisitor = (object: Object3D): void => {
     if ((object as LOD).isLOD === true && !this.index.has(object as LOD)) this.add(object as LOD)
@@ -453,7 +486,7 @@ export class LODJob {
         // A LOD whose update throws costs its own update, not the rest of the
         // slice: the first error is rethrown at the end (counted and reported).
         try {
-          lod.update(camera)
+          this.update(lod, camera)
           this.storeBand(i, lod, stamps)
         } catch (error) {
           this.banded[i] = 0

@@ -23,10 +23,12 @@ export interface InstallBatchJobsOptions {
   /**
    * {@link StaticBatchingJob}: moves static meshes into `THREE.BatchedMesh`
    * batches, so thousands of draw calls become a few. Off unless asked for:
-   * `true` or an options object (its `culling` is the culling job installed here).
+   * `true` or an options object (its `culling` and `lods` are the culling and
+   * LOD jobs installed here: the culling job hides the batches' instances and
+   * the LOD job switches batched levels in the frame it picks them).
    * @default false
    */
-  batching?: Omit<StaticBatchingJobOptions, 'culling'> | boolean
+  batching?: Omit<StaticBatchingJobOptions, 'culling' | 'lods'> | boolean
   /**
    * The renderer: with it, {@link GpuWarmupJob} is installed too (new
    * materials compiled and textures uploaded before their first draw).
@@ -105,7 +107,7 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   const m = matrixOptions === null ? null : install(() => new MatrixSyncJob(scheduler, scene, matrixOptions))
   const c = cullingOptions === null ? null : install(() => new FrustumCullingJob(scheduler, camera, scene, cullingOptions))
   const l = lodOptions === null ? null : install(() => new LODJob(scheduler, camera, { root: scene, ...lodOptions }))
-  const b = batchingOptions === null ? null : install(() => new StaticBatchingJob(scheduler, scene, { ...batchingOptions, culling: c }))
+  const b = batchingOptions === null ? null : install(() => new StaticBatchingJob(scheduler, scene, { ...batchingOptions, culling: c, lods: l }))
   const w =
     warmupOptions === null || renderer === undefined
       ? null

@@ -968,3 +968,41 @@ describe('FrustumCullingJob: errors', () => {
     expect(() => culling.setVisible(scene, 'no' as never)).toThrow(/^FrustumCullingJob.setVisible: visible must be a boolean/)
   })
 })
+
+describe('FrustumCullingJob: cull listeners', () => {
+  it('reports every change of what the job holds hidden, in order, matching isCulled; removed listeners hear nothing', () => {
+    const world = makeWorld({ count: 400, lods: 20 })
+    lookAhead(world)
+    const culling = new FrustumCullingJob(world.scheduler, world.camera, world.scene)
+    const held = new Set<Object3D>()
+    let events = 0
+    const listener = (object: Object3D, culled: boolean): void => {
+      events++
+      // Each event changes the state: never a hide of a held object or a show of one not held.
+      expect(held.has(object)).toBe(!culled)
+      if (culled) held.add(object)
+      else held.delete(object)
+      expect(culling.isCulled(object)).toBe(culled)
+    }
+    culling.addCullListener(listener)
+    culling.addCullListener(listener) // once
+    runPath(world, 60, () => {
+      world.camera.rotation.y += 0.04
+      world.camera.updateMatrixWorld()
+      expect(held.size).toBe(culling.stats.hidden)
+    })
+    expect(events).toBeGreaterThan(held.size)
+    expect(held.size).toBeGreaterThan(0)
+    // A camera cut: the guard shows everything, each reported.
+    culling.showAll()
+    expect(held.size).toBe(0)
+    culling.removeCullListener(listener)
+    runPath(world, 20, () => {
+      world.camera.rotation.y += 0.04
+    })
+    expect(held.size).toBe(0)
+    expect(culling.stats.hidden).toBeGreaterThan(0)
+    expect(() => culling.addCullListener(null as never)).toThrow(/FrustumCullingJob.addCullListener: listener must be a function/)
+    culling.dispose()
+  })
+})

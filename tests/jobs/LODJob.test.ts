@@ -432,3 +432,36 @@ describe('LODJob: property', () => {
     )
   })
 })
+
+describe('LODJob: level listeners', () => {
+  it('tells each listener once when an update changed the current level, with the levels already switched', () => {
+    const scheduler = new BatchScheduler({ clock: new ManualClock() })
+    const camera = cameraAt(5)
+    const lod = makeLOD(0)
+    const job = new LODJob(scheduler, camera)
+    const seen: { lod: LOD; level: number; visible: boolean[] }[] = []
+    const listener = (l: LOD): void => {
+      seen.push({ lod: l, ...shown(l) })
+    }
+    job.addLevelListener(listener)
+    job.addLevelListener(listener) // once
+    job.add(lod) // the first update: level 0 picked (was 0: no change told)
+    expect(seen).toEqual([])
+    camera.position.x = 15
+    camera.updateMatrixWorld()
+    for (let i = 0; i < 3; i++) scheduler.runFrame()
+    expect(seen).toEqual([{ lod, level: 1, visible: [false, true, false] }])
+    camera.position.x = 16 // the same level: not told
+    camera.updateMatrixWorld()
+    for (let i = 0; i < 3; i++) scheduler.runFrame()
+    expect(seen).toHaveLength(1)
+    job.removeLevelListener(listener)
+    camera.position.x = 30
+    camera.updateMatrixWorld()
+    for (let i = 0; i < 3; i++) scheduler.runFrame()
+    expect(lod.getCurrentLevel()).toBe(2)
+    expect(seen).toHaveLength(1)
+    expect(() => job.addLevelListener(42 as never)).toThrow(/LODJob.addLevelListener: listener must be a function/)
+    job.dispose()
+  })
+})

@@ -23,7 +23,6 @@ import {
 } from 'three'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BatchScheduler, BatchType, ManualClock } from '../../src/index.js'
-import { FrustumCullingJob } from '../../src/jobs/FrustumCullingJob.js'
 import { MatrixSyncJob } from '../../src/jobs/MatrixSyncJob.js'
 import { StaticBatchingJob } from '../../src/jobs/StaticBatchingJob.js'
 
@@ -549,34 +548,6 @@ describe('StaticBatchingJob: the handle', () => {
     expect(shown(b)).toBe(true)
     expect(job.setCulled(new Mesh(), true)).toBe(false)
     job.dispose()
-  })
-})
-
-describe('StaticBatchingJob with FrustumCullingJob', () => {
-  it('instances of meshes the culling job hides stay shown (the batches cull); the app\'s hides still hide', () => {
-    const { scheduler, scene } = setup()
-    const ahead = addMeshes(scene, 5, (i) => new Mesh(box, new MeshLambertMaterial({ color: i * 0x111111 })))
-    const behind = addMeshes(scene, 5, (i) => new Mesh(box, new MeshLambertMaterial({ color: i * 0x111111 })))
-    for (const m of ahead) m.position.z = -20
-    for (const m of behind) m.position.z = 20
-    scene.updateMatrixWorld()
-    const camera = new PerspectiveCamera(60, 1, 0.1, 100)
-    camera.updateMatrixWorld()
-    const culling = new FrustumCullingJob(scheduler, camera, scene)
-    const job = new StaticBatchingJob(scheduler, scene, { culling, minSweepFrames: 1 })
-    frames(scheduler, 30)
-    const hiddenByCulling = behind.filter((m) => culling.isCulled(m))
-    expect(hiddenByCulling.length).toBeGreaterThan(0)
-    for (const m of [...ahead, ...behind]) {
-      const batch = job.batchOf(m) as BatchedMesh
-      expect(batch.getVisibleAt(job.instanceIdOf(m))).toBe(true)
-    }
-    const target = ahead[0] as Mesh
-    culling.setVisible(target, false) // the app's hide, told to the culling job
-    frames(scheduler, 2)
-    expect((job.batchOf(target) as BatchedMesh).getVisibleAt(job.instanceIdOf(target))).toBe(false)
-    job.dispose()
-    culling.dispose()
   })
 })
 

@@ -4,6 +4,14 @@ import { GeometryRecord } from './GeometryRecord.js'
 
 const _sphere = /*@__PURE__*/ new Sphere()
 
+/** Batches made by any job: never candidates. */
+const _batchMeshes = new WeakSet<object>()
+
+/** Whether `o` is a batch made by a StaticBatchingJob. */
+export function isBatchMesh(o: object): boolean {
+  return _batchMeshes.has(o)
+}
+
 /** A raycast that finds nothing: the app's meshes stay the raycast targets, never the batch. */
 function noRaycast(): void {}
 
@@ -37,6 +45,7 @@ export class Batch {
     mesh.frustumCulled = false
     mesh.raycast = noRaycast
     this.mesh = mesh
+    _batchMeshes.add(mesh)
   }
 
   /** Instances in use. */
@@ -106,6 +115,7 @@ export class Batch {
 
   /** Frees the batch's GPU resources (the group's template material is the group's). */
   dispose(): void {
+    _batchMeshes.delete(this.mesh)
     this.mesh.removeFromParent()
     this.mesh.dispose()
     this.ids.clear()

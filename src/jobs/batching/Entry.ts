@@ -51,4 +51,21 @@ export class Entry {
     this.material = object.material as Material
     this.geometry = object.geometry
   }
+
+  /** Adds the job's `removed` listener to the mesh. */
+  listen(onRemoved: (event: { target: unknown }) => void): void {
+    this.hadListeners = (this.object as unknown as { _listeners?: unknown })._listeners !== undefined
+    this.object.addEventListener('removed', onRemoved)
+  }
+
+  /** Removes it, and the mesh's `_listeners` too when the listener made it and it is empty again (the object exactly as it was). */
+  unlisten(onRemoved: (event: { target: unknown }) => void): void {
+    const o = this.object
+    o.removeEventListener('removed', onRemoved)
+    if (this.hadListeners) return
+    const listeners = (o as unknown as { _listeners?: Record<string, unknown[]> })._listeners
+    if (listeners === undefined) return
+    for (const type in listeners) if ((listeners[type] as unknown[]).length > 0) return
+    delete (o as unknown as { _listeners?: unknown })._listeners
+  }
 }

@@ -1,4 +1,4 @@
-import type { BufferGeometry, Sphere, Vector2 } from 'three'
+import type { BufferGeometry, Object3D, Sphere, Vector2 } from 'three'
 import type { ChangeStamps } from './ChangeStamps.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
@@ -8,6 +8,9 @@ import { HIDDEN, MANAGED, SEEN, SPEED_DECAY, type SlotStore } from './SlotStore.
 import { subtreeSphere } from './subtreeSphere.js'
 import type { SweepPacer } from './SweepPacer.js'
 import { copySphere } from './typedArrays.js'
+
+/** Told each time the job starts or stops holding one of its objects hidden (see `FrustumCullingJob.addCullListener`). */
+export type CullListener = (object: Object3D, culled: boolean) => void
 
 /** Center, radius and pad handed to `GuardFrustum.rejects`. */
 const _sphere = /*@__PURE__*/ new Float64Array(5)
@@ -27,6 +30,8 @@ const _world = /*@__PURE__*/ new Float64Array(5)
 export class SlotDecisions {
   /** The guard decisions are made against: the current slice's, or the newest one for `markMoved` and the matrix job's writes. */
   guard = new GuardFrustum()
+  /** Told of every change of a slot's HIDDEN flag, after the object's `visible` and the cells changed. */
+  readonly listeners: CullListener[] = []
 
   constructor(
     private readonly slots: SlotStore,
@@ -149,8 +154,8 @@ export class SlotDecisions {
     }
     if ((f & HIDDEN) !== 0 && o.visible !== false) {
       f &= ~HIDDEN // the app showed it: its `visible` again
-      this.stats.hidden--
-      this.cells.member(i, -1)
+      w.flags[i] = f
+      this.changed(i, o, false)
     }
 
     const s = i * 4
@@ -199,17 +204,24 @@ export class SlotDecisions {
       if ((f & HIDDEN) === 0) {
         o.visible = false
         f |= HIDDEN
-        this.stats.hidden++
         w.flags[i] = f
-        this.cells.member(i, 1)
+        this.changed(i, o, true)
       }
     } else if ((f & HIDDEN) !== 0) {
       o.visible = true
       f &= ~HIDDEN
-      this.stats.hidden--
-      this.cells.member(i, -1)
+      w.flags[i] = f
+      this.changed(i, o, false)
     }
     w.flags[i] = f
+  }
+
+  /** Slot `i`'s HIDDEN flag was just set (`culled`) or cleared: the count, the cells, then the listeners. */
+  private changed(i: number, o: Cullable, culled: boolean): void {
+    this.stats.hidden += culled ? 1 : -1
+    this.cells.member(i, culled ? 1 : -1)
+    const listeners = this.listeners
+    for (let k = 0; k < listeners.length; k++) (listeners[k] as CullListener)(o, culled)
   }
 
   /** Shows object `i` if the job hid it (outside a sweep: it is revisited later). */
@@ -225,8 +237,7 @@ export class SlotDecisions {
     const f = this.slots.flags[i] as number
     if ((f & HIDDEN) === 0) return
     this.slots.open(i).flags[i] = f & ~HIDDEN
-    this.stats.hidden--
-    this.cells.member(i, -1)
+    this.changed(i, this.slots.objects[i] as Cullable, false)
   }
 
   /**
@@ -237,16 +248,18 @@ export class SlotDecisions {
     const slots = this.slots
     slots.settleAll()
     if (this.stats.hidden === 0) return false
+    this.cells.showAll()
     const objects = slots.objects
+    const listeners = this.listeners
     for (let i = 0; i < slots.count; i++) {
       const f = slots.flags[i] as number
       if ((f & HIDDEN) === 0) continue
       const o = objects[i] as Cullable
       if (o.visible === false) o.visible = true
       slots.open(i).flags[i] = f & ~HIDDEN
+      for (let k = 0; k < listeners.length; k++) (listeners[k] as CullListener)(o, false)
     }
     this.stats.hidden = 0
-    this.cells.showAll()
     return true
   }
 
@@ -259,8 +272,7 @@ export class SlotDecisions {
     w.flags[i] = 0
     if ((f & HIDDEN) !== 0) {
       if (o.visible === false) o.visible = true
-      this.stats.hidden--
-      this.cells.member(i, -1)
+      this.changed(i, o, false)
     }
     if ((f & MANAGED) !== 0) o.frustumCulled = true
     w.depCount[i] = 0
