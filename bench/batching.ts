@@ -32,12 +32,22 @@ import {
   Scene,
 } from 'three'
 import { BatchScheduler } from '../src/index.js'
-import { LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
+import { FrustumCullingJob, LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
 import { percentileOf, Random } from './lib.js'
 import { buildWorld as buildCity, moveCamera, projectVisible, type World } from './scaling.js'
 
+/**
+ * How the batches are culled: by themselves (`perObjectFrustumCulled`, no
+ * culling job), by a culling job driving the instances with the batches'
+ * test off (`rendererTest: false`), or by both (installBatchJobs' default:
+ * the culling job drives, the batches test exactly what it shows).
+ */
+export type CullVariant = 'batches alone' | 'culling job, no batch test' | 'culling job + batch test (default)'
+export const CULL_VARIANTS: readonly CullVariant[] = ['batches alone', 'culling job, no batch test', 'culling job + batch test (default)']
+
 export interface BatchingRow {
   n: number
+  variant: CullVariant
   frames: number
   budgetMs: number
   plain: { meanMs: number; p99Ms: number; draws: number }
@@ -50,6 +60,8 @@ export interface BatchingRow {
     /** Jobs + walk + batch culling, per frame. */
     total: { mean: number; p99: number }
     draws: number
+    /** Instances the batches draw per frame (their multi-draw entries), against plain's meshes drawn. */
+    instancesDrawn: number
     batches: number
     batched: number
   }
@@ -108,13 +120,14 @@ function runPlain(n: number, frames: number, warmup: number): BatchingRow['plain
   return { meanMs: mean(ms), p99Ms: p99(ms), draws: mean(draws) }
 }
 
-function runWithBatching(n: number, frames: number, warmup: number): Omit<BatchingRow, 'n' | 'frames' | 'budgetMs' | 'plain'> {
+function runWithBatching(n: number, frames: number, warmup: number, variant: CullVariant): Omit<BatchingRow, 'n' | 'variant' | 'frames' | 'budgetMs' | 'plain'> {
   const random = new Random(n)
   const world = buildWorld(n, random)
   const scheduler = new BatchScheduler({ budgetMs: BUDGET_MS })
   const matrices = new MatrixSyncJob(scheduler, world.scene)
   const lods = new LODJob(scheduler, world.camera, { root: world.scene })
-  const batching = new StaticBatchingJob(scheduler, world.scene)
+  const culling = variant === 'batches alone' ? null : new FrustumCullingJob(scheduler, world.camera, world.scene, { rendererTest: variant !== 'culling job, no batch test' })
+  const batching = new StaticBatchingJob(scheduler, world.scene, { culling, lods })
   const batchesOf = (): BatchedMesh[] => world.scene.children.filter((c): c is BatchedMesh => (c as BatchedMesh).isBatchedMesh === true)
   const mark = (o: Object3D): void => matrices.markDirty(o)
   // The build: frames until nothing is pending, the camera moving.
@@ -134,6 +147,7 @@ function runWithBatching(n: number, frames: number, warmup: number): Omit<Batchi
   const prep: number[] = []
   const total: number[] = []
   const draws: number[] = []
+  const drawnInstances: number[] = []
   let batches = batchesOf()
   for (let i = 0; i < warmup + frames; i++, f++) {
     moveSome(world, random, mark)
@@ -150,6 +164,9 @@ function runWithBatching(n: number, frames: number, warmup: number): Omit<Batchi
     ;(world.scene.onAfterRender as unknown as Hook).call(world.scene, _fakeRenderer, world.scene, world.camera, null)
     const t3 = performance.now()
     if (i >= warmup) {
+      let drawn = 0
+      for (const batch of batches) drawn += (batch as unknown as { _multiDrawCount: number })._multiDrawCount
+      drawnInstances.push(drawn)
       jobs.push(t1 - t0)
       walk.push(t2 - t1)
       prep.push(t3 - t2)
@@ -164,12 +181,14 @@ function runWithBatching(n: number, frames: number, warmup: number): Omit<Batchi
       batchPrepMs: mean(prep),
       total: { mean: mean(total), p99: p99(total) },
       draws: mean(draws),
+      instancesDrawn: mean(drawnInstances),
       batches: batching.stats.batches,
       batched: batching.stats.batchedObjects,
     },
     build: { frames: buildFrames, jobsP99: p99(buildJobs), jobsMax: Math.max(...buildJobs) },
   }
   batching.dispose()
+  culling?.dispose()
   lods.dispose()
   matrices.dispose()
   scheduler.dispose()
@@ -177,20 +196,23 @@ function runWithBatching(n: number, frames: number, warmup: number): Omit<Batchi
 }
 
 export function runBatching(sizes: readonly number[] = [10_000, 100_000], frames = 200, warmup = 50): BatchingRow[] {
-  return sizes.map((n) => ({ n, frames, budgetMs: BUDGET_MS, plain: runPlain(n, frames, warmup), ...runWithBatching(n, frames, warmup) }))
+  return sizes.flatMap((n) => {
+    const plain = runPlain(n, frames, warmup)
+    return CULL_VARIANTS.map((variant) => ({ n, variant, frames, budgetMs: BUDGET_MS, plain, ...runWithBatching(n, frames, warmup, variant) }))
+  })
 }
 
 const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '—')
 
 export function batchingTable(rows: BatchingRow[]): string {
   return [
-    '| N | plain: renderer CPU mean / p99 (ms) | plain draw calls | batching: jobs mean / p99 / max | walk | batch culling | total mean / p99 | draw calls | batches | build frames | build jobs p99 / max |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| N | plain: renderer CPU mean / p99 (ms) | plain draw calls | batches culled by | batching: jobs mean / p99 / max | walk | batch culling | total mean / p99 | draw calls | instances drawn | batches | build frames | build jobs p99 / max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const b = r.batching
       return (
-        `| ${r.n} | ${f2(r.plain.meanMs)} / ${f2(r.plain.p99Ms)} | ${Math.round(r.plain.draws)} | ${f2(b.jobs.mean)} / ${f2(b.jobs.p99)} / ${f2(b.jobs.max)} | ` +
-        `${f2(b.walkMs)} | ${f2(b.batchPrepMs)} | ${f2(b.total.mean)} / ${f2(b.total.p99)} | ${Math.round(b.draws)} | ${b.batches} | ${r.build.frames} | ${f2(r.build.jobsP99)} / ${f2(r.build.jobsMax)} |`
+        `| ${r.n} | ${f2(r.plain.meanMs)} / ${f2(r.plain.p99Ms)} | ${Math.round(r.plain.draws)} | ${r.variant} | ${f2(b.jobs.mean)} / ${f2(b.jobs.p99)} / ${f2(b.jobs.max)} | ` +
+        `${f2(b.walkMs)} | ${f2(b.batchPrepMs)} | ${f2(b.total.mean)} / ${f2(b.total.p99)} | ${Math.round(b.draws)} | ${Math.round(b.instancesDrawn)} | ${b.batches} | ${r.build.frames} | ${f2(r.build.jobsP99)} / ${f2(r.build.jobsMax)} |`
       )
     }),
     '',

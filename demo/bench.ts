@@ -44,6 +44,8 @@ export interface ModeResult {
   jobsMean: number
   jobsP99: number
   renderMean: number
+  /** Mean GPU ms per render (timer queries), NaN where the browser has none. */
+  gpuMean: number
   culledAvg: number
   drawCallsAvg: number
   trianglesAvg: number
@@ -101,6 +103,7 @@ class Samples {
   frame: number[] = []
   jobs: number[] = []
   render: number[] = []
+  gpu: number[] = []
   culled: number[] = []
   calls: number[] = []
   triangles: number[] = []
@@ -187,6 +190,7 @@ async function runWindow(options: BenchOptions, kind: Kind, samples: Samples, bu
       samples.frame.push(t.frameMs)
       samples.jobs.push(t.jobsMs)
       samples.render.push(t.renderMs)
+      if (Number.isFinite(t.gpuMs)) samples.gpu.push(t.gpuMs)
       samples.culled.push(m.hidden)
       samples.calls.push(ctx.renderer.info.render.calls)
       samples.triangles.push(ctx.renderer.info.render.triangles)
@@ -260,6 +264,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
       jobsMean: avg(s.jobs),
       jobsP99: pct(s.jobs, 99),
       renderMean: avg(s.render),
+      gpuMean: s.gpu.length > 0 ? avg(s.gpu) : NaN,
       culledAvg: avg(s.culled),
       drawCallsAvg: avg(s.calls),
       trianglesAvg: avg(s.triangles),
@@ -271,15 +276,16 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     `three-batch-scheduler demo benchmark: N=${params.n} (${ctx.city.objects} objects), ${rounds} rounds × ${params.benchFrames} frames/mode, ` +
       `alternating windows over the same stretch, readPixels after each frame, crossOriginIsolated=${String(globalThis.crossOriginIsolated)}`,
     '',
-    '| mode | frame interval (mean ms) | main-thread CPU / frame (ms) | frame CPU (mean ms) | jobs mean | jobs p99 | render mean | draw calls (avg) | culled (avg) | triangles (avg) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| mode | frame interval (mean ms) | main-thread CPU / frame (ms) | frame CPU (mean ms) | jobs mean | jobs p99 | render mean | GPU ms (mean) | draw calls (avg) | culled (avg) | triangles (avg) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
         `| ${r.mode} | ${f2(r.intervalMean)} | ${f2(r.mainThreadCpu)} | ${f2(r.frameCpuMean)} | ${f2(r.jobsMean)} | ${f2(r.jobsP99)} | ` +
-        `${f2(r.renderMean)} | ${Math.round(r.drawCallsAvg)} | ${Math.round(r.culledAvg)} | ${Math.round(r.trianglesAvg)} |`,
+        `${f2(r.renderMean)} | ${f2(r.gpuMean)} | ${Math.round(r.drawCallsAvg)} | ${Math.round(r.culledAvg)} | ${Math.round(r.trianglesAvg)} |`,
     ),
     '',
     `plain ÷ scheduler + batching: frame interval ${f2(plain.intervalMean / batched.intervalMean)}×, main-thread CPU ${f2(plain.mainThreadCpu / batched.mainThreadCpu)}×, ` +
+      `frame CPU ${f2(plain.frameCpuMean / batched.frameCpuMean)}×, GPU ms ${f2(plain.gpuMean / batched.gpuMean)}×, ` +
       `draw calls ${f2((100 * batched.drawCallsAvg) / plain.drawCallsAvg)} % of plain`,
     build === null
       ? ''

@@ -66,6 +66,8 @@ export class FrustumCullingJob {
   readonly stats = new FrustumCullingStats()
   /** The subtree whose renderable objects are managed. */
   readonly root: Object3D
+  /** {@link FrustumCullingJobOptions.rendererTest}: what the job shows keeps three's own frustum test (a StaticBatchingJob it drives keeps its batches' too). */
+  readonly rendererTest: boolean
 
   private readonly scheduler: BatchScheduler
   private readonly handle: SystemHandle
@@ -147,6 +149,7 @@ export class FrustumCullingJob {
     }
     if (typeof cells !== 'boolean') throw new TypeError(`${api}: cells must be a boolean, got ${describe(cells)}`)
     this.useCells = cells
+    this.rendererTest = rendererTest
     this.scheduler = scheduler
     this.cam = camera
     this.viewCamera = camera

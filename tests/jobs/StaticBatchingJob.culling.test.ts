@@ -88,8 +88,9 @@ function runWorld(run: Run): Outcome {
   }
   out.batched = batching.stats.batchedObjects
   out.levelSwitches = levelSwitches
+  // The culling job keeps three's test on what it shows (rendererTest), so the batches keep theirs.
   for (const b of scene.children.filter((o) => (o as BatchedMesh).isBatchedMesh === true)) {
-    expect((b as BatchedMesh).perObjectFrustumCulled).toBe(false)
+    expect((b as BatchedMesh).perObjectFrustumCulled).toBe(true)
   }
   batching.dispose()
   lods.dispose()
@@ -163,7 +164,7 @@ describe('StaticBatchingJob with a culling source', () => {
   }
   const visibleAt = (job: StaticBatchingJob, m: Mesh): boolean => (job.batchOf(m) as BatchedMesh).getVisibleAt(job.instanceIdOf(m))
 
-  it('a FrustumCullingJob drives the instances: its hides and shows apply at once; the batches do not cull', () => {
+  it('a FrustumCullingJob drives the instances: its hides and shows apply at once; the batches test what it shows', () => {
     const { scheduler, scene: s, ahead, behind, camera } = scene()
     const culling = new FrustumCullingJob(scheduler, camera, s)
     const job = new StaticBatchingJob(scheduler, s, { culling, minSweepFrames: 8 })
@@ -171,7 +172,7 @@ describe('StaticBatchingJob with a culling source', () => {
     expect(behind.every((m) => culling.isCulled(m))).toBe(true)
     for (const m of behind) expect(visibleAt(job, m)).toBe(false)
     for (const m of ahead) expect(visibleAt(job, m)).toBe(true)
-    expect((job.batchOf(ahead[0] as Mesh) as BatchedMesh).perObjectFrustumCulled).toBe(false)
+    expect((job.batchOf(ahead[0] as Mesh) as BatchedMesh).perObjectFrustumCulled).toBe(true)
     // A camera cut: the render guard shows everything before the render; the instances with it.
     camera.rotation.y = Math.PI
     camera.updateMatrixWorld()
@@ -200,6 +201,17 @@ describe('StaticBatchingJob with a culling source', () => {
     culling.setVisible(target, false)
     for (let i = 0; i < 2; i++) scheduler.runFrame()
     expect(visibleAt(job, target)).toBe(false)
+    job.dispose()
+    culling.dispose()
+  })
+
+  it('with a culling job made with rendererTest: false, the batches do not test their instances either', () => {
+    const { scheduler, scene: s, ahead, behind, camera } = scene()
+    const culling = new FrustumCullingJob(scheduler, camera, s, { rendererTest: false })
+    const job = new StaticBatchingJob(scheduler, s, { culling })
+    for (let i = 0; i < 30; i++) scheduler.runFrame()
+    expect((job.batchOf(ahead[0] as Mesh) as BatchedMesh).perObjectFrustumCulled).toBe(false)
+    for (const m of behind) expect(visibleAt(job, m)).toBe(false)
     job.dispose()
     culling.dispose()
   })

@@ -17,6 +17,8 @@ export interface CullingSource {
   addCullListener?(listener: (object: Object3D, culled: boolean) => void): void
   /** `FrustumCullingJob.removeCullListener`. */
   removeCullListener?(listener: (object: Object3D, culled: boolean) => void): void
+  /** `FrustumCullingJob.rendererTest`: false when what the culler shows is drawn untested (then the batches do not test their instances either). */
+  readonly rendererTest?: boolean
 }
 
 /** What the job needs of a LOD job (a `LODJob` is one): to be told when a LOD's level changed. */
@@ -54,8 +56,13 @@ export interface StaticBatchingJobOptions {
   minSweepFrames?: number
   /**
    * `BatchedMesh.perObjectFrustumCulled` of the batches: each batch tests
-   * every instance against the camera in `onBeforeRender`, every render.
-   * @default true, or false when {@link StaticBatchingJobOptions.culling} drives the instances
+   * its shown instances against the camera in `onBeforeRender`, every render
+   * (a loop over all its instances, a sphere test for each shown one). When
+   * a culling job drives the instances it hides most of what is out of view
+   * first (conservatively: its guard band is wider than the view while the
+   * camera moves), and this exact test is what keeps the GPU from drawing
+   * the rest, as three's own test does for the meshes it shows.
+   * @default true; with a driving culling job, that job's `rendererTest` (true unless it was made with `rendererTest: false`)
    */
   perObjectFrustumCulled?: boolean
   /** `BatchedMesh.sortObjects` of the batches (opaque only, so the picture does not depend on it). @default false */
@@ -65,8 +72,8 @@ export interface StaticBatchingJobOptions {
    * view by `visible = false`. It drives the instances: each hide and show it
    * makes of a batched mesh (or of a LOD holding batched levels) is applied
    * to the instance at once, through its cull listener, with the same
-   * guarantee (nothing in view is hidden), and the batches' own per-frame
-   * culling is off. Without it (or with a source that has no listener
+   * guarantee (nothing in view is hidden); the batches then test only the
+   * instances it shows (see {@link StaticBatchingJobOptions.perObjectFrustumCulled}). Without it (or with a source that has no listener
    * methods) the batches cull their instances themselves and a culler's
    * hides are ignored. Hides made by the app are honoured either way.
    * @default null
@@ -101,7 +108,7 @@ export interface BatchingSettings {
   readonly perObjectFrustumCulled: boolean
   readonly sortObjects: boolean
   readonly culling: CullingSource | null
-  /** The culler tells each hide and show (it has the listener methods): the instances follow them and the batches do not cull. */
+  /** The culler tells each hide and show (it has the listener methods): the instances follow them. */
   readonly driven: boolean
   readonly lods: LevelSource | null
   readonly matrices: WorldMatrixChanges | null | undefined
@@ -130,6 +137,7 @@ export function readBatchingOptions(api: string, options: StaticBatchingJobOptio
     throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(matrices)}`)
   }
   const driven = culling !== null && hasMethods(culling, 'addCullListener', 'removeCullListener')
+  const exact = !driven || (culling as CullingSource).rendererTest !== false
   return {
     name: checkName(api, or(options.name, 'staticBatching')) ?? 'staticBatching',
     weight: checkWeight(api, or(options.weight, 0.3)),
@@ -140,7 +148,7 @@ export function readBatchingOptions(api: string, options: StaticBatchingJobOptio
     rejoinAfterFrames: checkInteger(api, 'rejoinAfterFrames', or(options.rejoinAfterFrames, 60), 0),
     rescanFrames: checkInteger(api, 'rescanFrames', or(options.rescanFrames, 30), 1),
     minSweepFrames: checkInteger(api, 'minSweepFrames', or(options.minSweepFrames, 8), 1),
-    perObjectFrustumCulled: checkBoolean(api, 'perObjectFrustumCulled', options.perObjectFrustumCulled, !driven),
+    perObjectFrustumCulled: checkBoolean(api, 'perObjectFrustumCulled', options.perObjectFrustumCulled, exact),
     sortObjects: checkBoolean(api, 'sortObjects', options.sortObjects, false),
     culling,
     driven,
