@@ -1,0 +1,15 @@
+import type { Camera } from 'three'
+
+/** What `LOD.update` reads of the camera: its world position and zoom (x, y, z, zoom into `out`). @internal */
+export function readPose(camera: Camera, out: Float64Array): void {
+  const e = camera.matrixWorld.elements
+  out[0] = e[12] as number
+  out[1] = e[13] as number
+  out[2] = e[14] as number
+  out[3] = (camera as { zoom?: number }).zoom ?? 1
+}
+
+/** Whether two poses of {@link readPose} are the same. @internal */
+export function samePose(a: Float64Array, b: Float64Array): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
+}
