@@ -6,7 +6,7 @@ import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '..
 import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
 import { LODJobStats } from './lod/LODJobStats.js'
 import { LODBands } from './lod/LODBands.js'
-import { readPose, samePose } from './lod/cameraPose.js'
+import { readPose } from './lod/cameraPose.js'
 import type { LODJobOptions } from './lod/LODJobOptions.js'
 import { checkChangesOption, liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 
@@ -359,10 +359,15 @@ export class LODJob {
   private step(deadline: Deadline): boolean {
     const frame = this.scheduler.frame
     const camera = this.cam
-    readPose(camera, this.pose)
+    const pose = this.pose
+    const lapPose = this.lapPose
+    readPose(camera, pose)
+    // Compared here, not in a function of its own: that one ran unoptimized
+    // and boxed the Float64Array elements it read (32 B/frame).
+    const still = pose[0] === lapPose[0] && pose[1] === lapPose[1] && pose[2] === lapPose[2] && pose[3] === lapPose[3]
     this.listen()
     if (this.resting) {
-      if (samePose(this.pose, this.lapPose) && !this.lodWritten) {
+      if (still && !this.lodWritten) {
         this.updatedLast = 0
         return false
       }
@@ -375,15 +380,13 @@ export class LODJob {
       this.lapStartFrame = frame - 1
       this.lapDone = 0
     }
-    if (!samePose(this.pose, this.lapPose)) this.lapClean = false
+    if (!still) this.lapClean = false
     const chunk = this.chunkSize
     // One lap at most: as many updates as live LODs, so none is updated twice in a frame.
     let remaining = this.index.size
     const quota = this.quota(frame, remaining)
     const stamps = this.stampsNow()
     const bands = this.bands
-    const pose = this.pose
-    const cx = pose[0] as number, cy = pose[1] as number, cz = pose[2] as number, zoom = pose[3] as number
     const verify = this.lapCount % VERIFY_LAPS
     let skipped = 0
     let updated = 0
@@ -399,7 +402,7 @@ export class LODJob {
       const i = this.cursor++
       const lod = this.lods[i]
       if (lod === null || lod === undefined) continue
-      if (this.skip && (i & (VERIFY_LAPS - 1)) !== verify && bands.unchanged(i, lod, stamps, cx, cy, cz, zoom)) {
+      if (this.skip && (i & (VERIFY_LAPS - 1)) !== verify && bands.unchanged(i, lod, stamps, pose)) {
         skipped++
       } else {
         // A LOD whose update throws costs its own update, not the rest of the

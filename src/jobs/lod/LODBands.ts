@@ -60,8 +60,10 @@ export class LODBands {
    * distance, computed as `update` computes it, is in the band where it
    * keeps its level. The LOD's position is the stored one when the matrix
    * job's stamps show it has not moved since, else read from its world matrix.
+   * The camera's pose (x, y, z, zoom) comes in an array, not as numbers: a
+   * double passed to a call V8 does not inline is boxed.
    */
-  unchanged(i: number, lod: LOD, stamps: Float64Array | null, cx: number, cy: number, cz: number, zoom: number): boolean {
+  unchanged(i: number, lod: LOD, stamps: Float64Array | null, pose: Float64Array): boolean {
     if (this.banded[i] !== 1) return false
     const b = i * BAND
     const bands = this.bands
@@ -80,8 +82,8 @@ export class LODBands {
       pz = e[14] as number
     }
     // As LOD.update: camera position minus LOD position, length, divided by zoom.
-    const dx = cx - px, dy = cy - py, dz = cz - pz
-    const distance = Math.sqrt(dx * dx + dy * dy + dz * dz) / zoom
+    const dx = (pose[0] as number) - px, dy = (pose[1] as number) - py, dz = (pose[2] as number) - pz
+    const distance = Math.sqrt(dx * dx + dy * dy + dz * dz) / (pose[3] as number)
     return distance >= (bands[b + 3] as number) && distance < (bands[b + 4] as number)
   }
 

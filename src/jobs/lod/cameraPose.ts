@@ -9,7 +9,3 @@ export function readPose(camera: Camera, out: Float64Array): void {
   out[3] = (camera as { zoom?: number }).zoom ?? 1
 }
 
-/** Whether two poses of {@link readPose} are the same. @internal */
-export function samePose(a: Float64Array, b: Float64Array): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
-}
