@@ -108,7 +108,16 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   constructor(
     scheduler: BatchScheduler,
     scene: Scene,
-    options: MatrixSyncJobOptions = {},
+    {
+      name = 'matrixSync',
+      weight = 0.4,
+      chunkSize = 16,
+      maxLagFrames = 8,
+      watchHierarchy = true,
+      updateOnAdd = true,
+      detect = 'auto',
+      detectFrames = 4,
+    }: MatrixSyncJobOptions = {},
   ) {
     const api = 'MatrixSyncJob'
     if (!(scheduler instanceof BatchScheduler)) {
@@ -117,7 +126,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
       throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
     }
-    const o = checkMatrixSyncOptions(api, options)
+    const o = checkMatrixSyncOptions(api, { name, weight, chunkSize, maxLagFrames, watchHierarchy, updateOnAdd, detect, detectFrames })
     this.chunkSize = o.chunkSize
     this.maxLag = o.maxLag
     this.updateOnAdd = o.updateOnAdd

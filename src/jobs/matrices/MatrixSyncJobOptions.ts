@@ -77,19 +77,13 @@ export interface CheckedMatrixSyncOptions {
   detectFrames: number
 }
 
-/** Checks `MatrixSyncJob`'s options (install only: not a per-frame path), in the order they are documented. @internal */
+/**
+ * Checks `MatrixSyncJob`'s options (install only: not a per-frame path), in
+ * the order they are documented; the defaults are the constructor's. @internal
+ */
 export function checkMatrixSyncOptions(
   api: string,
-  {
-    name = 'matrixSync',
-    weight = 0.4,
-    chunkSize = 16,
-    maxLagFrames = 8,
-    watchHierarchy = true,
-    updateOnAdd = true,
-    detect = 'auto',
-    detectFrames = 4,
-  }: MatrixSyncJobOptions = {},
+  { name, weight, chunkSize, maxLagFrames, watchHierarchy, updateOnAdd, detect, detectFrames }: MatrixSyncJobOptions,
 ): CheckedMatrixSyncOptions {
   const label = checkName(api, name) ?? 'matrixSync'
   const w = checkWeight(api, weight)
