@@ -3,7 +3,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-demo/**', 'node_modules/**', 'docs/api/**', 'tests/e2e/artifacts/**'] },
+  { ignores: ['dist/**', 'dist-demo/**', 'node_modules/**', 'docs/api/**', 'tests/e2e/artifacts/**', '.gpu1/**', '.gpu2/**', '.gl/**'] /* device-run bundles (../shared/tools/gpu-browser) */ },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,13 +1,15 @@
-import { BATCH_TYPE_COUNT, BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
+import { BATCH_TYPE_NAMES, BatchType } from './BatchType.js'
 import { BatchStats, type FrameStats } from './BatchStats.js'
-import { type Clock, performanceClock } from './Clock.js'
+import type { Clock } from './Clock.js'
 import { CostModel } from './CostModel.js'
 import { JobNames } from './JobNames.js'
 import { FrameListeners } from './FrameListeners.js'
-import { CANCELLED, JobPool, QUEUED, RUNNING, SLICED, SYSTEM } from './JobPool.js'
+import { JobPool, QUEUED, SLICED } from './JobPool.js'
+import { FrameCycle } from './FrameCycle.js'
+import { JobControl } from './JobControl.js'
+import { Diagnostics } from './Diagnostics.js'
 import { ProblemReporter } from './ProblemReporter.js'
 import { SystemRecord } from './SystemRecord.js'
-import { FixedSystemRecord } from './FixedSystemRecord.js'
 import { AsyncRuns } from './AsyncRuns.js'
 import { PendingMoves } from './PendingMoves.js'
 import { TypeQueues } from './TypeQueues.js'
@@ -15,6 +17,7 @@ import { JobRunner } from './JobRunner.js'
 import { SystemRegistry } from './SystemRegistry.js'
 import { registerSystems } from './registerSystems.js'
 import { checkFixedOptions, checkSystemOptions } from './systemOptions.js'
+import { checkSchedulerOptions } from './schedulerOptions.js'
 import type {
   BatchSchedulerOptions,
   EnqueueOptions,
@@ -31,36 +34,9 @@ import type {
   SystemOptions,
   SystemSpec,
 } from './types.js'
-import {
-  applyMaxDefer,
-  applyTypeShare,
-  checkBoolean,
-  checkFunction,
-  checkInteger,
-  checkName,
-  checkNonNegative,
-  checkPositive,
-  checkShare,
-  checkType,
-  checkWeight,
-  describe,
-} from './validate.js'
+import { checkBoolean, checkFunction, checkInteger, checkName, checkNonNegative, checkPositive, checkShare, checkType, checkWeight, describe } from './validate.js'
 
-/** Weight of a job or system that gives none: 10 % of the budget. */
-export const DEFAULT_WEIGHT = 0.1
-
-/**
- * Default latency bound per {@link BatchType}, in frames: how long a job may
- * wait before it is forced. Transform and Visibility are what the user sees,
- * so they wait least; AI tolerates half a second at 60 fps.
- */
-export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
-  [BatchType.Transform]: 2,
-  [BatchType.Visibility]: 2,
-  [BatchType.Physics]: 4,
-  [BatchType.LOD]: 8,
-  [BatchType.AI]: 30,
-}
+export { DEFAULT_MAX_DEFER_FRAMES, DEFAULT_WEIGHT } from './schedulerOptions.js'
 
 /**
  * Runs batch jobs from five priority queues within a per-frame CPU budget.
@@ -79,7 +55,8 @@ export const DEFAULT_MAX_DEFER_FRAMES: Readonly<Record<BatchType, number>> = {
  * The core never touches the DOM or three.js, and allocates nothing per frame
  * once warm (an async run allocates its Promise's reactions). This class is
  * a facade: the queues live in `TypeQueues`, running a job in `JobRunner`,
- * systems in `SystemRegistry`.
+ * a frame's life in `FrameCycle`, systems in `SystemRegistry`, what is done
+ * to a job by id in `JobControl`.
  *
  * @example
  * ```ts
@@ -115,72 +92,39 @@ export class BatchScheduler {
   private readonly listeners: FrameListeners
   private readonly maxQueueLength: number
   private readonly problems: ProblemReporter
-
-  private frameNumber = 0
-  private isPaused = false
-  private stepsPending = 0
-  /** True between beginFrame and endFrame, a paused (skipped) frame included. */
-  private frameOpen = false
-  /** True while runJobs walks the queues (a job is running or about to). */
-  private inJobs = false
-  /** Whether this frame's forced runs and fixed steps were done (runJobs may be called twice). */
-  private forcedDone = false
-  /** Whether a frame started before (else the measured delta is 0). */
-  private hasPreviousStart = false
+  /** Cancelling a one-shot job, changing its type. */
+  private readonly jobs: JobControl
+  /** Opening, walking and closing frames; the pause; the frame number. */
+  private readonly cycle: FrameCycle
   private disposed = false
-  /** The frame's used ms, handed to finishFrame. */
-  private usedNow = 0
   /** One-shot jobs' labels and learned-cost entries. */
   private readonly names: JobNames
-  private readonly diag = {
-    poolCapacity: 0,
-    poolUsed: 0,
-    queueEntries: 0,
-    queueCapacity: 0,
-    frameListeners: 0,
-    costEntries: 0,
-    learnedNames: 0,
-    reportedKeys: 0,
-  }
+  private readonly diag: Diagnostics
 
   /**
    * @param options see {@link BatchSchedulerOptions}; every field is optional.
    */
-  constructor({
-    budgetMs = 2.5,
-    clock = performanceClock,
-    maxDeferFrames,
-    onError,
-    historyLength = 300,
-    minSliceMs = 0.1,
-    maxQueueLength = 1_000_000,
-    trace = false,
-    typeShare,
-  }: BatchSchedulerOptions = {}) {
-    const api = 'BatchScheduler'
-    const budget = checkPositive(api, 'budgetMs', budgetMs)
-    if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
-      throw new TypeError(`${api}: clock must be an object with a now() method, got ${describe(clock)}`)
-    }
-    this.clock = clock
-    if (onError !== undefined) checkFunction(api, 'onError', onError)
-    this.problems = new ProblemReporter(onError)
-    this.stats = new BatchStats(checkInteger(api, 'historyLength', historyLength, 1))
+  constructor(options: BatchSchedulerOptions = {}) {
+    const o = checkSchedulerOptions(options)
+    const clock = (this.clock = o.clock)
+    this.problems = new ProblemReporter(o.onError)
+    this.stats = new BatchStats(o.historyLength)
     this.asyncRuns = new AsyncRuns(this.stats, this.problems)
     this.names = new JobNames(this.costs, this.problems)
     this.listeners = new FrameListeners(this.problems)
-    const minSlice = checkNonNegative(api, 'minSliceMs', minSliceMs)
-    this.maxQueueLength = checkInteger(api, 'maxQueueLength', maxQueueLength, 1)
+    this.maxQueueLength = o.maxQueueLength
     const bySlot: (SystemRecord | null)[] = []
-    this.runner = new JobRunner(clock, this.pool, this.costs, this.stats, this.queues, bySlot, this.asyncRuns, this.problems, budget, minSlice)
-    this.runner.trace = checkBoolean(api, 'trace', trace, false)
+    this.runner = new JobRunner(clock, this.pool, this.costs, this.stats, this.queues, bySlot, this.asyncRuns, this.problems, o.budget, o.minSlice)
+    this.runner.trace = o.trace
     this.maxDefer = this.runner.maxDefer
     this.typeEnabled = this.runner.typeEnabled
     this.registry = new SystemRegistry(this.pool, this.costs, this.queues, this.runner, bySlot, this.moves)
-    for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.maxDefer[t] = DEFAULT_MAX_DEFER_FRAMES[t as BatchType]
-    if (maxDeferFrames !== undefined) applyMaxDefer(api, maxDeferFrames, this.maxDefer)
-    if (typeShare !== undefined) applyTypeShare(api, typeShare, this.runner.typeShare)
-    this.stats.last.budgetMs = budget
+    this.jobs = new JobControl(this.pool, this.queues, this.stats, this.registry, this.moves, o.maxQueueLength)
+    this.cycle = new FrameCycle(clock, this.stats, this.queues, this.runner, this.registry, this.moves, this.listeners, this.jobs)
+    this.maxDefer.set(o.maxDefer)
+    this.runner.typeShare.set(o.typeShare)
+    this.stats.last.budgetMs = o.budget
+    this.diag = new Diagnostics(this.pool, this.queues, this.listeners, this.costs, this.problems)
   }
 
   /** Whether job runs are recorded with `performance.measure` (see {@link BatchSchedulerOptions.trace}). */
@@ -215,7 +159,7 @@ export class BatchScheduler {
 
   /** Number of the last frame started (0 before the first). */
   get frame(): number {
-    return this.frameNumber
+    return this.cycle.frame
   }
 
   /** Registered systems, in registration order (a live view: do not modify). */
@@ -229,18 +173,19 @@ export class BatchScheduler {
    * debugging from the devtools panel.
    */
   get paused(): boolean {
-    return this.isPaused
+    return this.cycle.isPaused
   }
 
   /** Pauses (true) or resumes (false) the scheduler. */
   set paused(value: boolean) {
-    this.isPaused = checkBoolean('BatchScheduler.paused', 'paused', value, false)
-    if (!this.isPaused) this.stepsPending = 0
+    const cycle = this.cycle
+    cycle.isPaused = checkBoolean('BatchScheduler.paused', 'paused', value, false)
+    if (!cycle.isPaused) cycle.stepsPending = 0
   }
 
   /** While paused, lets the next `runFrame` call run one frame. */
   step(): void {
-    if (this.isPaused) this.stepsPending++
+    if (this.cycle.isPaused) this.cycle.stepsPending++
   }
 
   /** True once {@link BatchScheduler.dispose} was called. */
@@ -259,16 +204,7 @@ export class BatchScheduler {
    * time, refreshed on each read (allocates nothing).
    */
   get diagnostics(): SchedulerDiagnostics {
-    const d = this.diag
-    d.poolCapacity = this.pool.capacity
-    d.poolUsed = this.pool.used
-    d.queueEntries = this.queues.entries
-    d.queueCapacity = this.queues.capacity
-    d.frameListeners = this.listeners.size
-    d.costEntries = this.costs.used
-    d.learnedNames = this.costs.names
-    d.reportedKeys = this.problems.size
-    return d
+    return this.diag.read()
   }
 
   /**
@@ -310,7 +246,7 @@ export class BatchScheduler {
     pool.flags[slot] = sliced ? QUEUED | SLICED : QUEUED
     pool.weight[slot] = weight
     pool.costIndex[slot] = names.entry
-    pool.eligibleFrame[slot] = this.frameNumber + 1
+    pool.eligibleFrame[slot] = this.cycle.frame + 1
     pool.lastRunFrame[slot] = -1
     this.queues.push(type, slot)
     return pool.idOf(slot)
@@ -326,30 +262,12 @@ export class BatchScheduler {
   cancel(id: number): boolean {
     if (typeof id !== 'number') throw new TypeError(`BatchScheduler.cancel: id must be a number, got ${describe(id)}`)
     if (this.disposed || !Number.isInteger(id) || id < 0) return false
-    const pool = this.pool
-    const slot = pool.slotOf(id)
-    if (slot < 0) return false
-    const flags = pool.flags[slot] as number
-    if (flags & (SYSTEM | CANCELLED)) return false
-    if (flags & RUNNING) {
-      pool.flags[slot] = flags | CANCELLED
-      return false
-    }
-    pool.flags[slot] = flags | CANCELLED
-    pool.fn[slot] = null
-    const type = pool.type[slot] as number
-    this.queues.leave(slot, type)
-    this.stats.cancelled++
-    this.queues.compactIfNeeded(type)
-    return true
+    return this.jobs.cancel(id)
   }
 
   /** True while the job is queued (or between slices) and not cancelled. */
   isPending(id: number): boolean {
-    const slot = this.pool.slotOf(id)
-    if (slot < 0) return false
-    const flags = this.pool.flags[slot] as number
-    return (flags & (SYSTEM | CANCELLED)) === 0 && (flags & QUEUED) !== 0
+    return this.jobs.isPending(id)
   }
 
   /**
@@ -371,11 +289,7 @@ export class BatchScheduler {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    const o = checkSystemOptions(api, options)
-    const slot = this.registry.allocSlot(fn, o.name, type, o.sliced ? SYSTEM | SLICED : SYSTEM, o.weight)
-    const record = new SystemRecord(this.registry, slot, this.pool.name[slot] as string, type, o.interval, o.enabled)
-    this.registry.add(record)
-    return record
+    return this.registry.addSystem(type, fn, checkSystemOptions(api, options))
   }
 
   /**
@@ -401,11 +315,7 @@ export class BatchScheduler {
     this.checkAlive(api)
     checkType(api, type)
     checkFunction(api, 'fn', fn)
-    const o = checkFixedOptions(api, options)
-    const slot = this.registry.allocSlot(fn as unknown as JobFn, o.name, type, SYSTEM, o.weight)
-    const record = new FixedSystemRecord(this.registry, slot, this.pool.name[slot] as string, type, o.enabled, o.stepMs, o.maxSteps)
-    this.registry.add(record)
-    return record
+    return this.registry.addFixedSystem(type, fn, checkFixedOptions(api, options))
   }
 
   /**
@@ -446,18 +356,7 @@ export class BatchScheduler {
     if (typeof id !== 'number') throw new TypeError(`${api}: id must be a number, got ${describe(id)}`)
     checkType(api, type)
     if (this.disposed || !Number.isInteger(id) || id < 0) return false
-    const pool = this.pool
-    const slot = pool.slotOf(id)
-    if (slot < 0) return false
-    const flags = pool.flags[slot] as number
-    if (flags & (SYSTEM | CANCELLED) || (flags & QUEUED) === 0) return false
-    if (pool.type[slot] === type) return true
-    if ((this.queues.live[type] as number) >= this.maxQueueLength) {
-      throw new RangeError(`${api}: the ${BATCH_TYPE_NAMES[type]} queue is full (maxQueueLength ${this.maxQueueLength}); the job was not moved`)
-    }
-    if (this.queues.inFrame) this.moves.push(id, type, null)
-    else this.registry.moveSlot(slot, type)
-    return true
+    return this.jobs.setType(api, id, type)
   }
 
   /**
@@ -477,18 +376,7 @@ export class BatchScheduler {
    * TypeError on a bad `deltaMs`. The scheduler stays usable.
    */
   runFrame(deltaMs?: number): FrameStats {
-    const last = this.stats.last
-    if (this.disposed) return last
-    this.checkFrameCall('BatchScheduler.runFrame', deltaMs)
-    if (this.frameOpen) {
-      throw new Error('BatchScheduler.runFrame: a frame is open (beginFrame was called); call endFrame() to close it, runJobs() to run jobs in it')
-    }
-    if (!this.openFrame(deltaMs)) {
-      this.frameOpen = false
-      return last
-    }
-    this.walk()
-    return this.closeFrame()
+    return this.cycle.run(deltaMs)
   }
 
   /**
@@ -511,10 +399,7 @@ export class BatchScheduler {
    * scheduler stays usable (an open frame stays open).
    */
   beginFrame(deltaMs?: number): void {
-    if (this.disposed) return
-    this.checkFrameCall('BatchScheduler.beginFrame', deltaMs)
-    if (this.frameOpen) throw new Error('BatchScheduler.beginFrame: a frame is already open; call endFrame() first')
-    this.openFrame(deltaMs)
+    this.cycle.begin(deltaMs)
   }
 
   /**
@@ -526,21 +411,7 @@ export class BatchScheduler {
    * @throws Error when no frame is open, or when called from inside a job.
    */
   runJobs(): void {
-    if (this.disposed) return
-    if (this.inJobs) throw new Error('BatchScheduler.runJobs: called from inside a job')
-    if (!this.frameOpen) throw new Error('BatchScheduler.runJobs: no frame is open; call beginFrame() first')
-    if (!this.queues.inFrame) return
-    // The app's work since beginFrame counts.
-    this.runner.lastNow = this.clock.now()
-    this.walk()
-  }
-
-  /** Runs the frame's jobs from the runner's `lastNow` on (see {@link BatchScheduler.runJobs}). */
-  private walk(): void {
-    this.inJobs = true
-    this.runner.walk(this.registry.fixed, !this.forcedDone)
-    this.forcedDone = true
-    this.inJobs = false
+    this.cycle.runJobs()
   }
 
   /**
@@ -552,16 +423,7 @@ export class BatchScheduler {
    * @throws Error when no frame is open, or when called from inside a job or a frame listener.
    */
   endFrame(): FrameStats {
-    const last = this.stats.last
-    if (this.disposed) return last
-    if (this.inJobs) throw new Error('BatchScheduler.endFrame: called from inside a job; a job cannot end its own frame')
-    if (this.listeners.notifying) throw new Error('BatchScheduler.endFrame: called from a frame listener')
-    if (!this.frameOpen) throw new Error('BatchScheduler.endFrame: no frame is open; call beginFrame() first')
-    if (!this.queues.inFrame) {
-      this.frameOpen = false
-      return last
-    }
-    return this.closeFrame()
+    return this.cycle.end()
   }
 
   /**
@@ -671,7 +533,7 @@ export class BatchScheduler {
     this.registry.clear()
     this.asyncRuns.dispose()
     this.moves.clear()
-    this.frameOpen = false
+    this.cycle.frameOpen = false
     this.queues.clear()
     this.pool.clear()
     this.costs.clear()
@@ -682,96 +544,7 @@ export class BatchScheduler {
 
   // ---- internals ---------------------------------------------------------
 
-  /** Applies the type changes asked for during the frame that just ended. */
-  private readonly applyMove = (id: number, type: number, record: SystemRecord | null): void => {
-    if (record !== null) {
-      this.registry.applyType(record, type as BatchType)
-      return
-    }
-    const slot = this.pool.slotOf(id)
-    if (slot < 0) return
-    const flags = this.pool.flags[slot] as number
-    if (flags & QUEUED && (flags & CANCELLED) === 0) this.registry.moveSlot(slot, type)
-  }
-
-  /** The checks every frame-starting call makes, before it changes anything. */
-  private checkFrameCall(api: string, deltaMs: number | undefined): void {
-    // Checked before the pause, so a re-entrant call does not use up a pending step.
-    if (this.inJobs) throw new Error(`${api}: called from inside a job; a job cannot run a frame of its own scheduler`)
-    if (this.listeners.notifying) throw new Error(`${api}: called from a frame listener; a frame cannot start inside the end of another`)
-    if (deltaMs !== undefined) checkNonNegative(api, 'deltaMs', deltaMs)
-  }
-
-  /**
-   * Opens a frame: counts it, arms systems, feeds fixed-step systems. Returns
-   * false (the frame is open but skipped) while paused with no step pending.
-   */
-  private openFrame(deltaMs: number | undefined): boolean {
-    this.frameOpen = true
-    const t0 = this.clock.now()
-    const runner = this.runner
-    // The runner's frameStart still holds the previous frame's start (a
-    // skipped frame's too). Branches rather than `??`, and fields rather than
-    // locals: V8 boxes a double that meets `undefined` or crosses a call.
-    if (deltaMs !== undefined) runner.deltaMs = deltaMs
-    else if (this.hasPreviousStart) runner.deltaMs = t0 - runner.frameStart
-    if (!(runner.deltaMs > 0)) runner.deltaMs = 0
-    runner.frameStart = t0
-    this.hasPreviousStart = true
-    if (this.isPaused) {
-      if (this.stepsPending === 0) return false
-      this.stepsPending--
-    }
-    const frame = ++this.frameNumber
-    this.stats.last.reset(frame, runner.budget)
-    this.forcedDone = false
-    runner.frame = frame
-    runner.lastNow = t0
-    this.registry.arm(frame)
-    this.queues.startFrame(frame, this.typeEnabled)
-    const fixed = this.registry.fixed
-    for (let i = 0; i < fixed.length; i++) {
-      const record = fixed[i] as FixedSystemRecord
-      if (record.enabled && this.typeEnabled[record.kind]) this.stats.droppedSteps += record.advance(runner)
-      else record.due = record.stepsLast = 0
-    }
-    return true
-  }
-
-  /** Records the frame's stats, applies pending type changes, calls listeners. */
-  private closeFrame(): FrameStats {
-    const last = this.stats.last
-    // Through a field, not an argument: a double passed to a call that is not inlined is boxed.
-    this.usedNow = this.clock.now() - this.runner.frameStart
-    this.finishFrame(this.frameNumber)
-    this.queues.inFrame = false
-    this.frameOpen = false
-    if (!this.disposed) {
-      if (this.moves.length > 0) this.moves.drain(this.applyMove)
-      for (let t = 0; t < BATCH_TYPE_COUNT; t++) this.queues.compactIfNeeded(t)
-    }
-    this.listeners.notify(last)
-    return last
-  }
-
   private checkAlive(api: string): void {
     if (this.disposed) throw new Error(`${api}: the scheduler was disposed`)
-  }
-
-  private finishFrame(frame: number): void {
-    const usedMs = this.usedNow
-    const stats = this.stats
-    const last = stats.last
-    const budget = this.runner.budget
-    last.usedMs = usedMs
-    last.budgetMs = budget
-    last.utilization = usedMs / budget
-    last.overrunMs = usedMs > budget ? usedMs - budget : 0
-    const total = this.queues.record(stats, frame, this.disposed)
-    stats.frames = frame
-    stats.deferred += last.deferred
-    if (total > stats.peakQueueDepth) stats.peakQueueDepth = total
-    if (last.overrunMs > stats.maxOverrunMs) stats.maxOverrunMs = last.overrunMs
-    stats.history.record(last)
   }
 }

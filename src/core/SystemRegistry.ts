@@ -1,12 +1,13 @@
 import type { BatchType } from './BatchType.js'
 import type { CostModel } from './CostModel.js'
-import type { FixedSystemRecord } from './FixedSystemRecord.js'
-import { CANCELLED, type JobPool, QUEUED, RUNNING, SKIP } from './JobPool.js'
+import { FixedSystemRecord } from './FixedSystemRecord.js'
+import { CANCELLED, type JobPool, QUEUED, RUNNING, SKIP, SLICED, SYSTEM } from './JobPool.js'
 import type { JobRunner } from './JobRunner.js'
 import type { PendingMoves } from './PendingMoves.js'
-import type { SystemHost, SystemRecord } from './SystemRecord.js'
+import { type SystemHost, SystemRecord } from './SystemRecord.js'
+import type { CheckedFixedOptions, CheckedSystemOptions } from './systemOptions.js'
 import type { TypeQueues } from './TypeQueues.js'
-import type { JobFn } from './types.js'
+import type { FixedStepFn, JobFn } from './types.js'
 import { checkType, checkWeight } from './validate.js'
 
 /**
@@ -33,8 +34,24 @@ export class SystemRegistry implements SystemHost {
     private readonly moves: PendingMoves,
   ) {}
 
+  /** Registers a per-frame system (`addSystem`, its arguments checked). */
+  addSystem(type: BatchType, fn: JobFn, o: CheckedSystemOptions): SystemRecord {
+    const slot = this.allocSlot(fn, o.name, type, o.sliced ? SYSTEM | SLICED : SYSTEM, o.weight)
+    const record = new SystemRecord(this, slot, this.pool.name[slot] as string, type, o.interval, o.enabled)
+    this.add(record)
+    return record
+  }
+
+  /** Registers a fixed-timestep system (`addFixedSystem`, its arguments checked). */
+  addFixedSystem(type: BatchType, fn: FixedStepFn, o: CheckedFixedOptions): FixedSystemRecord {
+    const slot = this.allocSlot(fn as unknown as JobFn, o.name, type, SYSTEM, o.weight)
+    const record = new FixedSystemRecord(this, slot, this.pool.name[slot] as string, type, o.enabled, o.stepMs, o.maxSteps)
+    this.add(record)
+    return record
+  }
+
   /** Takes a pool slot for a new system's function. */
-  allocSlot(fn: JobFn, name: string | undefined, type: BatchType, flags: number, weight: number): number {
+  private allocSlot(fn: JobFn, name: string | undefined, type: BatchType, flags: number, weight: number): number {
     const pool = this.pool
     const slot = pool.alloc()
     pool.fn[slot] = fn
@@ -49,7 +66,7 @@ export class SystemRegistry implements SystemHost {
   }
 
   /** Lists a system whose slot was taken with {@link SystemRegistry.allocSlot}. */
-  add(record: SystemRecord): void {
+  private add(record: SystemRecord): void {
     this.list.push(record)
     if (record.stepped) this.fixed.push(record as FixedSystemRecord)
     while (this.bySlot.length <= record.slot) this.bySlot.push(null)

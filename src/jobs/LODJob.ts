@@ -5,57 +5,13 @@ import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
 import { checkCamera, checkLOD, checkObject } from './utils/checkThree.js'
 import { LODJobStats } from './lod/LODJobStats.js'
-import type { MatrixSyncJob } from './MatrixSyncJob.js'
+import { LODBands } from './lod/LODBands.js'
+import { readPose } from './lod/cameraPose.js'
+import type { LODJobOptions } from './lod/LODJobOptions.js'
 import { checkChangesOption, liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 
-/** Options of {@link LODJob}. */
-export interface LODJobOptions {
-  /** Name of the system in stats, errors and the devtools. @default 'lod' */
-  name?: string
-  /**
-   * Expected cost as a fraction of the budget (0..1), shown and tuned in the
-   * devtools. The system is sliced: it stops itself at the deadline.
-   * @default 0.2
-   */
-  weight?: number
-  /** LODs updated between two `deadline.shouldYield()` checks: the most the job overruns by. @default 16 */
-  chunkSize?: number
-  /**
-   * Staleness bound: the job does not yield while the next LOD in line was
-   * last updated `maxLagFrames` or more frames ago, so after any run at frame
-   * G every managed LOD was updated at a frame > G − maxLagFrames. An integer
-   * ≥ 1, or `Infinity` to stay within the budget whatever the LOD count.
-   * @default 30
-   */
-  maxLagFrames?: number
-  /** Manage every LOD found under this object at install (see {@link LODJob.addAll}). */
-  root?: Object3D
-  /**
-   * The scene's {@link MatrixSyncJob}, if it has one: a LOD whose world
-   * matrix the matrix job has not written since its last update is known not
-   * to have moved, so the job checks whether its update would change
-   * anything from numbers it stored, without reading the LOD (see
-   * *Skipping* on {@link LODJob}). By default, when `root` is a Scene, the
-   * Scene's live MatrixSyncJob (looked up at each run); `null`, or no
-   * matrix job, reads each LOD's world position instead.
-   * @default the root Scene's MatrixSyncJob, if any
-   */
-  matrices?: MatrixSyncJob | null
-  /**
-   * Skip an update that would change nothing (see *Skipping* on
-   * {@link LODJob}). With false, every LOD's `update` runs on every turn.
-   * @default true
-   */
-  skipUnchanged?: boolean
-}
+export type { LODJobOptions } from './lod/LODJobOptions.js'
 
-/**
- * Per LOD, what a skipped update is checked against: the LOD's world position
- * at its last update (x, y, z), the band of camera distances [lo, hi) in
- * which `lod.update` keeps its current level, and the matrix job's change
- * tick at that update.
- */
-const BAND = 6
 /** A LOD's band is not trusted (its update is run in full) once every this many laps, in turn (a power of two). */
 const VERIFY_LAPS = 32
 
@@ -146,18 +102,13 @@ export class LODJob {
   /** Frame of each LOD's last update. */
   private lastFrame: number[] = []
   private readonly index = new Map<LOD, number>()
-  /** Per LOD (`BAND` a slot): see {@link BAND}. */
-  private bands = new Float64Array(0)
-  /** Per LOD: its `id` (for the matrix job's stamps), and whether its band is known (1) or not (0). */
-  private ids = new Int32Array(0)
-  private banded = new Uint8Array(0)
+  /** Per LOD: what a skipped update is checked against (see *Skipping*). */
+  private readonly bands = new LODBands()
   /** The linked matrix job; undefined: the root Scene's, looked up at each run. */
   private readonly matrices: WorldMatrixChanges | null | undefined
   private readonly rootScene: Scene | null
   private skippedLast = 0
   private readonly skip: boolean
-  /** The matrix job's change tick at the start of the current run. */
-  private tick = 0
   private cursor = 0
   private holes = 0
   private lapCount = 0
@@ -248,7 +199,7 @@ export class LODJob {
   invalidate(): void {
     this.resting = false
     this.lapClean = false
-    this.banded.fill(0)
+    this.bands.invalidate()
   }
 
   /** Number of managed LODs. */
@@ -321,12 +272,12 @@ export class LODJob {
     this.lods.push(lod)
     this.savedAuto.push(lod.autoUpdate)
     this.lastFrame.push(this.scheduler.frame)
-    this.reserve(i + 1)
-    this.banded[i] = 0
+    this.bands.reserve(i + 1)
+    this.bands.forget(i)
     this.index.set(lod, i)
     _owners.set(lod, this)
     lod.autoUpdate = false
-    this.update(lod, this.cam)
+    this.updateLevel(lod, this.cam)
     // It joins the round-robin; a resting job stays at rest (the LOD was just updated).
     return true
   }
@@ -411,19 +362,6 @@ export class LODJob {
 
   // ---- internals ---------------------------------------------------------
 
-  /** `lod.update(camera)`, telling the level listeners when the current level changed. */
-  private update(lod: LOD, camera: Camera): void {
-    const listeners = this.levelListeners
-    if (listeners.length === 0) {
-      lod.update(camera)
-      return
-    }
-    const before = lod.getCurrentLevel()
-    lod.update(camera)
-    if (lod.getCurrentLevel() === before) return
-    for (let k = 0; k < listeners.length; k++) (listeners[k] as (lod: LOD) => void)(lod)
-  }
-
   private readonly addVisitor = (object: Object3D): void => {
     if ((object as LOD).isLOD === true && !this.index.has(object as LOD)) this.add(object as LOD)
   }
@@ -441,10 +379,15 @@ export class LODJob {
   private step(deadline: Deadline): boolean {
     const frame = this.scheduler.frame
     const camera = this.cam
-    readPose(camera, this.pose)
+    const pose = this.pose
+    const lapPose = this.lapPose
+    readPose(camera, pose)
+    // Compared here, not in a function of its own: that one ran unoptimized
+    // and boxed the Float64Array elements it read (32 B/frame).
+    const still = pose[0] === lapPose[0] && pose[1] === lapPose[1] && pose[2] === lapPose[2] && pose[3] === lapPose[3]
     this.listen()
     if (this.resting) {
-      if (samePose(this.pose, this.lapPose) && !this.lodWritten) {
+      if (still && !this.lodWritten) {
         this.updatedLast = 0
         return false
       }
@@ -457,14 +400,13 @@ export class LODJob {
       this.lapStartFrame = frame - 1
       this.lapDone = 0
     }
-    if (!samePose(this.pose, this.lapPose)) this.lapClean = false
+    if (!still) this.lapClean = false
     const chunk = this.chunkSize
     // One lap at most: as many updates as live LODs, so none is updated twice in a frame.
     let remaining = this.index.size
     const quota = this.quota(frame, remaining)
     const stamps = this.stampsNow()
-    const pose = this.pose
-    const cx = pose[0] as number, cy = pose[1] as number, cz = pose[2] as number, zoom = pose[3] as number
+    const bands = this.bands
     const verify = this.lapCount % VERIFY_LAPS
     let skipped = 0
     let updated = 0
@@ -480,16 +422,16 @@ export class LODJob {
       const i = this.cursor++
       const lod = this.lods[i]
       if (lod === null || lod === undefined) continue
-      if (this.skip && (i & (VERIFY_LAPS - 1)) !== verify && this.unchanged(i, lod, stamps, cx, cy, cz, zoom)) {
+      if (this.skip && (i & (VERIFY_LAPS - 1)) !== verify && bands.unchanged(i, lod, stamps, pose)) {
         skipped++
       } else {
         // A LOD whose update throws costs its own update, not the rest of the
         // slice: the first error is rethrown at the end (counted and reported).
         try {
-          this.update(lod, camera)
-          this.storeBand(i, lod, stamps)
+          this.updateLevel(lod, camera)
+          bands.store(i, lod, stamps)
         } catch (error) {
-          this.banded[i] = 0
+          bands.forget(i)
           if (!failed) {
             failed = true
             failure = error
@@ -516,6 +458,19 @@ export class LODJob {
     return more
   }
 
+  /** Picks `lod`'s level for `camera` (the one place the job calls `lod.update`), telling the level listeners when it changed. */
+  private updateLevel(lod: LOD, camera: Camera): void {
+    const listeners = this.levelListeners
+    if (listeners.length === 0) {
+      lod.update(camera)
+      return
+    }
+    const before = lod.getCurrentLevel()
+    lod.update(camera)
+    if (lod.getCurrentLevel() === before) return
+    for (let k = 0; k < listeners.length; k++) (listeners[k] as (lod: LOD) => void)(lod)
+  }
+
   /** Follows the live matrix job's writes: a managed LOD moved (marked or found) wakes a resting job. */
   private listen(): void {
     const source = this.disposed ? null : liveChanges(this.matrices, this.rootScene)
@@ -533,92 +488,8 @@ export class LODJob {
   private stampsNow(): Float64Array | null {
     const m = liveChanges(this.matrices, this.rootScene)
     if (m === null) return null
-    this.tick = m.changeTick
+    this.bands.tick = m.changeTick
     return m.changeStamps
-  }
-
-  /**
-   * Whether `lod.update(camera)` would leave LOD `i` as it is: the camera
-   * distance, computed as `update` computes it, is in the band where it
-   * keeps its level. The LOD's position is the stored one when the matrix
-   * job's stamps show it has not moved since, else read from its world matrix.
-   */
-  private unchanged(i: number, lod: LOD, stamps: Float64Array | null, cx: number, cy: number, cz: number, zoom: number): boolean {
-    if (this.banded[i] !== 1) return false
-    const b = i * BAND
-    const bands = this.bands
-    let px: number, py: number, pz: number
-    if (stamps !== null) {
-      const id = this.ids[i] as number
-      if (id < stamps.length && (stamps[id] as number) > (bands[b + 5] as number)) return false
-      px = bands[b] as number
-      py = bands[b + 1] as number
-      pz = bands[b + 2] as number
-    } else {
-      // Where it is now: the band alone then decides, moved or not.
-      const e = lod.matrixWorld.elements
-      px = e[12] as number
-      py = e[13] as number
-      pz = e[14] as number
-    }
-    // As LOD.update: camera position minus LOD position, length, divided by zoom.
-    const dx = cx - px, dy = cy - py, dz = cz - pz
-    const distance = Math.sqrt(dx * dx + dy * dy + dz * dz) / zoom
-    return distance >= (bands[b + 3] as number) && distance < (bands[b + 4] as number)
-  }
-
-  /**
-   * Stores what LOD `i`'s next turn is checked against, right after
-   * `lod.update`: its world position, and the distances [lo, hi) in which
-   * `update` picks the same level again. With level c current (and so the
-   * only visible level), `update` keeps c iff the distance reaches every
-   * threshold up to c (levels below c are hidden, so their threshold is
-   * their distance; c is shown, so its distance less its hysteresis) and not
-   * level c + 1's distance (hidden: no hysteresis).
-   */
-  private storeBand(i: number, lod: LOD, stamps: Float64Array | null): void {
-    const levels = lod.levels
-    const b = i * BAND
-    const bands = this.bands
-    const e = lod.matrixWorld.elements
-    bands[b] = e[12] as number
-    bands[b + 1] = e[13] as number
-    bands[b + 2] = e[14] as number
-    bands[b + 5] = stamps !== null ? this.tick : 0
-    this.ids[i] = lod.id
-    const n = levels.length
-    if (n <= 1) {
-      // update() does nothing with fewer than two levels.
-      bands[b + 3] = -Infinity
-      bands[b + 4] = Infinity
-      this.banded[i] = 1
-      return
-    }
-    const c = lod.getCurrentLevel()
-    let lo = -Infinity
-    for (let k = 1; k <= c; k++) {
-      const level = levels[k] as LOD['levels'][number]
-      let threshold = level.distance
-      if (k === c) threshold -= threshold * level.hysteresis
-      if (threshold > lo) lo = threshold
-    }
-    bands[b + 3] = lo
-    bands[b + 4] = c + 1 < n ? (levels[c + 1] as LOD['levels'][number]).distance : Infinity
-    this.banded[i] = 1
-  }
-
-  private reserve(size: number): void {
-    if (size <= this.banded.length) return
-    const capacity = Math.max(64, size, this.banded.length * 2)
-    const bands = new Float64Array(capacity * BAND)
-    bands.set(this.bands)
-    this.bands = bands
-    const ids = new Int32Array(capacity)
-    ids.set(this.ids)
-    this.ids = ids
-    const banded = new Uint8Array(capacity)
-    banded.set(this.banded)
-    this.banded = banded
   }
 
   /**
@@ -674,9 +545,7 @@ export class LODJob {
         lods[k] = lod
         saved[k] = saved[i] as boolean
         last[k] = last[i] as number
-        this.bands.copyWithin(k * BAND, i * BAND, i * BAND + BAND)
-        this.ids[k] = this.ids[i] as number
-        this.banded[k] = this.banded[i] as number
+        this.bands.move(k, i)
         this.index.set(lod, k)
       }
       k++
@@ -687,17 +556,4 @@ export class LODJob {
     this.cursor = next < 0 ? k : next
     this.holes = 0
   }
-}
-
-/** What `LOD.update` reads of the camera: its world position and zoom. */
-function readPose(camera: Camera, out: Float64Array): void {
-  const e = camera.matrixWorld.elements
-  out[0] = e[12] as number
-  out[1] = e[13] as number
-  out[2] = e[14] as number
-  out[3] = (camera as { zoom?: number }).zoom ?? 1
-}
-
-function samePose(a: Float64Array, b: Float64Array): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]
 }

@@ -2,23 +2,18 @@ import type { Object3D, Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
-import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
-import { growToIndex } from '../core/utils/growTypedArray.js'
+import { describe } from '../core/validate.js'
 import { checkObject } from './utils/checkThree.js'
-import { MatrixDirtyQueue } from './utils/MatrixDirtyQueue.js'
 import { baseUpdateMatrixWorld, type ChangeDetector } from './matrices/ChangeDetector.js'
 import { MoveDetection, type MoveDetectionHost } from './matrices/MoveDetection.js'
-import type { MatrixSyncJobOptions } from './matrices/MatrixSyncJobOptions.js'
+import { checkMatrixSyncOptions, type MatrixSyncJobOptions } from './matrices/MatrixSyncJobOptions.js'
 import { MatrixSyncStats } from './matrices/MatrixSyncStats.js'
+import { HierarchyWatch, type HierarchyWatchHost } from './matrices/HierarchyWatch.js'
+import { WriteStamps } from './matrices/WriteStamps.js'
+import { MarkQueue } from './matrices/MarkQueue.js'
+import { liveChanges, registerChanges, unregisterChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 
 export type { MatrixSyncJobOptions } from './matrices/MatrixSyncJobOptions.js'
-import {
-  liveChanges,
-  registerChanges,
-  unregisterChanges,
-  type WorldMatrixChanges,
-} from './matrices/WorldMatrixChanges.js'
-
 
 const _baseUpdateMatrixWorld = baseUpdateMatrixWorld
 /** A deadline that never expires, for {@link MatrixSyncJob.flush}. */
@@ -66,31 +61,24 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   private readonly scheduler: BatchScheduler
   private readonly chunkSize: number
   private readonly maxLag: number
-  private readonly watchHierarchy: boolean
   private readonly updateOnAdd: boolean
+  /** The scene's object count, and with `watchHierarchy` its hierarchy listeners. */
+  private readonly hierarchy: HierarchyWatch
   private readonly savedAutoUpdate: boolean
-  private readonly queue = new MatrixDirtyQueue()
-  /** Per `object.id`: sequence number of its live mark, 0 when not marked. */
-  private marks = new Int32Array(1024)
-  private seq = 0
-  private live = 0
+  /** Marks not yet applied, oldest first. */
+  private readonly marks = new MarkQueue()
   /** Depth-first sweep of the subtree being updated; survives between frames. */
   private stack: (Object3D | null)[] = []
   private stackLen = 0
   /** Mark frame of the entry that started the current subtree sweep. */
   private rootFrame = 0
-  /** Objects in the scene (counted at install, kept by the hierarchy listeners): the most a sweep can hold. */
-  private sceneNodes = 0
   /** Objects the current subtree sweep has updated so far. */
   private sweepDone = 0
   /** Runs of the job the current subtree sweep has already spanned (0: it began in this run). */
   private sweepRuns = 0
   private updatedLast = 0
-  /** Per `object.id`: the {@link MatrixSyncJob.changeTick} at which the job last wrote its world matrix or changed its children. */
-  private stamps = new Float64Array(1024)
-  /** Per `object.id`: the newest stamp of any object strictly below it (see `subtreeStamps`). */
-  private below = new Float64Array(1024)
-  private tick = 0
+  /** The change tick and, per `object.id`, the job's writes (see {@link MatrixSyncJob.changeStamps}). */
+  private readonly changes = new WriteStamps()
   /** Told of every object whose world matrix the job wrote, right after (see {@link MatrixSyncJob.addWriteListener}). */
   private writeListeners: ((object: Object3D) => void)[] = []
   private updatedTotal = 0
@@ -100,7 +88,6 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   private get detector(): ChangeDetector | null {
     return this.detection === null ? null : this.detection.detector
   }
-  private readonly detectFrames: number
   /** First error thrown by an object's update during detection, rethrown at the end of the run. */
   private detectFailure: { error: unknown } | null = null
   private readonly statsObject = new MatrixSyncStats()
@@ -139,40 +126,35 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
       throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
     }
-    const label = checkName(api, name) ?? 'matrixSync'
-    const w = checkWeight(api, weight)
-    this.chunkSize = checkInteger(api, 'chunkSize', chunkSize, 1)
-    this.maxLag = checkLag(api, maxLagFrames)
-    this.watchHierarchy = checkBoolean(api, 'watchHierarchy', watchHierarchy, true)
-    this.updateOnAdd = checkBoolean(api, 'updateOnAdd', updateOnAdd, true)
-    if (detect !== 'auto' && detect !== 'manual') {
-      throw new TypeError(`${api}: detect must be 'auto' or 'manual', got ${describe(detect)}`)
-    }
-    this.detectFrames = checkInteger(api, 'detectFrames', detectFrames, 1)
-    this.detection = detect === 'auto' ? new MoveDetection(this.moveHost(scene), this.detectFrames, !this.watchHierarchy, this.statsObject) : null
+    const o = checkMatrixSyncOptions(api, { name, weight, chunkSize, maxLagFrames, watchHierarchy, updateOnAdd, detect, detectFrames })
+    this.chunkSize = o.chunkSize
+    this.maxLag = o.maxLag
+    this.updateOnAdd = o.updateOnAdd
+    const watch = o.watchHierarchy
+    this.detection = o.detect === 'auto' ? new MoveDetection(this.moveHost(scene), o.detectFrames, !watch, this.statsObject) : null
+    this.hierarchy = new HierarchyWatch(this.hierarchyHost(), this.detector, watch)
     // Two jobs on one scene would restore each other's flag wrongly.
     if (liveChanges(undefined, scene) !== null) throw new Error(`${api}: this scene already has a MatrixSyncJob; dispose it first`)
 
     this.scheduler = scheduler
     this.scene = scene
-    this.system = scheduler.addSystem(BatchType.Transform, this.run, { sliced: true, name: label, weight: w })
+    this.system = scheduler.addSystem(BatchType.Transform, this.run, { sliced: true, name: o.name, weight: o.weight })
     registerChanges(scene, this)
     this.savedAutoUpdate = scene.matrixWorldAutoUpdate
     scene.matrixWorldAutoUpdate = false
     scene.updateMatrixWorld()
-    if (this.watchHierarchy) scene.traverse(this.attachVisitor)
-    else scene.traverse(this.countVisitor)
+    this.hierarchy.start(scene)
     if (this.detector !== null) scheduler.addFrameListener(this.onFrameEnd)
   }
 
   /** Objects marked and not yet updated. */
   get pending(): number {
-    return this.live
+    return this.marks.live
   }
 
   /** True when nothing is marked and no subtree sweep is half done: every world matrix is up to date. */
   get isIdle(): boolean {
-    return this.live === 0 && this.stackLen === 0
+    return this.marks.live === 0 && this.stackLen === 0
   }
 
   /** Objects updated in the job's last run (or the last {@link MatrixSyncJob.flush}). */
@@ -193,7 +175,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   /** Live numbers of the job, updated in place by each run (reading them allocates nothing). */
   get stats(): MatrixSyncStats {
     const stats = this.statsObject
-    stats.pending = this.live
+    stats.pending = this.marks.live
     const d = this.detector
     if (d !== null) {
       stats.watched = d.count
@@ -212,7 +194,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
    * and `LODJob`'s `matrices` option (see {@link WorldMatrixChanges}).
    */
   get changeTick(): number {
-    return this.tick
+    return this.changes.tick
   }
 
   /**
@@ -222,7 +204,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
    * it grows: read it again after the job ran.
    */
   get changeStamps(): Float64Array {
-    return this.stamps
+    return this.changes.stamps
   }
 
   /**
@@ -234,7 +216,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
    * is replaced when it grows: read it again after the job ran.
    */
   get subtreeStamps(): Float64Array {
-    return this.below
+    return this.changes.below
   }
 
   /**
@@ -278,14 +260,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
       return
     }
     object.matrixWorldNeedsUpdate = true
-    const id = object.id
-    if (id >= this.marks.length) this.growMarks(id)
-    if (this.marks[id] !== 0) return
-    // int32 sequence numbers that skip 0 when they wrap: an entry is compared only with its object's live mark.
-    const seq = (this.seq = (this.seq + 1) | 0 || 1)
-    this.marks[id] = seq
-    this.live++
-    this.queue.push(object, seq, this.scheduler.frame)
+    this.marks.mark(object, this.scheduler.frame)
   }
 
   /**
@@ -313,16 +288,13 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     this.system.remove()
     this.scheduler.removeFrameListener(this.onFrameEnd)
     this.scene.matrixWorldAutoUpdate = this.savedAutoUpdate
-    if (this.watchHierarchy) this.scene.traverse(this.detachVisitor)
+    this.hierarchy.stop(this.scene)
     unregisterChanges(this.scene, this)
-    this.queue.clear()
+    this.marks.clear()
     this.stack = []
     this.stackLen = 0
-    this.marks = new Int32Array(0)
-    this.stamps = new Float64Array(0)
-    this.below = new Float64Array(0)
+    this.changes.clear()
     this.writeListeners = []
-    this.live = 0
     this.detector?.clear()
   }
 
@@ -332,17 +304,17 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   private readonly run = (deadline: Deadline): boolean => this.work(deadline, this.scheduler.frame)
 
   private work(deadline: Deadline, frame: number, full = false): boolean {
-    this.tick++
+    this.changes.tick++
     this.ranThisFrame = true
     // Unmarked moves first: what they write is then current for the marks' sweeps below.
     let updated = this.detection !== null ? this.detection.round(frame, full, false) : 0
-    if (this.detection !== null && !this.watchHierarchy) this.sceneNodes = this.detection.detector.count
+    if (this.detection !== null && !this.hierarchy.listens) this.hierarchy.nodes = this.detection.detector.count
     // A sweep carried over from an earlier run is one too big for a frame: it is paced.
     if (this.stackLen > 0) this.sweepRuns++
     const chunk = this.chunkSize
     // Marks this run owes (see markQuota), counted as marks consumed.
-    const liveAtStart = this.live
-    const markQuota = this.markQuota(frame)
+    const liveAtStart = this.marks.live
+    const markQuota = this.marks.quota(frame, this.maxLag)
     let sinceCheck = 0
     let more = false
     let failed = false
@@ -364,8 +336,8 @@ export class MatrixSyncJob implements WorldMatrixChanges {
       }
       if (++sinceCheck >= chunk) {
         sinceCheck = 0
-        if (deadline.shouldYield() && !this.overdue(frame) && updated >= this.sweepQuota(frame) && liveAtStart - this.live >= markQuota) {
-          more = this.stackLen > 0 || this.queue.length > 0
+        if (deadline.shouldYield() && !this.overdue(frame) && updated >= this.sweepQuota(frame) && liveAtStart - this.marks.live >= markQuota) {
+          more = this.stackLen > 0 || this.marks.queued > 0
           break
         }
       }
@@ -397,7 +369,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
       this.ranThisFrame = false
       return
     }
-    this.tick++
+    this.changes.tick++
     const updated = (this.detection as MoveDetection).round(this.scheduler.frame, false, true)
     this.updatedTotal += updated
     const failure = this.detectFailure
@@ -410,10 +382,7 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   private moveHost(scene: Scene): MoveDetectionHost {
     return {
       scene,
-      isMarked: (object) => {
-        const id = object.id
-        return id < this.marks.length && this.marks[id] !== 0
-      },
+      isMarked: (object) => this.marks.isMarked(object),
       updateSubtree: (object) => this.updateSubtree(object),
     }
   }
@@ -430,51 +399,16 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     return 1 + this.consumeBelow(object)
   }
 
-
-  /**
-   * Pops queue entries until a live one whose object is in the scene, and
-   * starts a sweep at its topmost marked ancestor (or itself).
-   */
+  /** Starts a sweep at the next live mark's topmost marked ancestor (or itself); false when no mark is left. */
   private nextRoot(): boolean {
-    const queue = this.queue
-    const marks = this.marks
-    const scene = this.scene
-    while (queue.length > 0) {
-      const object = queue.peekObject()
-      const seq = queue.peekSeq()
-      const frame = queue.peekFrame()
-      queue.shift()
-      const id = object.id
-      if (marks[id] !== seq) continue
-      let top = object
-      let root = object
-      let p = object.parent
-      while (p !== null) {
-        const pid = p.id
-        if (pid < marks.length && marks[pid] !== 0) top = p
-        root = p
-        p = p.parent
-      }
-      if (root !== scene) {
-        // Detached: it is not drawn; re-adding it brings it up to date.
-        marks[id] = 0
-        this.live--
-        continue
-      }
-      if (top !== object) {
-        // The ancestor's sweep covers it; its mark is settled now, so an object
-        // removed before the sweep reaches it leaves no mark behind.
-        marks[id] = 0
-        this.live--
-      }
-      this.rootFrame = frame
-      this.sweepDone = 0
-      this.sweepRuns = 0
-      this.stack[0] = top
-      this.stackLen = 1
-      return true
-    }
-    return false
+    const top = this.marks.next(this.scene)
+    if (top === null) return false
+    this.rootFrame = this.marks.headFrame
+    this.sweepDone = 0
+    this.sweepRuns = 0
+    this.stack[0] = top
+    this.stackLen = 1
+    return true
   }
 
   /**
@@ -489,45 +423,18 @@ export class MatrixSyncJob implements WorldMatrixChanges {
    */
   private sweepQuota(frame: number): number {
     if (this.stackLen === 0 || this.sweepRuns === 0 || this.maxLag === Infinity) return 0
-    const left = this.sceneNodes - this.sweepDone
+    const left = this.hierarchy.nodes - this.sweepDone
     if (left <= 0) return 0
     const frames = this.maxLag - (frame - this.rootFrame)
     return frames > 1 ? Math.ceil(left / frames) : left
-  }
-
-  /**
-   * Pacing of a backlog of marks: once the oldest pending mark has waited
-   * half its staleness bound, the marks this run owes so that the pending
-   * marks are spread evenly over the frames left before that bound, instead
-   * of the job working within the budget until the bound and then applying
-   * every overdue mark in one frame. 0 before that, and with no bound.
-   */
-  private markQuota(frame: number): number {
-    if (this.maxLag === Infinity || this.live === 0) return 0
-    const head = this.liveHeadFrame()
-    if (head < 0) return 0
-    // Only once the oldest mark has used half its time: a backlog the budget
-    // clears by itself is left to the budget.
-    const age = frame - head
-    if (age * 2 < this.maxLag) return 0
-    const frames = this.maxLag - age
-    return frames > 1 ? Math.ceil(this.live / frames) : this.live
   }
 
   /** Whether the work left is older than the staleness bound (so the job must not yield). */
   private overdue(frame: number): boolean {
     const maxLag = this.maxLag
     if (this.stackLen > 0) return frame - this.rootFrame >= maxLag
-    const head = this.liveHeadFrame()
+    const head = this.marks.liveHeadFrame()
     return head >= 0 && frame - head >= maxLag
-  }
-
-  /** Drops stale entries at the queue's head; returns the frame of the oldest live mark, or -1. */
-  private liveHeadFrame(): number {
-    const queue = this.queue
-    const marks = this.marks
-    while (queue.length > 0 && marks[queue.peekObject().id] !== queue.peekSeq()) queue.shift()
-    return queue.length > 0 ? queue.peekFrame() : -1
   }
 
   /** Updates the next object of the sweep and queues its children; returns objects updated. */
@@ -576,91 +483,37 @@ export class MatrixSyncJob implements WorldMatrixChanges {
   /** An object about to get its world matrix (subtree sweep, or brought up to date on add): its mark is consumed, and it is stamped. */
   private settle(object: Object3D): void {
     const id = object.id
-    if (id < this.marks.length && this.marks[id] !== 0) {
-      this.marks[id] = 0
-      this.live--
+    const m = this.marks
+    const marks = m.marks
+    if (id < marks.length && marks[id] !== 0) {
+      marks[id] = 0
+      m.live--
     }
-    if (id >= this.stamps.length) this.growMarks(id)
-    this.stamps[id] = this.tick
+    const changes = this.changes
+    if (id >= changes.stamps.length) changes.grow(id)
+    changes.stamps[id] = changes.tick
     if (this.detector !== null) this.detector.refresh(object)
     // Siblings written in the same run find their parent raised already. The check is made here,
     // not only in stampAbove, so that case costs no call: an unconditional call made work() give up
     // inlining the clock read behind shouldYield, whose boxed result cost 160 B/frame.
     const parent = object.parent
-    if (parent !== null && !((this.below[parent.id] as number) >= this.tick)) this.stampAbove(object, this.tick)
+    if (parent !== null && !((changes.below[parent.id] as number) >= changes.tick)) changes.stampAbove(object, changes.tick)
   }
 
-  /** Raises the subtree stamps of `object`'s ancestors to `tick` (stops at one already there: so are those above it). */
-  private stampAbove(object: Object3D, tick: number): void {
-    for (let p = object.parent; p !== null; p = p.parent) {
-      const id = p.id
-      if (id >= this.below.length) this.growMarks(id)
-      if ((this.below[id] as number) >= tick) return
-      this.below[id] = tick
+  /** What the hierarchy listeners ask of the job. */
+  private hierarchyHost(): HierarchyWatchHost {
+    return {
+      childrenChanged: (parent) => this.changes.stampHierarchy(parent),
+      childAdded: (child) => {
+        if (this.updateOnAdd) {
+          child.updateMatrixWorld(true)
+          this.settle(child)
+          this.wrote(child)
+          this.consumeBelow(child)
+        } else {
+          this.markDirty(child)
+        }
+      },
     }
   }
-
-  /** Grows the id-indexed arrays (marks, stamps, subtree stamps) past `id`. */
-  private growMarks(id: number): void {
-    this.marks = growToIndex(this.marks, id, 1024)
-    this.stamps = growToIndex(this.stamps, id, 1024)
-    this.below = growToIndex(this.below, id, 1024)
-  }
-
-
-  /** Records that `object`'s children changed (for readers of {@link MatrixSyncJob.changeStamps}). */
-  private stampHierarchy(object: Object3D | null | undefined): void {
-    if (object === null || object === undefined) return
-    const id = object.id
-    if (id >= this.stamps.length) this.growMarks(id)
-    const tick = ++this.tick
-    this.stamps[id] = tick
-    this.stampAbove(object, tick)
-  }
-
-  private readonly onChildAdded = (event: { child: Object3D; target?: Object3D }): void => {
-    if (this.disposed) return
-    const child = event.child
-    child.traverse(this.attachVisitor) // counts the subtree in too
-    this.stampHierarchy(event.target)
-    if (this.updateOnAdd) {
-      child.updateMatrixWorld(true)
-      this.settle(child)
-      this.wrote(child)
-      this.consumeBelow(child)
-    } else {
-      this.markDirty(child)
-    }
-  }
-
-  private readonly onChildRemoved = (event: { child: Object3D; target?: Object3D }): void => {
-    if (this.disposed) return
-    this.stampHierarchy(event.target)
-    event.child.traverse(this.detachVisitor)
-  }
-
-  private readonly attachVisitor = (object: Object3D): void => {
-    object.addEventListener('childadded', this.onChildAdded)
-    object.addEventListener('childremoved', this.onChildRemoved)
-    this.sceneNodes++
-    this.detector?.add(object)
-  }
-
-  private readonly detachVisitor = (object: Object3D): void => {
-    object.removeEventListener('childadded', this.onChildAdded)
-    object.removeEventListener('childremoved', this.onChildRemoved)
-    this.sceneNodes--
-    this.detector?.remove(object)
-  }
-
-  private readonly countVisitor = (object: Object3D): void => {
-    this.sceneNodes++
-    this.detector?.add(object)
-  }
-}
-
-
-function checkLag(api: string, value: unknown): number {
-  if (value === Infinity) return Infinity
-  return checkInteger(api, 'maxLagFrames', value, 1)
 }

@@ -1,3 +1,5 @@
+import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../../core/validate.js'
+
 /** Options of `MatrixSyncJob` (see docs/matrices.md for how each one plays). */
 export interface MatrixSyncJobOptions {
   /** Name of the system in stats, errors and the devtools. @default 'matrixSync' */
@@ -61,4 +63,45 @@ export interface MatrixSyncJobOptions {
    * @default 4
    */
   detectFrames?: number
+}
+
+/** {@link MatrixSyncJobOptions} checked, with their defaults. @internal */
+export interface CheckedMatrixSyncOptions {
+  name: string
+  weight: number
+  chunkSize: number
+  maxLag: number
+  watchHierarchy: boolean
+  updateOnAdd: boolean
+  detect: 'auto' | 'manual'
+  detectFrames: number
+}
+
+/**
+ * Checks `MatrixSyncJob`'s options (install only: not a per-frame path), in
+ * the order they are documented; the defaults are the constructor's. @internal
+ */
+export function checkMatrixSyncOptions(
+  api: string,
+  { name, weight, chunkSize, maxLagFrames, watchHierarchy, updateOnAdd, detect, detectFrames }: MatrixSyncJobOptions,
+): CheckedMatrixSyncOptions {
+  const label = checkName(api, name) ?? 'matrixSync'
+  const w = checkWeight(api, weight)
+  const chunk = checkInteger(api, 'chunkSize', chunkSize, 1)
+  const maxLag = maxLagFrames === Infinity ? Infinity : checkInteger(api, 'maxLagFrames', maxLagFrames, 1)
+  const watch = checkBoolean(api, 'watchHierarchy', watchHierarchy, true)
+  const onAdd = checkBoolean(api, 'updateOnAdd', updateOnAdd, true)
+  if (detect !== 'auto' && detect !== 'manual') {
+    throw new TypeError(`${api}: detect must be 'auto' or 'manual', got ${describe(detect)}`)
+  }
+  return {
+    name: label,
+    weight: w,
+    chunkSize: chunk,
+    maxLag,
+    watchHierarchy: watch,
+    updateOnAdd: onAdd,
+    detect,
+    detectFrames: checkInteger(api, 'detectFrames', detectFrames, 1),
+  }
 }
