@@ -18,7 +18,7 @@ import { GuardRing } from './culling/GuardRing.js'
 import { RenderHook } from './culling/RenderHook.js'
 import { type CullListener, SlotDecisions } from './culling/SlotDecisions.js'
 import { HIDDEN, SlotStore } from './culling/SlotStore.js'
-import { FIRST_BATCH, MAX_BATCH, MIN_BATCH, SweepPacer } from './culling/SweepPacer.js'
+import { SweepPacer } from './culling/SweepPacer.js'
 
 export type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 export type { CullListener } from './culling/SlotDecisions.js'
@@ -399,8 +399,9 @@ export class FrustumCullingJob {
     let trusted = 0
     this.cellTrust.unitCells = 0
     let i = start
-    let batch = FIRST_BATCH
-    let before = deadline.timeRemaining()
+    // The batch sizing keeps its doubles in the pacer's typed array: a double
+    // held here across calls V8 did not inline was boxed on every batch.
+    let batch = pacer.firstBatch(deadline)
     while (i < limit) {
       const end = Math.min(i + batch, limit)
       if (trusting) {
@@ -425,13 +426,8 @@ export class FrustumCullingJob {
         for (; i < end; i++) this.decisions.visit(i, frame)
       }
       if (i >= limit) break
-      const left = deadline.timeRemaining()
-      if (left <= 0) break
-      // Inlined (not a call): a double passed to a call that is not inlined is boxed.
-      const spent = before - left
-      const next = spent > 0 ? Math.floor((left * 0.5 * batch) / spent) : batch * 2
-      batch = next < MIN_BATCH ? MIN_BATCH : next > MAX_BATCH ? MAX_BATCH : next
-      before = left
+      batch = pacer.nextBatch(deadline, batch)
+      if (batch === 0) break
     }
     guard.end = i
     stats.visited = i - start
