@@ -197,6 +197,11 @@ export class MatrixSyncJob implements WorldMatrixChanges {
     return this.changes.tick
   }
 
+  /** True when the job listens to the scene's hierarchy (`watchHierarchy`): an object added or removed stamps its parent (see {@link WorldMatrixChanges.watchesHierarchy}). */
+  get watchesHierarchy(): boolean {
+    return this.hierarchy.listens
+  }
+
   /**
    * Per `object.id`, the {@link MatrixSyncJob.changeTick} at which the job
    * last wrote the object's world matrix, or added or removed one of its

@@ -1,4 +1,4 @@
-import { type BatchedMesh, Color, type Layers, type LOD, type Material, Matrix4, type Mesh, type Object3D, type Scene } from 'three'
+import { type BatchedMesh, Color, Group, type Layers, LOD, type Material, Matrix4, type Mesh, Object3D, type Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
@@ -12,6 +12,7 @@ import { GroupTable } from './batching/GroupTable.js'
 import { isBatchableMesh } from './batching/eligibility.js'
 import type { MaterialRecord } from './batching/MaterialRecord.js'
 import { RenderPhase } from './batching/RenderPhase.js'
+import { RenderPrune } from './batching/RenderPrune.js'
 import { SceneScan } from './batching/SceneScan.js'
 import { type BatchingSettings, readBatchingOptions, type StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
 import { StaticBatchingStats } from './batching/StaticBatchingStats.js'
@@ -23,6 +24,7 @@ export type { CullingSource, LevelSource, StaticBatchingJobOptions } from './bat
 const _matrix = /*@__PURE__*/ new Matrix4()
 const _color = /*@__PURE__*/ new Color()
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
+const _no = (): boolean => false
 /** Scenes with a live job: two jobs on one scene would batch each other's handles. */
 const _scenes = new WeakMap<Scene, StaticBatchingJob>()
 
@@ -65,6 +67,8 @@ export class StaticBatchingJob {
   private readonly scheduler: BatchScheduler
   private readonly settings: BatchingSettings
   private readonly phase: RenderPhase
+  /** Subtrees the batches draw whole, kept out of three's render walk. */
+  private readonly prune: RenderPrune
   /** The `layers.test` given to batched meshes (shared: one per job). */
   private readonly hiddenTest: (this: Layers, layers: Layers) => boolean
   private readonly entries = new EntryTable()
@@ -106,7 +110,8 @@ export class StaticBatchingJob {
     this.scene = scene
     this.system = scheduler.addSystem(BatchType.Visibility, this.run, { sliced: true, name: settings.name, weight: settings.weight })
     _scenes.set(scene, this)
-    const phase = (this.phase = new RenderPhase(scene))
+    const prune = (this.prune = new RenderPrune(scene, (o) => this.skippable(o)))
+    const phase = (this.phase = new RenderPhase(scene, settings.pruneRender ? { before: () => prune.hide(), after: () => prune.show() } : null))
     this.hiddenTest = function (this: Layers, layers: Layers): boolean {
       return !phase.rendering && (this.mask & layers.mask) !== 0
     }
@@ -200,6 +205,7 @@ export class StaticBatchingJob {
     this.pendingHead = 0
     this.scan.clear()
     this.table.dispose()
+    this.prune.clear()
     this.phase.dispose()
     _scenes.delete(this.scene)
     this.countStats()
@@ -222,6 +228,11 @@ export class StaticBatchingJob {
     phase.rendering = false // a render that threw never reached onAfterRender
     phase.ensure()
     this.attachMatrices()
+    const prune = this.prune
+    if (this.settings.pruneRender) {
+      prune.setSource(this.matrixJob)
+      prune.frame(frame)
+    }
     const chunk = this.settings.chunkSize
     const scan = this.scan
     let n = 0
@@ -291,6 +302,11 @@ export class StaticBatchingJob {
       // What the rescan found is built next run (or now, when flushing).
       if (full && this.pendingHead < this.pending.length) return this.work(deadline, frame, true)
     }
+    // 5. With nothing left to build: the subtrees the batches draw whole, for the render to skip.
+    if (!more && this.settings.pruneRender && this.isIdle) {
+      more = prune.step(frame, chunk, full ? _no : () => deadline.shouldYield(), full)
+    }
+    this.stats.prunedRoots = prune.count
     return this.finish(n, more || this.pendingHead < this.pending.length)
   }
 
@@ -337,6 +353,14 @@ export class StaticBatchingJob {
       e.pendingGroup = group
     }
     this.scan.add(e)
+  }
+
+  /** Whether the render may skip `o` itself: a mesh a batch draws, a plain group, or a LOD a job picks the levels of. */
+  private skippable(o: Object3D): boolean {
+    const e = this.entries.get(o)
+    if (e !== undefined) return e.state === BATCHED
+    const c = o.constructor
+    return c === Group || c === Object3D || (c === LOD && (o as LOD).autoUpdate === false)
   }
 
   /** Structural eligibility (the cheap checks; layout and matrix come at join). */
@@ -387,6 +411,7 @@ export class StaticBatchingJob {
   /** Takes `e`'s mesh out of its batch: it draws itself again. */
   private unbatch(e: Entry): void {
     const batch = e.batch
+    this.prune.invalidate(e.object)
     if (batch !== null) this.table.remove(batch, e.instance)
     e.batch = null
     e.instance = -1

@@ -72,7 +72,10 @@ function runWorld(run: Run): Outcome {
     camera.rotation.y += run.turn
     camera.position.z -= run.fly
     camera.updateMatrixWorld()
-    out.falseNegatives += render(scene, camera, world.leaves).falseNegatives
+    out.falseNegatives += render(scene, camera, world.leaves, undefined, (o) => {
+      const batch = batching.batchOf(o)
+      return batch === null ? null : batch.getVisibleAt(batching.instanceIdOf(o))
+    }).falseNegatives
     out.hiddenInstances = 0
     for (const leaf of world.leaves) {
       const batch = batching.batchOf(leaf)

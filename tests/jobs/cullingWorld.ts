@@ -212,7 +212,14 @@ function updateLODs(object: Object3D, camera: Camera): void {
  * check: which objects three's own test accepts, and whether they are drawn
  * (`visible` all the way up, and either `frustumCulled = false` or accepted).
  */
-export function render(scene: Scene, camera: Camera, objects: readonly Object3D[], appHidden: ReadonlySet<Object3D> = new Set()): RenderCheck {
+export function render(
+  scene: Scene,
+  camera: Camera,
+  objects: readonly Object3D[],
+  appHidden: ReadonlySet<Object3D> = new Set(),
+  /** For a mesh a batch draws: whether its instance is shown (it is drawn by the batch, not walked); null for the rest. */
+  instanceShown: ((o: Object3D) => boolean | null) | null = null,
+): RenderCheck {
   if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
   if (camera.parent === null && camera.matrixWorldAutoUpdate) camera.updateMatrixWorld()
   ;(scene.onBeforeRender as unknown as (...args: unknown[]) => void)(fakeRenderer, scene, camera, null, null, null)
@@ -232,10 +239,17 @@ export function render(scene: Scene, camera: Camera, objects: readonly Object3D[
       continue
     }
     let wouldDraw = true // by three alone: nothing above hidden by the app or by a LOD
-    let shown = true // visible all the way up
+    let shown = true // visible all the way up (inside the render: what three's walk reaches)
     for (let o: Object3D | null = object; o !== null; o = o.parent) {
       if (!o.visible) shown = false
       if (appHidden.has(o) || (!o.visible && isLevel(o))) wouldDraw = false
+    }
+    const instance = instanceShown?.(object) ?? null
+    if (instance !== null) {
+      // Drawn by its batch: the render walk never reaches it (pruned subtrees are hidden now), the instance counts.
+      shown = instance
+      // The LOD and app hides were read from a walk that may be pruned: read them with the render's hides undone.
+      wouldDraw = wouldDrawUnpruned(object, appHidden)
     }
     if (!wouldDraw) continue
     const inView = isArray ? _frustums.intersectsObject(object) : _frustum.intersectsObject(object)
@@ -246,7 +260,16 @@ export function render(scene: Scene, camera: Camera, objects: readonly Object3D[
       if (!shown) check.hiddenOutside++
     }
   }
+  ;(scene.onAfterRender as unknown as (...args: unknown[]) => void)(fakeRenderer, scene, camera, null, null, null)
   return check
+}
+
+/** Whether three would draw `object` by the app's and the LODs' hides, with the batching job's render-time hides (pruned subtrees) set aside. */
+function wouldDrawUnpruned(object: Object3D, appHidden: ReadonlySet<Object3D>): boolean {
+  for (let o: Object3D | null = object; o !== null; o = o.parent) {
+    if (appHidden.has(o) || (!o.visible && isLevel(o))) return false
+  }
+  return true
 }
 
 export interface PathResult {

@@ -21,7 +21,11 @@ export class RenderPhase {
   private ownBefore = false
   private ownAfter = false
 
-  constructor(scene: Scene) {
+  constructor(
+    scene: Scene,
+    /** Told before and after each render of the scene (before the app's hooks, after them). */
+    private readonly listener: { before(): void; after(): void } | null = null,
+  ) {
     this.scene = scene
     this.ensure()
   }
@@ -58,11 +62,13 @@ export class RenderPhase {
   // Fixed parameters (renderer, scene, camera, render target), not rest ones: nothing allocated per render.
   private readonly before = (a: unknown, b: unknown, c: unknown, d: unknown): void => {
     this.rendering = true
+    this.listener?.before()
     ;(this.savedBefore as Hook).call(this.scene, a, b, c, d)
   }
 
   private readonly after = (a: unknown, b: unknown, c: unknown, d: unknown): void => {
     this.rendering = false
     ;(this.savedAfter as Hook).call(this.scene, a, b, c, d)
+    this.listener?.after()
   }
 }

@@ -85,6 +85,21 @@ export interface StaticBatchingJobOptions {
    */
   matrices?: MatrixSyncJob | null
   /**
+   * Keep three's render walk out of subtrees the batches draw whole: a group
+   * (or `LOD` whose levels a job picks) holding only batched meshes and such
+   * groups, with nothing written, added or removed below it for 60 frames,
+   * is hidden (`visible = false`) for the duration of each render of the
+   * scene and shown again after it, so `projectObject` and the shadow pass
+   * skip its handles. Needs the scene's `MatrixSyncJob` with `watchHierarchy`
+   * (the default): its change stamps tell, before every render, whether
+   * anything below such a group changed since it was found (then it is
+   * walked as usual). At 100k objects the walk over the handles was the
+   * largest CPU cost left with batching (docs/batching.md). Code that reads
+   * a group's `visible` from inside a render sees false.
+   * @default true
+   */
+  pruneRender?: boolean
+  /**
    * The LOD job that switches the scene's LODs (`LODJob`): when it changes a
    * LOD's level, the batched levels' instances are shown and hidden at once.
    * Without it a switch reaches the instances at the LOD's next sweep visit
@@ -112,6 +127,7 @@ export interface BatchingSettings {
   readonly driven: boolean
   readonly lods: LevelSource | null
   readonly matrices: WorldMatrixChanges | null | undefined
+  readonly pruneRender: boolean
 }
 
 /** `value`, or `fallback` when it is undefined (as a destructuring default: null stays null and is rejected). */
@@ -150,6 +166,7 @@ export function readBatchingOptions(api: string, options: StaticBatchingJobOptio
     minSweepFrames: checkInteger(api, 'minSweepFrames', or(options.minSweepFrames, 8), 1),
     perObjectFrustumCulled: checkBoolean(api, 'perObjectFrustumCulled', options.perObjectFrustumCulled, exact),
     sortObjects: checkBoolean(api, 'sortObjects', options.sortObjects, false),
+    pruneRender: checkBoolean(api, 'pruneRender', options.pruneRender, true),
     culling,
     driven,
     lods,

@@ -33,4 +33,6 @@ export class StaticBatchingStats {
   left = 0
   /** Meshes handled in the job's last run (joined, checked or found). */
   visited = 0
+  /** Subtrees the batches draw whole, kept out of three's render walk (the `pruneRender` option). */
+  prunedRoots = 0
 }

@@ -27,6 +27,13 @@ export interface WorldMatrixChanges {
   readonly subtreeStamps: Float64Array
   /** True once the writer stopped: its stamps no longer say anything. */
   readonly isDisposed: boolean
+  /**
+   * True when every object added to or removed from the scene stamps its
+   * parent (`MatrixSyncJob` with `watchHierarchy`, the default): then a
+   * subtree whose stamps are not newer than T has had no object added or
+   * removed since T either. Left out: unknown (treated as false).
+   */
+  readonly watchesHierarchy?: boolean
   /** Calls `listener(object)` right after each world matrix written (adding one twice does nothing). */
   addWriteListener(listener: (object: Object3D) => void): void
   /** Stops a listener of {@link WorldMatrixChanges.addWriteListener}. */
