@@ -1,4 +1,4 @@
-import { type BatchedMesh, Color, Group, type Layers, LOD, type Material, Matrix4, type Mesh, Object3D, type Scene } from 'three'
+import { type BatchedMesh, type Color, type Layers, type LOD, type Material, Matrix4, type Mesh, type Object3D, type Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
@@ -9,7 +9,7 @@ import { BATCHED, DROPPED, Entry, OUT, PENDING } from './batching/Entry.js'
 import { EntryTable } from './batching/EntryTable.js'
 import type { GeometryRecord } from './batching/GeometryRecord.js'
 import { GroupTable } from './batching/GroupTable.js'
-import { isBatchableMesh } from './batching/eligibility.js'
+import { isBatchableMesh, isPlainContainer, shownIn } from './batching/eligibility.js'
 import type { MaterialRecord } from './batching/MaterialRecord.js'
 import { RenderPhase } from './batching/RenderPhase.js'
 import { RenderPrune } from './batching/RenderPrune.js'
@@ -21,8 +21,6 @@ import { checkObject } from './utils/checkThree.js'
 
 export type { CullingSource, LevelSource, StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
 
-const _matrix = /*@__PURE__*/ new Matrix4()
-const _color = /*@__PURE__*/ new Color()
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
 const _no = (): boolean => false
 /** Scenes with a live job: two jobs on one scene would batch each other's handles. */
@@ -358,9 +356,7 @@ export class StaticBatchingJob {
   /** Whether the render may skip `o` itself: a mesh a batch draws, a plain group, or a LOD a job picks the levels of. */
   private skippable(o: Object3D): boolean {
     const e = this.entries.get(o)
-    if (e !== undefined) return e.state === BATCHED
-    const c = o.constructor
-    return c === Group || c === Object3D || (c === LOD && (o as LOD).autoUpdate === false)
+    return e !== undefined ? e.state === BATCHED : isPlainContainer(o)
   }
 
   /** Structural eligibility (the cheap checks; layout and matrix come at join). */
@@ -466,14 +462,7 @@ export class StaticBatchingJob {
    * scene and hidden, -1 when not in the scene.
    */
   private inSceneShown(o: Object3D): number {
-    const culling = this.settings.driven ? null : this.settings.culling
-    let shown = 1
-    let root: Object3D = o
-    for (let p: Object3D | null = o; p !== null; p = p.parent) {
-      if (p.visible === false && shown === 1 && (culling === null || !culling.isCulled(p))) shown = 0
-      root = p
-    }
-    return root === this.scene ? shown : -1
+    return shownIn(o, this.scene, this.settings.driven ? null : this.settings.culling)
   }
 
   private shownNow(o: Object3D): boolean {
@@ -503,8 +492,7 @@ export class StaticBatchingJob {
       this.leave(e)
       return
     }
-    const mesh = batch.mesh
-    if (!sameMatrix(mesh.getMatrixAt(e.instance, _matrix), o.matrixWorld)) {
+    if (!batch.holdsMatrix(e.instance, o.matrixWorld)) {
       if (o.matrixWorld.determinant() < 0 || ++e.moves >= this.settings.leaveAfterMoves) {
         this.leave(e)
         return
@@ -513,11 +501,7 @@ export class StaticBatchingJob {
     } else {
       e.moves = 0
     }
-    if (group.hasColor) {
-      const c = (o.material as unknown as { color: Color }).color
-      mesh.getColorAt(e.instance, _color)
-      if (_color.r !== Math.fround(c.r) || _color.g !== Math.fround(c.g) || _color.b !== Math.fround(c.b)) mesh.setColorAt(e.instance, c)
-    }
+    if (group.hasColor) batch.syncColor(e.instance, (o.material as unknown as { color: Color }).color)
     batch.setVisible(e.instance, shown === 1 && !e.culled)
   }
 
@@ -603,12 +587,4 @@ export class StaticBatchingJob {
     this.stats.pendingObjects = this.pending.length - this.pendingHead + this.scan.foundCount
     this.countVisible()
   }
-}
-
-/** Whether the instance's matrix (float32) holds `world` as the GPU would get it. */
-function sameMatrix(instance: Matrix4, world: Matrix4): boolean {
-  const a = instance.elements
-  const b = world.elements
-  for (let i = 0; i < 16; i++) if (a[i] !== Math.fround(b[i] as number)) return false
-  return true
 }

@@ -1,4 +1,4 @@
-import { BatchedMesh, type BufferGeometry, type Color, Matrix4, Sphere } from 'three'
+import { BatchedMesh, type BufferGeometry, Color, Matrix4, Sphere } from 'three'
 import type { BatchGroup } from './BatchGroup.js'
 import { GeometryRecord } from './GeometryRecord.js'
 
@@ -94,6 +94,20 @@ export class Batch {
     this.grow(id)
   }
 
+  /** Whether instance `id`'s matrix (float32) holds `world` as the GPU would get it. */
+  holdsMatrix(id: number, world: Matrix4): boolean {
+    const a = this.mesh.getMatrixAt(id, _matrix).elements
+    const b = world.elements
+    for (let i = 0; i < 16; i++) if (a[i] !== Math.fround(b[i] as number)) return false
+    return true
+  }
+
+  /** Gives instance `id` the colour `color` (as float32) if it has another. */
+  syncColor(id: number, color: Color): void {
+    const c = this.mesh.getColorAt(id, _color)
+    if (c.r !== Math.fround(color.r) || c.g !== Math.fround(color.g) || c.b !== Math.fround(color.b)) this.mesh.setColorAt(id, color)
+  }
+
   /** Shows or hides an instance. */
   setVisible(id: number, visible: boolean): void {
     if (this.mesh.getVisibleAt(id) === visible) return
@@ -124,3 +138,4 @@ export class Batch {
 }
 
 const _matrix = /*@__PURE__*/ new Matrix4()
+const _color = /*@__PURE__*/ new Color()

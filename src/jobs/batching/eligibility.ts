@@ -1,4 +1,5 @@
-import { type Mesh, Object3D } from 'three'
+import { Group, LOD, type Mesh, Object3D } from 'three'
+import type { CullingSource } from './StaticBatchingJobOptions.js'
 import { isBatchableMaterial } from './MaterialRecord.js'
 
 const _proto = Object3D.prototype
@@ -27,4 +28,25 @@ export function isBatchableMesh(o: Object3D, ownTest: unknown): boolean {
   const layers = o.layers as unknown as Record<string, unknown>
   if (Object.prototype.hasOwnProperty.call(layers, 'test') && layers['test'] !== ownTest) return false
   return true
+}
+
+/** A plain `Group` / `Object3D`, or a `LOD` whose levels a job picks (`autoUpdate` false): nothing the render walk draws or updates itself. */
+export function isPlainContainer(o: Object3D): boolean {
+  const c = o.constructor
+  return c === Group || c === Object3D || (c === LOD && (o as LOD).autoUpdate === false)
+}
+
+/**
+ * 1 when `o` is under `scene` and shown (itself and every ancestor visible;
+ * hides that `culling` holds do not count), 0 when under it and hidden, -1
+ * when not in the scene.
+ */
+export function shownIn(o: Object3D, scene: Object3D, culling: CullingSource | null): number {
+  let shown = 1
+  let root: Object3D = o
+  for (let p: Object3D | null = o; p !== null; p = p.parent) {
+    if (p.visible === false && shown === 1 && (culling === null || !culling.isCulled(p))) shown = 0
+    root = p
+  }
+  return root === scene ? shown : -1
 }
