@@ -22,7 +22,8 @@ import { checkObject } from './utils/checkThree.js'
 export type { CullingSource, LevelSource, StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
 
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
-const _no = (): boolean => false
+/** Objects the render-pruning pass visits per run (~0.1–0.2 ms at ~40 ns each): a 100k-object city's ~400k nodes in ~100 frames. */
+const PRUNE_PER_RUN = 4096
 /** Scenes with a live job: two jobs on one scene would batch each other's handles. */
 const _scenes = new WeakMap<Scene, StaticBatchingJob>()
 
@@ -252,6 +253,11 @@ export class StaticBatchingJob {
       this.pending.length = 0
       this.pendingHead = 0
     }
+    // 2b. With nothing left to build: the pass finding the subtrees the batches draw whole, for the
+    // render to skip, a fixed share per run (the sweep below may take the rest of the budget every run).
+    if (this.settings.pruneRender && this.isIdle) {
+      prune.step(frame, full ? Infinity : PRUNE_PER_RUN, full)
+    }
     // 3. The sweep: at most one full pass per run, never stopping inside a unit.
     const entries = this.entries.list
     if (full) {
@@ -299,10 +305,6 @@ export class StaticBatchingJob {
       }
       // What the rescan found is built next run (or now, when flushing).
       if (full && this.pendingHead < this.pending.length) return this.work(deadline, frame, true)
-    }
-    // 5. With nothing left to build: the subtrees the batches draw whole, for the render to skip.
-    if (!more && this.settings.pruneRender && this.isIdle) {
-      more = prune.step(frame, chunk, full ? _no : () => deadline.shouldYield(), full)
     }
     this.stats.prunedRoots = prune.count
     return this.finish(n, more || this.pendingHead < this.pending.length)

@@ -90,11 +90,10 @@ export class RenderPrune {
   }
 
   /**
-   * Runs the pass that finds the roots, starting one when due (or `now`);
-   * `yieldNow` is asked every `chunk` objects. @returns true when it stopped
-   * unfinished.
+   * Runs the pass that finds the roots, starting one when due (or `now`), for
+   * at most `quota` objects. @returns true when it stopped unfinished.
    */
-  step(frame: number, chunk: number, yieldNow: () => boolean, now = false): boolean {
+  step(frame: number, quota: number, now = false): boolean {
     const source = this.source
     if (source === null) return false
     if (!this.passing) {
@@ -110,7 +109,7 @@ export class RenderPrune {
     }
     let n = 0
     while (this.sp > 0) {
-      if (++n % chunk === 0 && yieldNow()) return true
+      if (++n > quota) return true
       const top = this.sp - 1
       const o = this.stack[top] as Object3D
       const i = this.next[top] as number
@@ -123,7 +122,8 @@ export class RenderPrune {
       this.sp = top
       const skippable = top > 0 && this.ok[top] === 1 && this.qualifies(o)
       // Not a LOD's level: a LOD the renderer updates writes its levels' `visible` inside the render.
-      if (skippable && (this.stack[top - 1] as Object3D & { isLOD?: boolean }).isLOD !== true && this.quiet(o, source)) {
+      // A leaf is not worth a root: hiding it costs what walking it does.
+      if (skippable && children.length > 0 && (this.stack[top - 1] as Object3D & { isLOD?: boolean }).isLOD !== true && this.quiet(o, source)) {
         // Covers what was found below it.
         this.found.length = this.mark[top] as number
         this.found.push(o)
