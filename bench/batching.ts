@@ -146,6 +146,13 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
     renderWalk(world.scene, world.camera, batchesOf())
   }
   const buildFrames = f
+  // Then until the render-pruning pass found its roots (it starts once nothing is left to build).
+  for (let settle = 0; settle < 1000 && batching.stats.prunedRoots === 0; settle++, f++) {
+    moveSome(world, random, mark)
+    moveCamera(world, f)
+    scheduler.runFrame()
+    renderWalk(world.scene, world.camera, batchesOf())
+  }
   const jobs: number[] = []
   const walk: number[] = []
   const prep: number[] = []
