@@ -76,6 +76,8 @@ class MeshInstances {
  */
 export class BatchedMeshCulling {
   private readonly states = new Map<Object3D, MeshInstances>()
+  /** The same, in an array: walked before every render without an iterator. */
+  private readonly list: MeshInstances[] = []
   /** The mesh whose pass a slice left unfinished, resumed at the next slice. */
   private pending: MeshInstances | null = null
   private guard: GuardFrustum | null = null
@@ -113,6 +115,7 @@ export class BatchedMeshCulling {
     s.matrix.set(mesh.matrixWorld.elements)
     this.install(s)
     this.states.set(mesh, s)
+    this.list.push(s)
   }
 
   /** Gives `o` back: every instance to the app's visibility, `perObjectFrustumCulled` restored, own properties deleted. */
@@ -124,6 +127,7 @@ export class BatchedMeshCulling {
     for (const name of METHODS) delete (s.mesh as unknown as Record<string, unknown>)[name]
     this.stats.instances -= s.instances
     this.states.delete(o)
+    this.list.splice(this.list.indexOf(s), 1)
     if (this.pending === s) this.pending = null
   }
 
@@ -254,14 +258,17 @@ export class BatchedMeshCulling {
   showAll(): boolean {
     this.pending = null
     if (this.stats.hiddenInstances === 0) return false
-    for (const s of this.states.values()) this.showMesh(s)
+    const list = this.list
+    for (let k = 0; k < list.length; k++) this.showMesh(list[k] as MeshInstances)
     return true
   }
 
   /** Before a render: a mesh moved since its instances were decided shows them all. */
   check(): void {
     if (this.stats.hiddenInstances === 0) return
-    for (const s of this.states.values()) {
+    const list = this.list
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k] as MeshInstances
       if (s.hidden > 0 && !sameMatrix(s.matrix, s.mesh.matrixWorld.elements)) this.showMesh(s)
     }
   }
