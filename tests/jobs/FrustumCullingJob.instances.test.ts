@@ -321,7 +321,7 @@ describe('FrustumCullingJob: app BatchedMesh instances', () => {
     expect(id).toBe(hidden[0]) // three reuses the freed id
     expect(drawn(mesh, id)).toBe(true)
     expect(mesh.getVisibleAt(id)).toBe(true)
-    // Placed out of view, it is hidden at its next visit, and shown when the app hides then shows it? No: kept hidden.
+    // Placed out of view: hidden at its next visit like any other.
     mesh.setMatrixAt(id, _m.makeTranslation(0, 0, 100))
     for (let f = 0; f < 3; f++) s.scheduler.runFrame()
     expect(drawn(mesh, id)).toBe(false)
