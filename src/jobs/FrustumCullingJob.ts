@@ -15,6 +15,7 @@ import { CullKind, cullKind, type Cullable } from './culling/CullKind.js'
 import type { FrustumCullingJobOptions } from './culling/FrustumCullingJobOptions.js'
 import { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 import { GuardRing } from './culling/GuardRing.js'
+import { BatchedMeshCulling } from './culling/InstanceCulling.js'
 import { RenderHook } from './culling/RenderHook.js'
 import { type CullListener, SlotDecisions } from './culling/SlotDecisions.js'
 import { HIDDEN, SlotStore } from './culling/SlotStore.js'
@@ -41,6 +42,7 @@ const MAX_ANGLE = Math.PI / 4
  * managed object with {@link FrustumCullingJob.setVisible}, not
  * `visible = false`. Groups whose objects are all hidden are hidden too, so
  * the renderer skips their subtrees: keep what moves in groups of its own.
+ * Your own `THREE.BatchedMesh`es also have their instances culled one by one.
  *
  * Nothing in view ever vanishes: decisions are made against the view widened
  * by the camera's recent motion, and a check before every render (a chained
@@ -77,6 +79,7 @@ export class FrustumCullingJob {
   private readonly slots = new SlotStore(this.cells, this.units)
   private readonly cellTrust: CellTrust
   private readonly decisions: SlotDecisions
+  private readonly instances: BatchedMeshCulling
   private readonly stamps: ChangeStamps
   private readonly pacer: SweepPacer
   private cam: Camera
@@ -159,6 +162,7 @@ export class FrustumCullingJob {
     this.stamps = new ChangeStamps(matrices, scene, verifyEvery, this.slots, this.cells, this.pacer, this.onMatrixWrite, () => this.slots.settleAll())
     this.cellTrust = new CellTrust(this.slots, this.cells, this.units, this.stamps, this.pacer)
     this.decisions = new SlotDecisions(this.slots, this.cells, this.stamps, this.pacer, this.stats, cullShadowCasters, rendererTest)
+    this.instances = new BatchedMeshCulling(this.slots, this.stats, rendererTest)
     this.handle = scheduler.addSystem(BatchType.Visibility, (deadline) => this.run(deadline), { name, weight, sliced: true })
 
     if (scene !== null) {
@@ -354,6 +358,7 @@ export class FrustumCullingJob {
     this.stamps.unlink()
     this.cells.clear()
     for (let i = 0; i < this.slots.count; i++) this.decisions.restore(i)
+    this.instances.releaseAll()
     this.decisions.listeners.length = 0
     this.slots.clear()
     this.ring.clear()
@@ -399,10 +404,13 @@ export class FrustumCullingJob {
     let trusted = 0
     this.cellTrust.unitCells = 0
     let i = start
+    // An app BatchedMesh's instance pass a slice leaves open ends it at that mesh's slot (BatchedMeshCulling).
+    const instances = this.instances.size > 0 ? this.instances : null
+    if (instances !== null && instances.startSlice(guard, deadline, limit - start, this.slots.count) && instances.pass(i)) i++
     // The batch sizing keeps its doubles in the pacer's typed array: a double
     // held here across calls V8 did not inline was boxed on every batch.
     let batch = pacer.firstBatch(deadline)
-    while (i < limit) {
+    sweep: while (i < limit && instances?.open !== true) {
       const end = Math.min(i + batch, limit)
       if (trusting) {
         const cellAt = this.cells.at
@@ -420,16 +428,23 @@ export class FrustumCullingJob {
             }
           }
           if (this.decisions.trust(i, frame)) trusted++
-          else this.decisions.visit(i, frame)
+          else {
+            this.decisions.visit(i, frame)
+            if (instances !== null && !instances.visited(i)) break sweep
+          }
         }
       } else {
-        for (; i < end; i++) this.decisions.visit(i, frame)
+        for (; i < end; i++) {
+          this.decisions.visit(i, frame)
+          if (instances !== null && !instances.visited(i)) break sweep
+        }
       }
       if (i >= limit) break
       batch = pacer.nextBatch(deadline, batch)
       if (batch === 0) break
     }
-    guard.end = i
+    // A pass left open at slot i was decided in part against this guard: it covers slot i.
+    guard.end = instances?.open === true ? i + 1 : i
     stats.visited = i - start
     stats.trusted = trusted
     stats.unitCells = this.cellTrust.unitCells
@@ -475,6 +490,7 @@ export class FrustumCullingJob {
     }
     this.viewCamera = camera
     this.cells.check()
+    this.instances.check()
     this.stats.hiddenCells = this.cells.hidden
     const view = this.renderView
     view.setFromCamera(camera)
@@ -504,7 +520,8 @@ export class FrustumCullingJob {
    * the sweep goes on.
    */
   private reset(trip: boolean): void {
-    const shown = this.decisions.showAll()
+    const shownInstances = this.instances.showAll()
+    const shown = this.decisions.showAll() || shownInstances
     this.ring.clear()
     if (!shown) return
     this.pacer.restart()
@@ -541,6 +558,7 @@ export class FrustumCullingJob {
     const kind = cullKind(o as Cullable)
     if (kind < 0) return false
     this.slots.add(o as Cullable, kind)
+    if (kind === CullKind.Object) this.instances.manage(o)
     this.stats.tracked = this.slots.count
     return true
   }
@@ -561,6 +579,7 @@ export class FrustumCullingJob {
    */
   private removeSlot(i: number): void {
     this.decisions.restore(i)
+    this.instances.release(this.slots.objects[i] as Object3D)
     // Its group now holds an object the job does not manage: no longer a cell.
     const c = this.cells.of[i] as number
     if (c >= 0) this.cells.drop(c)

@@ -13,6 +13,14 @@ export class FrustumCullingStats {
   tracked = 0
   /** Objects the job has hidden right now (`visible = false` set by the job; a hidden LOD counts one). */
   hidden = 0
+  /**
+   * Instances of the app's own `THREE.BatchedMesh`es that the job culls one by
+   * one (active instances, as of each mesh's last pass; see docs/culling.md,
+   * *BatchedMesh instances*).
+   */
+  instances = 0
+  /** Of those, the instances the job has hidden right now (three's `setVisibleAt(id, false)`, kept apart from the app's own). */
+  hiddenInstances = 0
   /** Coarse cells found in the scene graph (groups hidden as a unit while all their objects are hidden). */
   cells = 0
   /** Of those, the groups the job has hidden right now (the renderer skips their subtrees). */
