@@ -147,7 +147,7 @@ describe('StaticBatchingJob: render pruning', () => {
           if (out.pruned > 0 && out.saved > 0) effective++
         },
       ),
-      { numRuns: 15 },
+      { numRuns: 15, seed: 20261204 }, // the same worlds every run (the not-vacuous count below is about them)
     )
     // Not vacuous: pruning took objects out of the walk in most runs.
     expect(effective).toBeGreaterThan(runs / 2)
