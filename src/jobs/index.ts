@@ -33,5 +33,5 @@ export { FrustumCullingJob, type CullListener, type FrustumCullingJobOptions } f
 export { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 export { GpuWarmupJob, type GpuWarmupJobOptions, type GpuWarmupRenderer } from './GpuWarmupJob.js'
 export { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
-export { StaticBatchingJob, type StaticBatchingJobOptions, type CullingSource } from './StaticBatchingJob.js'
+export { StaticBatchingJob, type StaticBatchingJobOptions, type CullingSource, type LevelSource } from './StaticBatchingJob.js'
 export { StaticBatchingStats } from './batching/StaticBatchingStats.js'
