@@ -9,12 +9,13 @@ import { BATCHED, DROPPED, Entry, OUT, PENDING } from './batching/Entry.js'
 import { EntryTable } from './batching/EntryTable.js'
 import type { GeometryRecord } from './batching/GeometryRecord.js'
 import { GroupTable } from './batching/GroupTable.js'
-import { isBatchableMesh, isPlainContainer, shownIn } from './batching/eligibility.js'
+import { isBatchableMesh, isPlainContainer, nearestLOD, shownIn } from './batching/eligibility.js'
 import type { MaterialRecord } from './batching/MaterialRecord.js'
+import { LODShares } from './batching/LODShares.js'
 import { RenderPhase } from './batching/RenderPhase.js'
 import { RenderPrune } from './batching/RenderPrune.js'
 import { SceneScan } from './batching/SceneScan.js'
-import { type BatchingSettings, readBatchingOptions, type StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
+import { type BatchingSettings, checkScene, readBatchingOptions, type StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
 import { StaticBatchingStats } from './batching/StaticBatchingStats.js'
 import { liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 import { checkObject } from './utils/checkThree.js'
@@ -76,6 +77,8 @@ export class StaticBatchingJob {
   private pending: Entry[] = []
   private pendingHead = 0
   private readonly table = new GroupTable()
+  /** LODs drawn through one instance each (levels switched with `setGeometryIdAt`). */
+  private readonly shares: LODShares
   /** Entries in state OUT. */
   private outCount = 0
   /** Maintenance sweep. */
@@ -96,12 +99,8 @@ export class StaticBatchingJob {
    */
   constructor(scheduler: BatchScheduler, scene: Scene, options: StaticBatchingJobOptions = {}) {
     const api = 'StaticBatchingJob'
-    if (!(scheduler instanceof BatchScheduler)) {
-      throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
-    }
-    if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
-      throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
-    }
+    if (!(scheduler instanceof BatchScheduler)) throw new TypeError(`${api}: scheduler must be a BatchScheduler, got ${describe(scheduler)}`)
+    checkScene(api, scene)
     const settings = (this.settings = readBatchingOptions(api, options))
     if (_scenes.has(scene)) throw new Error(`${api}: this scene already has a StaticBatchingJob; dispose it first`)
 
@@ -115,6 +114,21 @@ export class StaticBatchingJob {
       return !phase.rendering && (this.mask & layers.mask) !== 0
     }
     this.scan = new SceneScan(scene, isBatchMesh)
+    this.shares = new LODShares({
+      settings,
+      table: this.table,
+      shown: (o) => this.inSceneShown(o),
+      candidate: (o) => this.isCandidate(o),
+      groupOf: (e) => this.groupOf(e),
+      attach: (e, batch, id) => this.attach(e, batch, id),
+      release: (e) => {
+        this.detach(e)
+        this.toOut(e)
+      },
+      leave: (e) => this.leave(e),
+      drop: (e) => this.drop(e),
+      same: (e) => this.table.sameRecords(e, this.sweepNo),
+    })
     this.frame = scheduler.frame
     this.sweepStart = scheduler.frame
     if (settings.driven) settings.culling?.addCullListener?.(this.onCull)
@@ -134,9 +148,9 @@ export class StaticBatchingJob {
   /**
    * The batch drawing `object` now, or null when it is not batched (not
    * eligible, still pending, out of its batch). With
-   * {@link StaticBatchingJob.instanceIdOf} it names the instance, e.g. for a
-   * culling job: `batch.getVisibleAt(id)`. Prefer {@link StaticBatchingJob.setCulled}
-   * to hide it: the job owns the instance's visibility.
+   * {@link StaticBatchingJob.instanceIdOf} it names the instance (the levels
+   * of a LOD drawn through one instance all name it). Hide it with
+   * {@link StaticBatchingJob.setCulled}: the job owns the instance's visibility.
    */
   batchOf(object: Object3D): BatchedMesh | null {
     const e = this.entries.get(object)
@@ -165,11 +179,8 @@ export class StaticBatchingJob {
     if (e === undefined) return false
     if (e.culled === culled) return true
     e.culled = culled
-    if (e.state === BATCHED && e.batch !== null) {
-      const visible = this.shownNow(e.object)
-      e.batch.setVisible(e.instance, visible && !culled)
-      this.countVisible()
-    }
+    this.refreshVisible(e)
+    this.countStats()
     return true
   }
 
@@ -203,6 +214,7 @@ export class StaticBatchingJob {
     this.pending = []
     this.pendingHead = 0
     this.scan.clear()
+    this.shares.clear()
     this.table.dispose()
     this.prune.clear()
     this.phase.dispose()
@@ -335,15 +347,7 @@ export class StaticBatchingJob {
       return
     }
     if (this.entries.has(o) || !this.isCandidate(o)) return
-    const mesh = o as Mesh
-    let unit: Object3D = mesh
-    for (let p = mesh.parent; p !== null; p = p.parent) {
-      if ((p as { isLOD?: boolean }).isLOD === true) {
-        unit = p
-        break
-      }
-    }
-    const e = new Entry(mesh, unit)
+    const e = new Entry(o as Mesh, nearestLOD(o) ?? o)
     this.entries.add(e)
     e.listen(this.onRemoved)
     // Counted in its group now, so the group's first batch is sized for it.
@@ -379,6 +383,7 @@ export class StaticBatchingJob {
       e.pendingGroup.pending--
       e.pendingGroup = null
     }
+    if (e.unit !== e.object && this.shares.tryJoin(e, this.entries.membersOf(e.unit))) return
     if (!this.join(e)) this.drop(e)
   }
 
@@ -394,23 +399,32 @@ export class StaticBatchingJob {
     const record = e.geoRecord as GeometryRecord
     const batch = this.table.batchFor(group, record, this.settings)
     const color = group.hasColor ? (o.material as unknown as { color: Color }).color : null
-    e.instance = batch.add(record, o.matrixWorld, color, shown === 1 && !e.culled)
+    this.attach(e, batch, batch.add(record, o.matrixWorld, color, shown === 1 && !e.culled))
+    return true
+  }
+
+  /** `e`'s mesh is drawn by `batch`'s instance `id` now. */
+  private attach(e: Entry, batch: Batch, id: number): void {
+    e.instance = id
     e.batch = batch
     e.matKey = (e.matRecord as MaterialRecord).key
     if (e.state === OUT) this.outCount--
     e.state = BATCHED
     e.moves = 0
-    ;(o.layers as unknown as Record<string, unknown>)['test'] = this.hiddenTest
+    ;(e.object.layers as unknown as Record<string, unknown>)['test'] = this.hiddenTest
     if (batch.mesh.parent === null) this.scene.add(batch.mesh)
     this.stats.joined++
-    return true
   }
 
-  /** Takes `e`'s mesh out of its batch: it draws itself again. */
+  /** Takes `e`'s mesh out of its batch (a LOD share ends with it): it draws itself again. */
   private unbatch(e: Entry): void {
-    const batch = e.batch
+    if (e.share !== null) this.shares.end(e.share, e)
+    else if (e.batch !== null) this.table.remove(e.batch, e.instance)
+    this.detach(e)
+  }
+
+  private detach(e: Entry): void {
     this.prune.invalidate(e.object)
-    if (batch !== null) this.table.remove(batch, e.instance)
     e.batch = null
     e.instance = -1
     delete (e.object.layers as unknown as Record<string, unknown>)['test']
@@ -419,6 +433,10 @@ export class StaticBatchingJob {
   /** A batched mesh leaves its batch (moving or changed) and is watched until it settles. */
   private leave(e: Entry): void {
     this.unbatch(e)
+    this.toOut(e)
+  }
+
+  private toOut(e: Entry): void {
     e.state = OUT
     this.outCount++
     e.changedFrame = this.frame
@@ -467,13 +485,11 @@ export class StaticBatchingJob {
     return shownIn(o, this.scene, this.settings.driven ? null : this.settings.culling)
   }
 
-  private shownNow(o: Object3D): boolean {
-    return this.inSceneShown(o) === 1
-  }
-
   /** Checks one tracked mesh against its instance (or, out of its batch, whether it settled). */
   private visit(e: Entry): void {
-    if (e.state === BATCHED) this.visitBatched(e)
+    if (e.share !== null) {
+      if (e === e.share.levels[0]) this.shares.visit(e.share)
+    } else if (e.state === BATCHED) this.visitBatched(e)
     else if (e.state === OUT) this.visitOut(e)
   }
 
@@ -490,7 +506,7 @@ export class StaticBatchingJob {
       this.leave(e)
       return
     }
-    if (o.castShadow !== group.castShadow || o.receiveShadow !== group.receiveShadow || o.layers.mask !== group.layersMask || o.renderOrder !== group.renderOrder) {
+    if (!group.fits(o)) {
       this.leave(e)
       return
     }
@@ -513,14 +529,7 @@ export class StaticBatchingJob {
       this.drop(e)
       return
     }
-    const still = e.still as Matrix4
-    if (o.material !== e.material || o.geometry !== e.geometry || !still.equals(o.matrixWorld)) {
-      e.material = o.material as Material
-      e.geometry = o.geometry
-      still.copy(o.matrixWorld)
-      e.changedFrame = this.frame
-      return
-    }
+    if (e.noteChange(this.frame)) return
     if (this.frame - e.changedFrame >= this.settings.rejoinAfterFrames && !this.join(e)) this.drop(e)
   }
 
@@ -535,13 +544,16 @@ export class StaticBatchingJob {
 
   /** A LOD's level changed (or the culler hid or showed it): its batched levels follow at once. */
   private readonly onLevel = (lod: LOD): void => {
+    const share = this.shares.get(lod)
+    if (share !== undefined) return this.shares.refresh(share)
     const members = this.entries.membersOf(lod)
     if (members === undefined) return
     for (let i = 0; i < members.length; i++) this.refreshVisible(members[i] as Entry)
   }
 
   private refreshVisible(e: Entry): void {
-    if (e.state === BATCHED) (e.batch as Batch).setVisible(e.instance, this.inSceneShown(e.object) === 1 && !e.culled)
+    if (e.share !== null) this.shares.refresh(e.share)
+    else if (e.state === BATCHED) (e.batch as Batch).setVisible(e.instance, this.inSceneShown(e.object) === 1 && !e.culled)
   }
 
   // ---- MatrixSyncJob ------------------------------------------------------
@@ -563,6 +575,10 @@ export class StaticBatchingJob {
   private readonly onMatrixWritten = (object: Object3D): void => {
     const e = this.entries.get(object)
     if (e === undefined || e.state !== BATCHED) return
+    if (e.share !== null) {
+      this.shares.written(e, object.matrixWorld)
+      return
+    }
     const batch = e.batch as Batch
     if (object.matrixWorld.determinant() < 0) {
       this.leave(e)
@@ -573,20 +589,12 @@ export class StaticBatchingJob {
 
   // ---- stats --------------------------------------------------------------
 
-  private countVisible(): void {
-    const batches = this.table.batches.length
-    let shown = 0
-    for (let i = 0; i < batches; i++) shown += (this.table.batches[i] as Batch).visibleCount
-    this.stats.batches = batches
-    this.stats.drawCallsSaved = Math.max(0, shown - batches)
-  }
-
   private countStats(): void {
-    let batched = 0
-    for (let i = 0; i < this.table.batches.length; i++) batched += (this.table.batches[i] as Batch).count
-    this.stats.batchedObjects = batched
-    this.stats.outObjects = this.outCount
-    this.stats.pendingObjects = this.pending.length - this.pendingHead + this.scan.foundCount
-    this.countVisible()
+    const stats = this.stats
+    stats.batches = this.table.batches.length
+    stats.batchedObjects = this.table.count(false) + this.shares.extra
+    stats.drawCallsSaved = Math.max(0, this.table.count(true) - stats.batches)
+    stats.outObjects = this.outCount
+    stats.pendingObjects = this.pending.length - this.pendingHead + this.scan.foundCount
   }
 }

@@ -7,7 +7,7 @@
  * the zero-false-negative guarantee for the instances too.
  */
 import fc from 'fast-check'
-import { BoxGeometry, type BatchedMesh, Matrix4, Mesh, MeshLambertMaterial, type Object3D, PerspectiveCamera, Scene } from 'three'
+import { BoxGeometry, type BatchedMesh, Matrix4, Mesh, MeshLambertMaterial, type Object3D, PerspectiveCamera, Scene, Sphere } from 'three'
 import { describe, expect, it } from 'vitest'
 import { BatchScheduler, ManualClock } from '../../src/index.js'
 import { FrustumCullingJob } from '../../src/jobs/FrustumCullingJob.js'
@@ -18,6 +18,7 @@ import { mulberry32 } from '../utils/mulberry32.js'
 import { lookAhead, makeWorld, render } from './cullingWorld.js'
 
 const _matrix = new Matrix4()
+const _sphere = new Sphere()
 
 /** Visible itself and through every ancestor. */
 function shown(o: Object3D): boolean {
@@ -45,6 +46,8 @@ interface Outcome {
   hiddenInstances: number
   batched: number
   levelSwitches: number
+  /** Frames × LODs drawn through one shared instance (its level's geometry switched in). */
+  shared: number
 }
 
 function runWorld(run: Run): Outcome {
@@ -59,7 +62,7 @@ function runWorld(run: Run): Outcome {
   lods.addLevelListener(() => levelSwitches++)
   const pick = mulberry32(run.seed + 5)
   const movers = [...world.meshes, ...world.lods].filter(() => pick() < run.movers)
-  const out: Outcome = { falseNegatives: 0, mismatched: 0, misplaced: 0, hiddenInstances: 0, batched: 0, levelSwitches: 0 }
+  const out: Outcome = { falseNegatives: 0, mismatched: 0, misplaced: 0, hiddenInstances: 0, batched: 0, levelSwitches: 0, shared: 0 }
   const m = new Float32Array(16)
   for (let f = 0; f < run.frames; f++) {
     scheduler.runFrame()
@@ -77,15 +80,34 @@ function runWorld(run: Run): Outcome {
       return batch === null ? null : batch.getVisibleAt(batching.instanceIdOf(o))
     }).falseNegatives
     out.hiddenInstances = 0
+    // Leaves by the instance drawing them: one leaf, or a LOD's levels drawn through one instance.
+    const byInstance = new Map<string, { batch: BatchedMesh; id: number; leaves: Mesh[] }>()
     for (const leaf of world.leaves) {
       const batch = batching.batchOf(leaf)
       if (batch === null) continue
       const id = batching.instanceIdOf(leaf)
+      const key = `${batch.uuid}/${id}`
+      const entry = byInstance.get(key) ?? { batch, id, leaves: [] }
+      entry.leaves.push(leaf)
+      byInstance.set(key, entry)
+    }
+    for (const { batch, id, leaves } of byInstance.values()) {
+      const shownLeaves = leaves.filter(shown)
       const visible = batch.getVisibleAt(id)
-      if (visible !== shown(leaf)) out.mismatched++
+      if (shownLeaves.length > 1 || visible !== (shownLeaves.length === 1)) out.mismatched++
       if (!visible) out.hiddenInstances++
+      const drawn = shownLeaves[0]
+      if (drawn === undefined) continue
+      if (leaves.length > 1) {
+        // A shared instance draws the shown level's geometry.
+        out.shared++
+        const sphere = batch.getBoundingSphereAt(batch.getGeometryIdAt(id), _sphere)
+        const g = drawn.geometry
+        if (g.boundingSphere === null) g.computeBoundingSphere()
+        if (sphere === null || !sphere.equals(g.boundingSphere as Sphere)) out.mismatched++
+      }
       const e = batch.getMatrixAt(id, _matrix).elements
-      for (let i = 0; i < 16; i++) m[i] = leaf.matrixWorld.elements[i] as number
+      for (let i = 0; i < 16; i++) m[i] = drawn.matrixWorld.elements[i] as number
       if (e.some((v, i) => v !== m[i])) out.misplaced++
     }
   }
@@ -144,6 +166,7 @@ describe('StaticBatchingJob driven by FrustumCullingJob and LODJob', () => {
     expect(out.misplaced).toBe(0)
     expect(out.hiddenInstances).toBeGreaterThan(0)
     expect(out.levelSwitches).toBeGreaterThan(10)
+    expect(out.shared).toBeGreaterThan(0)
   })
 })
 

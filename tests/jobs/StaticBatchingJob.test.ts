@@ -18,6 +18,7 @@ import {
   Scene,
   ShaderMaterial,
   SkinnedMesh,
+  Sphere,
   SphereGeometry,
   Vector3,
 } from 'three'
@@ -198,11 +199,12 @@ describe('StaticBatchingJob: eligibility', () => {
     job.dispose()
   })
 
-  it('batches a LOD\'s levels as instances shown with their level', () => {
+  it('batches a LOD as one instance: the shown level\'s geometry, matrix and colour switched in', () => {
     const { scheduler, scene } = setup()
     const lod = new LOD()
     const near = new Mesh(sphere, new MeshLambertMaterial({ color: 0xff0000 }))
     const far = new Mesh(box, new MeshLambertMaterial({ color: 0x00ff00 }))
+    far.position.y = 2 // a level may sit elsewhere in the LOD
     lod.addLevel(near, 0)
     lod.addLevel(far, 50)
     scene.add(lod)
@@ -215,14 +217,53 @@ describe('StaticBatchingJob: eligibility', () => {
     frames(scheduler, 1)
     const batch = job.batchOf(near) as BatchedMesh
     expect(job.batchOf(far)).toBe(batch)
-    expect(batch.getVisibleAt(job.instanceIdOf(near))).toBe(true)
-    expect(batch.getVisibleAt(job.instanceIdOf(far))).toBe(false)
+    const id = job.instanceIdOf(near)
+    expect(job.instanceIdOf(far)).toBe(id) // one instance for the LOD
+    expect(batch.instanceCount).toBe(1)
+    expect(job.stats.batchedObjects).toBe(2) // meshes drawn through a batch, not instances
+    const drawn = (): { sphere: Sphere; matrix: number[]; color: number; visible: boolean } => ({
+      sphere: batch.getBoundingSphereAt(batch.getGeometryIdAt(id), new Sphere()) as Sphere,
+      matrix: batch.getMatrixAt(id, new Matrix4()).toArray(),
+      color: batch.getColorAt(id, new Color()).getHex(),
+      visible: batch.getVisibleAt(id),
+    })
+    const f32 = (m: Matrix4): number[] => m.toArray().map((v) => Math.fround(v))
+    sphere.computeBoundingSphere()
+    box.computeBoundingSphere()
+    expect(drawn()).toEqual({ sphere: sphere.boundingSphere, matrix: f32(near.matrixWorld), color: 0xff0000, visible: true })
     camera.position.set(0, 0, 100)
     camera.updateMatrixWorld()
     lod.update(camera)
     frames(scheduler, 1)
-    expect(batch.getVisibleAt(job.instanceIdOf(near))).toBe(false)
-    expect(batch.getVisibleAt(job.instanceIdOf(far))).toBe(true)
+    expect(drawn()).toEqual({ sphere: box.boundingSphere, matrix: f32(far.matrixWorld), color: 0x00ff00, visible: true })
+    // The app hides the LOD: the instance hides; shows it again: back.
+    lod.visible = false
+    frames(scheduler, 1)
+    expect(batch.getVisibleAt(id)).toBe(false)
+    lod.visible = true
+    // Both levels shown at once (the app's doing): two meshes to draw, so the share ends and they draw themselves.
+    near.visible = true
+    frames(scheduler, 1)
+    expect(job.batchOf(near)).toBeNull()
+    expect(job.batchOf(far)).toBeNull()
+    expect(job.stats.outObjects).toBe(2)
+    job.dispose()
+  })
+
+  it('a LOD whose levels are not one plain mesh each keeps one instance per level mesh', () => {
+    const { scheduler, scene } = setup()
+    const lod = new LOD()
+    const high = new Mesh(sphere, new MeshLambertMaterial())
+    high.add(new Mesh(box, new MeshLambertMaterial())) // a level with a part
+    const low = new Mesh(box, new MeshLambertMaterial())
+    lod.addLevel(high, 0)
+    lod.addLevel(low, 50)
+    scene.add(lod)
+    scene.updateMatrixWorld()
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
+    frames(scheduler, 1)
+    expect(job.stats.batchedObjects).toBe(3)
+    expect(job.instanceIdOf(high)).not.toBe(job.instanceIdOf(low))
     job.dispose()
   })
 })

@@ -62,17 +62,43 @@ export class Batch {
     return mesh.unusedVertexCount >= record.vertexCount && (record.indexCount === 0 || mesh.unusedIndexCount >= record.indexCount)
   }
 
-  /** Adds an instance of `record`'s geometry (copying the geometry first if needed), at `matrix`, with `color` (if the group has colours), visible or not. Returns its id. */
-  add(record: GeometryRecord, matrix: Matrix4, color: Color | null, visible: boolean): number {
+  /** True when instances of all `records`' geometries fit: an instance slot, and room for the geometries not held yet. */
+  fitsAll(records: readonly GeometryRecord[]): boolean {
     const mesh = this.mesh
+    if (mesh.instanceCount >= mesh.maxInstanceCount) return false
+    let vertices = 0
+    let indices = 0
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as GeometryRecord
+      if (records.indexOf(r) !== i) continue
+      if (this.ids.get(r.geometry) !== undefined && this.versions.get(r.geometry) === r.version) continue
+      vertices += r.vertexCount
+      indices += r.indexCount
+    }
+    return mesh.unusedVertexCount >= vertices && mesh.unusedIndexCount >= indices
+  }
+
+  /** The id of `record`'s geometry in the batch, copying it first if it is new or was edited since. */
+  geometryIdOf(record: GeometryRecord): number {
     const geometry = record.geometry
     let geometryId = this.ids.get(geometry)
     if (geometryId === undefined || this.versions.get(geometry) !== record.version) {
       // A new geometry, or one edited since it was copied: a fresh range (the old one stays for instances using it).
-      geometryId = mesh.addGeometry(geometry)
+      geometryId = this.mesh.addGeometry(geometry)
       this.ids.set(geometry, geometryId)
       this.versions.set(geometry, record.version)
     }
+    return geometryId
+  }
+
+  /** Adds an instance of `record`'s geometry (copying the geometry first if needed), at `matrix`, with `color` (if the group has colours), visible or not. Returns its id. */
+  add(record: GeometryRecord, matrix: Matrix4, color: Color | null, visible: boolean): number {
+    return this.addInstanceOf(this.geometryIdOf(record), matrix, color, visible)
+  }
+
+  /** Adds an instance of the batch's geometry `geometryId` (see {@link Batch.add}). Returns its id. */
+  addInstanceOf(geometryId: number, matrix: Matrix4, color: Color | null, visible: boolean): number {
+    const mesh = this.mesh
     const id = mesh.addInstance(geometryId)
     mesh.setMatrixAt(id, matrix)
     if (color !== null) mesh.setColorAt(id, color)
@@ -91,6 +117,12 @@ export class Batch {
   /** Moves an instance. */
   setMatrix(id: number, matrix: Matrix4): void {
     this.mesh.setMatrixAt(id, matrix)
+    this.grow(id)
+  }
+
+  /** Draws instance `id` with the batch's geometry `geometryId` (a LOD's level switch). */
+  setGeometryIdAt(id: number, geometryId: number): void {
+    this.mesh.setGeometryIdAt(id, geometryId)
     this.grow(id)
   }
 

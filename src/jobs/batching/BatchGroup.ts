@@ -1,4 +1,4 @@
-import type { BufferGeometry, Material } from 'three'
+import type { BufferGeometry, Material, Object3D } from 'three'
 import type { Batch } from './Batch.js'
 
 /**
@@ -33,6 +33,11 @@ export class BatchGroup {
     this.receiveShadow = receiveShadow
     this.layersMask = layersMask
     this.renderOrder = renderOrder
+  }
+
+  /** Whether `o`'s shadow flags, layers and render order are the group's (the batch has them once for all). */
+  fits(o: Object3D): boolean {
+    return o.castShadow === this.castShadow && o.receiveShadow === this.receiveShadow && o.layers.mask === this.layersMask && o.renderOrder === this.renderOrder
   }
 
   /** Counts a geometry a member will need. */

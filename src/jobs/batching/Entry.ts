@@ -2,6 +2,7 @@ import type { BufferGeometry, Material, Matrix4, Mesh, Object3D } from 'three'
 import type { Batch } from './Batch.js'
 import type { BatchGroup } from './BatchGroup.js'
 import type { GeometryRecord } from './GeometryRecord.js'
+import type { Share } from './LODShares.js'
 import type { MaterialRecord } from './MaterialRecord.js'
 
 /** Found, waiting in the build queue. */
@@ -33,6 +34,8 @@ export class Entry {
   pendingGroup: BatchGroup | null = null
   batch: Batch | null = null
   instance = -1
+  /** The LOD share drawing it (with its sibling levels, through one instance), or null. */
+  share: Share | null = null
   /** Consecutive sweep visits that found it moved. */
   moves = 0
   /** While out: frame of the last change seen, and its world matrix then. */
@@ -50,6 +53,18 @@ export class Entry {
     this.unit = unit
     this.material = object.material as Material
     this.geometry = object.geometry
+  }
+
+  /** While out: notes a swapped material or geometry, or a moved world matrix, since the last look (at `frame`). @returns true when one was seen. */
+  noteChange(frame: number): boolean {
+    const o = this.object
+    const still = this.still as Matrix4
+    if (o.material === this.material && o.geometry === this.geometry && still.equals(o.matrixWorld)) return false
+    this.material = o.material as Material
+    this.geometry = o.geometry
+    still.copy(o.matrixWorld)
+    this.changedFrame = frame
+    return true
   }
 
   /** Adds the job's `removed` listener to the mesh. */

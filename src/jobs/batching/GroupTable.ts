@@ -109,13 +109,42 @@ export class GroupTable {
   batchFor(group: BatchGroup, record: GeometryRecord, settings: BatchingSettings): Batch {
     const last = group.batches.length > 0 ? (group.batches[group.batches.length - 1] as Batch) : null
     if (last !== null && last.fits(record)) return last
+    return this.open(group, record.vertexCount, record.indexCount, settings)
+  }
+
+  /** A new batch of `group`, sized for its pending members and distinct geometries, and at least for `vertexCount` / `indexCount`. */
+  private open(group: BatchGroup, vertexCount: number, indexCount: number, settings: BatchingSettings): Batch {
     const instances = Math.min(settings.maxInstances, Math.max(64, nextPow2(group.pending + 1)))
-    const vertices = Math.max(record.vertexCount, Math.min(settings.maxVertices, Math.max(1024, group.distinctVertices)))
-    const indices = record.indexCount === 0 ? 0 : Math.max(record.indexCount, Math.min(settings.maxVertices * 2, Math.max(2048, group.distinctIndices)))
+    const vertices = Math.max(vertexCount, Math.min(settings.maxVertices, Math.max(1024, group.distinctVertices)))
+    const indices = indexCount === 0 ? 0 : Math.max(indexCount, Math.min(settings.maxVertices * 2, Math.max(2048, group.distinctIndices)))
     const batch = new Batch(group, instances, vertices, indices, settings.perObjectFrustumCulled, settings.sortObjects)
     group.batches.push(batch)
     this.batches.push(batch)
     return batch
+  }
+
+  /** As {@link GroupTable.batchFor}, for one instance that may draw any of `records`' geometries (a LOD's levels). */
+  batchForAll(group: BatchGroup, records: readonly GeometryRecord[], settings: BatchingSettings): Batch {
+    const last = group.batches.length > 0 ? (group.batches[group.batches.length - 1] as Batch) : null
+    if (last !== null && last.fitsAll(records)) return last
+    let vertexCount = 0
+    let indexCount = 0
+    for (const r of records) {
+      vertexCount += r.vertexCount
+      indexCount += r.indexCount
+    }
+    const batch = this.open(group, vertexCount, indexCount, settings)
+    return batch
+  }
+
+  /** Instances in all batches (`visible`: only those shown). */
+  count(visible: boolean): number {
+    let n = 0
+    for (let i = 0; i < this.batches.length; i++) {
+      const b = this.batches[i] as Batch
+      n += visible ? b.visibleCount : b.count
+    }
+    return n
   }
 
   /** Removes instance `id` from `batch`; an empty batch goes. */

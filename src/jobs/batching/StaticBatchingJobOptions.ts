@@ -136,6 +136,13 @@ const or = <T>(value: T | undefined, fallback: T): T => (value === undefined ? f
 const hasMethods = (o: unknown, ...names: string[]): boolean =>
   o !== null && typeof o === 'object' && names.every((n) => typeof (o as Record<string, unknown>)[n] === 'function')
 
+/** @throws TypeError prefixed with `api` when `scene` is not a THREE.Scene. @internal */
+export function checkScene(api: string, scene: unknown): void {
+  if (scene === null || typeof scene !== 'object' || (scene as { isScene?: unknown }).isScene !== true) {
+    throw new TypeError(`${api}: scene must be a THREE.Scene, got ${describe(scene)}`)
+  }
+}
+
 /**
  * Checks the options and fills in the defaults.
  * @throws TypeError on a bad option, prefixed with `api`.

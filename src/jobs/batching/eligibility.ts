@@ -50,3 +50,9 @@ export function shownIn(o: Object3D, scene: Object3D, culling: CullingSource | n
   }
   return root === scene ? shown : -1
 }
+
+/** The nearest `THREE.LOD` above `o`, or null. */
+export function nearestLOD(o: Object3D): Object3D | null {
+  for (let p = o.parent; p !== null; p = p.parent) if ((p as { isLOD?: boolean }).isLOD === true) return p
+  return null
+}
