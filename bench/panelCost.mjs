@@ -1,6 +1,8 @@
 // npm run bench:panel: where the devtools overlay's cost goes, in headless
 // Debian Chromium with software WebGL (SwiftShader). Opens the built demo
-// (N = 1000 by default, scheduler on, fly-through) and measures, in the same
+// (N = 1000 by default, scheduler on, camera still: with the fly-through each
+// state would see another part of the city, and SwiftShader's GPU time, which
+// sets the interval, follows what is in view) and measures, in the same
 // page, the frame interval (rAF timestamps) and the frame CPU
 // (loop.timings.frameMs), the GPU ms (loop.timings.gpuMs) and the panel's
 // own JS ms (panel.costMs) with the overlay in several states: closed (the
@@ -66,7 +68,7 @@ async function measure(page, state) {
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } })
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`))
-  await page.goto(`${url}/?n=${n}&seed=1${process.env.EXTRA ?? ''}`)
+  await page.goto(`${url}/?n=${n}&seed=1&autoplay=0${process.env.EXTRA ?? ''}`)
   await page.waitForFunction(() => window.demo?.scheduler.frame >= 30, null, { timeout: 120_000 })
   const states = [
     ['closed', { graphs: false, stats: false }],
