@@ -67,6 +67,8 @@ export interface BatchingRow {
     batched: number
     /** Subtrees kept out of the render walk (StaticBatchingJob's pruneRender). */
     prunedRoots: number
+    /** Matrix-texture bytes the batches flag for upload per frame (whole textures: what WebGL then re-sends), KB. */
+    matrixUploadKB: number
   }
   build: { frames: number; jobsP99: number; jobsMax: number }
 }
@@ -159,6 +161,8 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
   const total: number[] = []
   const draws: number[] = []
   const drawnInstances: number[] = []
+  const uploadKB: number[] = []
+  const versions = new Map<BatchedMesh, number>()
   let batches = batchesOf()
   for (let i = 0; i < warmup + frames; i++, f++) {
     moveSome(world, random, mark)
@@ -178,6 +182,13 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
       let drawn = 0
       for (const batch of batches) drawn += (batch as unknown as { _multiDrawCount: number })._multiDrawCount
       drawnInstances.push(drawn)
+      let bytes = 0
+      for (const batch of batches) {
+        const texture = (batch as unknown as { _matricesTexture: { version: number; image: { data: Float32Array } } })._matricesTexture
+        if (versions.get(batch) !== texture.version) bytes += texture.image.data.byteLength
+        versions.set(batch, texture.version)
+      }
+      uploadKB.push(bytes / 1024)
       jobs.push(t1 - t0)
       walk.push(t2 - t1)
       prep.push(t3 - t2)
@@ -196,6 +207,7 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
       batches: batching.stats.batches,
       batched: batching.stats.batchedObjects,
       prunedRoots: batching.stats.prunedRoots,
+      matrixUploadKB: mean(uploadKB),
     },
     build: { frames: buildFrames, jobsP99: p99(buildJobs), jobsMax: Math.max(...buildJobs) },
   }
@@ -218,13 +230,13 @@ const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '—')
 
 export function batchingTable(rows: BatchingRow[]): string {
   return [
-    '| N | plain: renderer CPU mean / p99 (ms) | plain draw calls | batches culled by | batching: jobs mean / p99 / max | walk | batch culling | total mean / p99 | draw calls | instances drawn | batches | pruned roots | build frames | build jobs p99 / max |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| N | plain: renderer CPU mean / p99 (ms) | plain draw calls | batches culled by | batching: jobs mean / p99 / max | walk | batch culling | total mean / p99 | draw calls | instances drawn | batches | pruned roots | matrix upload KB/frame | build frames | build jobs p99 / max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const b = r.batching
       return (
         `| ${r.n} | ${f2(r.plain.meanMs)} / ${f2(r.plain.p99Ms)} | ${Math.round(r.plain.draws)} | ${r.variant} | ${f2(b.jobs.mean)} / ${f2(b.jobs.p99)} / ${f2(b.jobs.max)} | ` +
-        `${f2(b.walkMs)} | ${f2(b.batchPrepMs)} | ${f2(b.total.mean)} / ${f2(b.total.p99)} | ${Math.round(b.draws)} | ${Math.round(b.instancesDrawn)} | ${b.batches} | ${b.prunedRoots} | ${r.build.frames} | ${f2(r.build.jobsP99)} / ${f2(r.build.jobsMax)} |`
+        `${f2(b.walkMs)} | ${f2(b.batchPrepMs)} | ${f2(b.total.mean)} / ${f2(b.total.p99)} | ${Math.round(b.draws)} | ${Math.round(b.instancesDrawn)} | ${b.batches} | ${b.prunedRoots} | ${Math.round(b.matrixUploadKB)} | ${r.build.frames} | ${f2(r.build.jobsP99)} / ${f2(r.build.jobsMax)} |`
       )
     }),
     '',

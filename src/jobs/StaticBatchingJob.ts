@@ -4,7 +4,6 @@ import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { describe } from '../core/validate.js'
 import { type Batch, isBatchMesh } from './batching/Batch.js'
-import type { BatchGroup } from './batching/BatchGroup.js'
 import { BATCHED, DROPPED, Entry, OUT, PENDING } from './batching/Entry.js'
 import { EntryTable } from './batching/EntryTable.js'
 import type { GeometryRecord } from './batching/GeometryRecord.js'
@@ -119,12 +118,11 @@ export class StaticBatchingJob {
       table: this.table,
       shown: (o) => this.inSceneShown(o),
       candidate: (o) => this.isCandidate(o),
-      groupOf: (e) => this.groupOf(e),
+      groupOf: (e) => this.table.groupOf(e, this.sweepNo),
       attach: (e, batch, id) => this.attach(e, batch, id),
-      release: (e) => {
-        this.detach(e)
-        this.toOut(e)
-      },
+      release: (e) => this.toOut(e, true),
+      toMovers: (e) => this.toMovers(e, null),
+      frame: () => this.scheduler.frame,
       leave: (e) => this.leave(e),
       drop: (e) => this.drop(e),
       same: (e) => this.table.sameRecords(e, this.sweepNo),
@@ -351,7 +349,7 @@ export class StaticBatchingJob {
     this.entries.add(e)
     e.listen(this.onRemoved)
     // Counted in its group now, so the group's first batch is sized for it.
-    const group = this.groupOf(e)
+    const group = this.table.groupOf(e, this.sweepNo)
     if (group !== null) {
       group.pending++
       e.pendingGroup = group
@@ -368,11 +366,6 @@ export class StaticBatchingJob {
   /** Structural eligibility (the cheap checks; layout and matrix come at join). */
   private isCandidate(o: Object3D): boolean {
     return isBatchableMesh(o, this.hiddenTest)
-  }
-
-  /** The group the mesh of `e` belongs in now (made if new), or null when its geometry cannot be batched. */
-  private groupOf(e: Entry): BatchGroup | null {
-    return this.table.groupOf(e, this.sweepNo)
   }
 
   // ---- build, leave, drop -------------------------------------------------
@@ -394,7 +387,7 @@ export class StaticBatchingJob {
     const shown = this.inSceneShown(o)
     if (shown < 0) return false
     if (o.matrixWorld.determinant() < 0) return false
-    const group = this.groupOf(e)
+    const group = this.table.groupOf(e, this.sweepNo)
     if (group === null) return false
     const record = e.geoRecord as GeometryRecord
     const batch = this.table.batchFor(group, record, this.settings)
@@ -436,7 +429,8 @@ export class StaticBatchingJob {
     this.toOut(e)
   }
 
-  private toOut(e: Entry): void {
+  private toOut(e: Entry, detach = false): void {
+    if (detach) this.detach(e)
     e.state = OUT
     this.outCount++
     e.changedFrame = this.frame
@@ -563,7 +557,7 @@ export class StaticBatchingJob {
     if (job === this.matrixJob) return
     this.detachMatrices()
     this.matrixJob = job
-    if (job !== null) job.addWriteListener(this.onMatrixWritten)
+    job?.addWriteListener(this.onMatrixWritten)
   }
 
   private detachMatrices(): void {
@@ -575,16 +569,18 @@ export class StaticBatchingJob {
   private readonly onMatrixWritten = (object: Object3D): void => {
     const e = this.entries.get(object)
     if (e === undefined || e.state !== BATCHED) return
-    if (e.share !== null) {
-      this.shares.written(e, object.matrixWorld)
-      return
-    }
+    if (e.share !== null) return this.shares.written(e, object.matrixWorld)
     const batch = e.batch as Batch
-    if (object.matrixWorld.determinant() < 0) {
-      this.leave(e)
-      return
-    }
+    if (object.matrixWorld.determinant() < 0) return this.leave(e)
+    // Written frame after frame: to a batch for movers, so the static batch stops re-uploading its matrices.
+    if (!batch.movers && e.written(this.scheduler.frame)) return this.toMovers(e, batch)
     batch.setMatrix(e.instance, object.matrixWorld)
+  }
+
+  /** `e` (batched in `from`, or ending a LOD share: null) goes to a batch of its group for movers. */
+  private toMovers(e: Entry, from: Batch | null): void {
+    const batch = this.table.toMovers(e, from, this.inSceneShown(e.object) === 1 && !e.culled, this.settings)
+    if (batch.mesh.parent === null) this.scene.add(batch.mesh)
   }
 
   // ---- stats --------------------------------------------------------------

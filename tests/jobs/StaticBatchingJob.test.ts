@@ -455,21 +455,30 @@ describe('StaticBatchingJob: the handle', () => {
     job.dispose()
   })
 
-  it('with a MatrixSyncJob, a mesh that moves every frame stays batched and its instance follows in the same frame', () => {
+  it('with a MatrixSyncJob, a mesh that moves every frame stays batched, its instance following in the same frame; after 8 frames it moves to a batch for movers and the static batch stops re-uploading', () => {
     const { scheduler, scene } = setup()
-    const [a] = addMeshes(scene, 3) as [Mesh]
+    const [a, b] = addMeshes(scene, 3) as [Mesh, Mesh]
     const matrices = new MatrixSyncJob(scheduler, scene)
     const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, leaveAfterMoves: 2 })
     frames(scheduler, 1)
-    const batch = job.batchOf(a) as BatchedMesh
+    const staticBatch = job.batchOf(a) as BatchedMesh
+    const uploads = (batch: BatchedMesh): number => (batch as unknown as { _matricesTexture: { version: number } })._matricesTexture.version
     const m = a.matrixWorld.clone()
-    for (let i = 1; i <= 10; i++) {
+    const versions: number[] = []
+    for (let i = 1; i <= 20; i++) {
       a.position.z = i
       matrices.markDirty(a)
       frames(scheduler, 1)
-      expect(job.batchOf(a)).toBe(batch)
+      const batch = job.batchOf(a) as BatchedMesh
+      expect(batch).not.toBeNull()
       expect(batch.getMatrixAt(job.instanceIdOf(a), m).elements[14]).toBe(i)
+      expect(batch === staticBatch).toBe(i < 8)
+      versions.push(uploads(staticBatch))
     }
+    // From the move on, the static batch's matrix texture is no longer flagged for upload each frame.
+    expect(new Set(versions.slice(8)).size).toBe(1)
+    expect(job.batchOf(b)).toBe(staticBatch)
+    expect(job.stats.batchedObjects).toBe(3)
     job.dispose()
     matrices.dispose()
   })

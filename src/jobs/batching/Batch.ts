@@ -31,7 +31,16 @@ export class Batch {
   /** Instances whose visibility is on. */
   visibleCount = 0
 
-  constructor(group: BatchGroup, maxInstances: number, maxVertices: number, maxIndices: number, perObjectFrustumCulled: boolean, sortObjects: boolean) {
+  constructor(
+    group: BatchGroup,
+    maxInstances: number,
+    maxVertices: number,
+    maxIndices: number,
+    perObjectFrustumCulled: boolean,
+    sortObjects: boolean,
+    /** For meshes that move every frame (see {@link BatchGroup.movers}). */
+    readonly movers = false,
+  ) {
     this.group = group
     const mesh = new BatchedMesh(maxInstances, maxVertices, Math.max(1, maxIndices), group.template)
     mesh.name = 'StaticBatchingJob batch'

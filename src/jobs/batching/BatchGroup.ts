@@ -18,6 +18,8 @@ export class BatchGroup {
   readonly renderOrder: number
   /** Batches of this key, the open one (taking new instances) last. */
   readonly batches: Batch[] = []
+  /** Batches of this key for meshes that move every frame (their matrix texture is uploaded every frame; the others' no longer). */
+  readonly movers: Batch[] = []
   /** Members waiting to join (sizes new batches). */
   pending = 0
   /** Vertices and indices of the distinct geometries seen in this group (sizes new batches). */

@@ -5,6 +5,9 @@ import type { GeometryRecord } from './GeometryRecord.js'
 import type { Share } from './LODShares.js'
 import type { MaterialRecord } from './MaterialRecord.js'
 
+/** Writes of a batched mesh's matrix, each within this many frames of the last, before it goes to a batch for movers. */
+export const MOVER_FRAMES = 8
+
 /** Found, waiting in the build queue. */
 export const PENDING = 0
 /** Drawn through a batch; the mesh itself is kept out of the render. */
@@ -38,6 +41,9 @@ export class Entry {
   share: Share | null = null
   /** Consecutive sweep visits that found it moved. */
   moves = 0
+  /** Writes of its matrix in a row (see `written`), and the frame of the last: a mover goes to a batch for movers. */
+  writeStreak = 0
+  lastWriteFrame = -10
   /** While out: frame of the last change seen, and its world matrix then. */
   changedFrame = 0
   still: Matrix4 | null = null
@@ -65,6 +71,18 @@ export class Entry {
     still.copy(o.matrixWorld)
     this.changedFrame = frame
     return true
+  }
+
+  /**
+   * The matrix job wrote its world matrix in `frame`. @returns true once it
+   * was written {@link MOVER_FRAMES} times, each within that many frames of
+   * the last: a mover, for a batch of movers.
+   */
+  written(frame: number): boolean {
+    // Gaps allowed: a matrix job past its budget applies marked moves a few frames late.
+    this.writeStreak = frame - this.lastWriteFrame <= MOVER_FRAMES ? this.writeStreak + 1 : 1
+    this.lastWriteFrame = frame
+    return this.writeStreak >= MOVER_FRAMES
   }
 
   /** Adds the job's `removed` listener to the mesh. */

@@ -106,19 +106,21 @@ export class GroupTable {
    * one, or a new one sized for the group's pending members and distinct
    * geometries (never grown later).
    */
-  batchFor(group: BatchGroup, record: GeometryRecord, settings: BatchingSettings): Batch {
-    const last = group.batches.length > 0 ? (group.batches[group.batches.length - 1] as Batch) : null
+  batchFor(group: BatchGroup, record: GeometryRecord, settings: BatchingSettings, movers = false): Batch {
+    const list = movers ? group.movers : group.batches
+    const last = list.length > 0 ? (list[list.length - 1] as Batch) : null
     if (last !== null && last.fits(record)) return last
-    return this.open(group, record.vertexCount, record.indexCount, settings)
+    return this.open(group, record.vertexCount, record.indexCount, settings, movers)
   }
 
   /** A new batch of `group`, sized for its pending members and distinct geometries, and at least for `vertexCount` / `indexCount`. */
-  private open(group: BatchGroup, vertexCount: number, indexCount: number, settings: BatchingSettings): Batch {
-    const instances = Math.min(settings.maxInstances, Math.max(64, nextPow2(group.pending + 1)))
+  private open(group: BatchGroup, vertexCount: number, indexCount: number, settings: BatchingSettings, movers = false): Batch {
+    // Movers come a few at a time: small batches, so each frame's matrix upload is small too.
+    const instances = movers ? Math.min(settings.maxInstances, MOVER_INSTANCES) : Math.min(settings.maxInstances, Math.max(64, nextPow2(group.pending + 1)))
     const vertices = Math.max(vertexCount, Math.min(settings.maxVertices, Math.max(1024, group.distinctVertices)))
     const indices = indexCount === 0 ? 0 : Math.max(indexCount, Math.min(settings.maxVertices * 2, Math.max(2048, group.distinctIndices)))
-    const batch = new Batch(group, instances, vertices, indices, settings.perObjectFrustumCulled, settings.sortObjects)
-    group.batches.push(batch)
+    const batch = new Batch(group, instances, vertices, indices, settings.perObjectFrustumCulled, settings.sortObjects, movers)
+    ;(movers ? group.movers : group.batches).push(batch)
     this.batches.push(batch)
     return batch
   }
@@ -147,11 +149,30 @@ export class GroupTable {
     return n
   }
 
+  /**
+   * Moves `e`'s instance to a batch of its group for movers: from `from`
+   * (its visibility kept), or, with `from` null, anew (a LOD share just
+   * ended; shown as `visible` says). @returns that batch.
+   */
+  toMovers(e: Entry, from: Batch | null, visible: boolean, settings: BatchingSettings): Batch {
+    const o = e.object
+    const record = e.geoRecord as GeometryRecord
+    const group = (e.batch as Batch).group
+    if (from !== null) {
+      visible = from.mesh.getVisibleAt(e.instance)
+      this.remove(from, e.instance)
+    }
+    const batch = this.batchFor(group, record, settings, true)
+    e.instance = batch.add(record, o.matrixWorld, group.hasColor ? (o.material as unknown as { color: Color }).color : null, visible)
+    e.batch = batch
+    return batch
+  }
+
   /** Removes instance `id` from `batch`; an empty batch goes. */
   remove(batch: Batch, id: number): void {
     batch.remove(id)
     if (batch.count > 0) return
-    const list = batch.group.batches
+    const list = batch.movers ? batch.group.movers : batch.group.batches
     const i = list.indexOf(batch)
     if (i >= 0) list.splice(i, 1)
     const j = this.batches.indexOf(batch)
@@ -184,6 +205,9 @@ function cloneTemplate(material: Material, hasColor: boolean): Material {
   if (hasColor) (clone as unknown as { color: Color }).color.setRGB(1, 1, 1)
   return clone
 }
+
+/** Instances in a batch for movers. */
+const MOVER_INSTANCES = 1024
 
 function nextPow2(n: number): number {
   let p = 1

@@ -39,6 +39,10 @@ export interface ShareHost {
   leave(e: Entry): void
   /** Drops `e` (removed from the scene). */
   drop(e: Entry): void
+  /** Puts `e` (a level of a share that just ended, still batched) into a batch of its group for movers. */
+  toMovers(e: Entry): void
+  /** The scheduler's frame. */
+  frame(): number
   /** Whether `e`'s material and geometry are as when it joined. */
   same(e: Entry): boolean
 }
@@ -144,7 +148,8 @@ export class LODShares {
       if (shown !== share.current) {
         share.current = shown
         batch.setGeometryIdAt(id, share.geometryIds[levels.indexOf(shown)] as number)
-        batch.setMatrix(id, shown.object.matrixWorld)
+        // (Levels usually stand where the LOD does: no matrix write, so no upload of the batch's matrix texture.)
+        if (!batch.holdsMatrix(id, shown.object.matrixWorld)) batch.setMatrix(id, shown.object.matrixWorld)
       }
       if (batch.group.hasColor) batch.syncColor(id, (shown.object.material as unknown as { color: Color }).color)
     }
@@ -184,12 +189,25 @@ export class LODShares {
     this.refresh(share)
   }
 
-  /** The matrix job wrote a level's world matrix: the instance follows when that level is the one drawn. */
+  /**
+   * The matrix job wrote a level's world matrix: the instance follows when
+   * that level is the one drawn; a LOD written frame after frame leaves the
+   * share for batches of movers, its levels one instance each (a LOD's
+   * instance in a static batch would re-upload that batch's matrices every
+   * frame).
+   */
   written(e: Entry, matrix: Matrix4): void {
     const share = e.share as Share
     if (share.current !== e) return
-    if (matrix.determinant() < 0) this.host.leave(e)
-    else share.batch.setMatrix(share.instance, matrix)
+    if (matrix.determinant() < 0) return this.host.leave(e)
+    if (!e.written(this.host.frame())) return share.batch.setMatrix(share.instance, matrix)
+    this.byLOD.delete(share.lod)
+    this.extra -= share.levels.length - 1
+    this.host.table.remove(share.batch, share.instance)
+    for (const l of share.levels) {
+      l.share = null
+      this.host.toMovers(l)
+    }
   }
 
   /**
