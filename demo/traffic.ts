@@ -36,6 +36,8 @@ export class Traffic {
   private readonly drawn: Float32Array
   /** Per car: its heading at the current fixed step. */
   private readonly heading: Float32Array
+  /** What {@link Traffic.advance} computed: drawn x, z and heading (a typed array: no boxed doubles per car). */
+  private readonly out = new Float64Array(3)
 
   constructor(
     private readonly cars: Cars,
@@ -75,30 +77,18 @@ export class Traffic {
    * are written by {@link Traffic.interpolate}.
    */
   fixedStep(stepMs: number): void {
-    const { position, target, speed } = this.cars
     const drawn = this.drawn
     const count = this.cars.meshes.length
     const dt = stepMs / 1000
+    const out = this.out
     for (let i = 0; i < count; i++) {
       const d = i * 4
       drawn[d] = drawn[d + 2]!
       drawn[d + 1] = drawn[d + 3]!
-      if (!this.moving) continue
-      const px = position[i * 2]!
-      const pz = position[i * 2 + 1]!
-      const dx = target[i * 2]! - px
-      const dz = target[i * 2 + 1]! - pz
-      const dist = Math.sqrt(dx * dx + dz * dz)
-      if (dist < 1e-3) continue
-      const travel = Math.min(dist, speed[i]! * dt)
-      const nx = px + (dx / dist) * travel
-      const nz = pz + (dz / dist) * travel
-      position[i * 2] = nx
-      position[i * 2 + 1] = nz
-      // Drive on the right-hand side of the street.
-      drawn[d + 2] = nx + (-dz / dist) * SIDE
-      drawn[d + 3] = nz + (dx / dist) * SIDE
-      this.heading[i] = Math.atan2(-dz, dx)
+      if (!this.moving || !this.advance(i, dt)) continue
+      drawn[d + 2] = out[0]!
+      drawn[d + 3] = out[1]!
+      this.heading[i] = out[2]!
     }
   }
 
@@ -160,7 +150,7 @@ export class Traffic {
 
   /** Physics: moves each car toward its target by speed × its own elapsed time. Returns true while unfinished. */
   step(deadline: Deadline = NEVER_YIELD): boolean {
-    const { position, target, speed, meshes } = this.cars
+    const meshes = this.cars.meshes
     const count = meshes.length
     const now = this.now()
     let handled = 0
@@ -168,7 +158,12 @@ export class Traffic {
       const i = this.physicsCursor++
       const dt = Math.min(0.25, (now - this.lastStep[i]!) / 1000)
       this.lastStep[i] = now
-      if (this.moving) this.move(i, dt, position, target, speed, meshes[i]!)
+      if (this.moving && this.advance(i, dt)) {
+        const mesh = meshes[i]!
+        mesh.position.set(this.out[0]!, 0, this.out[1]!)
+        mesh.rotation.y = this.out[2]!
+        this.onMoved(i)
+      }
       if (++handled === CHUNK) {
         handled = 0
         if (deadline.shouldYield()) return true
@@ -178,28 +173,28 @@ export class Traffic {
     return false
   }
 
-  private move(
-    i: number,
-    dt: number,
-    position: Float32Array,
-    target: Float32Array,
-    speed: Float32Array,
-    mesh: { position: { set(x: number, y: number, z: number): unknown }; rotation: { y: number } },
-  ): void {
+  /**
+   * Moves car `i` toward its target by its speed × `dt` seconds. @returns
+   * false when it is there; else true, with where it is drawn (on the
+   * right-hand side of the street) and its heading in `out` (x, z, heading).
+   */
+  private advance(i: number, dt: number): boolean {
+    const { position, target, speed } = this.cars
     const px = position[i * 2]!
     const pz = position[i * 2 + 1]!
     const dx = target[i * 2]! - px
     const dz = target[i * 2 + 1]! - pz
     const dist = Math.sqrt(dx * dx + dz * dz)
-    if (dist < 1e-3) return
+    if (dist < 1e-3) return false
     const travel = Math.min(dist, speed[i]! * dt)
     const nx = px + (dx / dist) * travel
     const nz = pz + (dz / dist) * travel
     position[i * 2] = nx
     position[i * 2 + 1] = nz
-    // Drive on the right-hand side of the street.
-    mesh.position.set(nx + (-dz / dist) * SIDE, 0, nz + (dx / dist) * SIDE)
-    mesh.rotation.y = Math.atan2(-dz, dx)
-    this.onMoved(i)
+    const out = this.out
+    out[0] = nx + (-dz / dist) * SIDE
+    out[1] = nz + (dx / dist) * SIDE
+    out[2] = Math.atan2(-dz, dx)
+    return true
   }
 }

@@ -135,8 +135,7 @@ export class GroupTable {
       vertexCount += r.vertexCount
       indexCount += r.indexCount
     }
-    const batch = this.open(group, vertexCount, indexCount, settings)
-    return batch
+    return this.open(group, vertexCount, indexCount, settings)
   }
 
   /** Instances in all batches (`visible`: only those shown). */

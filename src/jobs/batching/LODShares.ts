@@ -201,13 +201,8 @@ export class LODShares {
     if (share.current !== e) return
     if (matrix.determinant() < 0) return this.host.leave(e)
     if (!e.written(this.host.frame())) return share.batch.setMatrix(share.instance, matrix)
-    this.byLOD.delete(share.lod)
-    this.extra -= share.levels.length - 1
-    this.host.table.remove(share.batch, share.instance)
-    for (const l of share.levels) {
-      l.share = null
-      this.host.toMovers(l)
-    }
+    if (!this.unshare(share)) return
+    for (const l of share.levels) this.host.toMovers(l)
   }
 
   /**
@@ -215,14 +210,18 @@ export class LODShares {
    * caller handles) draws itself and is watched until it settles.
    */
   end(share: Share, cause: Entry | null): void {
-    if (this.byLOD.get(share.lod) !== share) return
+    if (!this.unshare(share)) return
+    for (const l of share.levels) if (l !== cause && l.state === BATCHED) this.host.release(l)
+  }
+
+  /** Forgets `share` and removes its instance (the levels keep their batch fields, for the caller). @returns false when it had ended already. */
+  private unshare(share: Share): boolean {
+    if (this.byLOD.get(share.lod) !== share) return false
     this.byLOD.delete(share.lod)
     this.extra -= share.levels.length - 1
     this.host.table.remove(share.batch, share.instance)
-    for (const l of share.levels) {
-      l.share = null
-      if (l !== cause && l.state === BATCHED) this.host.release(l)
-    }
+    for (const l of share.levels) l.share = null
+    return true
   }
 
   clear(): void {

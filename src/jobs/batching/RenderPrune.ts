@@ -1,5 +1,5 @@
 import type { Object3D } from 'three'
-import type { WorldMatrixChanges } from '../matrices/WorldMatrixChanges.js'
+import { changedSince, type WorldMatrixChanges } from '../matrices/WorldMatrixChanges.js'
 
 /** A subtree is quiet when nothing in it was stamped in this many frames: movers keep theirs walked. */
 const QUIET_FRAMES = 60
@@ -151,8 +151,7 @@ export class RenderPrune {
     for (let i = 0; i < roots.length; i++) {
       if (alive[i] === 0) continue
       const o = roots[i] as Object3D
-      const id = o.id
-      if ((id < stamps.length && (stamps[id] as number) > t) || (id < below.length && (below[id] as number) > t)) {
+      if (changedSince(o.id, stamps, below, t)) {
         alive[i] = 0 // written, added to or removed from since the pass
         continue
       }
@@ -192,11 +191,7 @@ export class RenderPrune {
   }
 
   private quiet(o: Object3D, source: WorldMatrixChanges): boolean {
-    const id = o.id
-    const stamps = source.changeStamps
-    const below = source.subtreeStamps
-    const q = this.quietTick
-    return !(id < stamps.length && (stamps[id] as number) > q) && !(id < below.length && (below[id] as number) > q)
+    return !changedSince(o.id, source.changeStamps, source.subtreeStamps, this.quietTick)
   }
 
   private push(o: Object3D): void {

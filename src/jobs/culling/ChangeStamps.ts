@@ -1,5 +1,5 @@
 import type { Object3D, Scene } from 'three'
-import { liveChanges, type WorldMatrixChanges } from '../matrices/WorldMatrixChanges.js'
+import { changedSince, liveChanges, type WorldMatrixChanges } from '../matrices/WorldMatrixChanges.js'
 import type { CullingCells } from './CullingCells.js'
 import { CullKind, type Cullable } from './CullKind.js'
 import { DEP_MAX, type SlotStore, type SlotWrites } from './SlotStore.js'
@@ -111,10 +111,7 @@ export class ChangeStamps {
 
   /** Whether nothing under `group` (itself included) changed since `stamp`. */
   unchangedBelow(group: Object3D, stamp: number): boolean {
-    const id = group.id
-    const stamps = this.changes as Float64Array
-    const below = this.subtree as Float64Array
-    return !((id < stamps.length && (stamps[id] as number) > stamp) || (id < below.length && (below[id] as number) > stamp))
+    return !changedSince(group.id, this.changes as Float64Array, this.subtree as Float64Array, stamp)
   }
 
   /**

@@ -287,6 +287,15 @@ export class BatchedMeshCulling {
     if (record !== undefined && record.active) proto.setVisibleAt.call(s.mesh, id, !hide && s.wish[id] === 1)
   }
 
+  /** Instance id `id` was deleted or reused: no wish against drawing it, no hide held (its visibility is three's to reset). */
+  private forget(s: MeshInstances, id: number): void {
+    s.wish[id] = 1
+    if (s.culled[id] !== 1) return
+    s.culled[id] = 0
+    s.hidden--
+    this.stats.hiddenInstances--
+  }
+
   private reserve(s: MeshInstances, count: number): void {
     if (count <= s.wish.length) return
     const wish = growToIndex(s.wish, count - 1)
@@ -332,23 +341,13 @@ export class BatchedMeshCulling {
     }
     own.deleteInstance = (id: number): BatchedMesh => {
       proto.deleteInstance.call(mesh, id)
-      if (s.culled[id] === 1) {
-        s.culled[id] = 0
-        s.hidden--
-        this.stats.hiddenInstances--
-      }
-      s.wish[id] = 1
+      this.forget(s, id)
       return mesh
     }
     own.addInstance = (geometryId: number): number => {
       const id = proto.addInstance.call(mesh, geometryId)
       this.reserve(s, id + 1)
-      s.wish[id] = 1
-      if (s.culled[id] === 1) {
-        s.culled[id] = 0
-        s.hidden--
-        this.stats.hiddenInstances--
-      }
+      this.forget(s, id)
       return id
     }
     own.raycast = (raycaster: Raycaster, intersects: Intersection[]): void => {

@@ -40,6 +40,15 @@ export interface WorldMatrixChanges {
   removeWriteListener(listener: (object: Object3D) => void): void
 }
 
+/**
+ * Whether object `id`, or anything below it, was stamped after tick `t` in
+ * `stamps` / `below` (a writer's `changeStamps` / `subtreeStamps`).
+ * @internal
+ */
+export function changedSince(id: number, stamps: Float64Array, below: Float64Array, t: number): boolean {
+  return (id < stamps.length && (stamps[id] as number) > t) || (id < below.length && (below[id] as number) > t)
+}
+
 /** Scenes with a live writer of world matrices (one per scene). */
 const _writers = new WeakMap<Scene, WorldMatrixChanges>()
 
