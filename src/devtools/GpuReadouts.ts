@@ -1,4 +1,5 @@
 import { formatCount, formatMs } from './utils/format.js'
+import { ReadoutCells } from './utils/ReadoutCells.js'
 
 /** The numbers of a GPU warm-up job the panel shows (typed structurally: `GpuWarmupJob` from `three-batch-scheduler/jobs`). */
 export interface WarmupStatsSource {
@@ -35,7 +36,7 @@ export class GpuReadouts {
   /** The lines; append where they should show. */
   readonly domElement: HTMLDivElement
   private readonly warmup: WarmupStatsSource | undefined
-  private readonly cells = new Map<string, HTMLElement>()
+  private readonly cells = new ReadoutCells()
 
   /** @param warmup a GPU warm-up job whose stats to show, if any. */
   constructor(warmup?: WarmupStatsSource) {
@@ -43,14 +44,14 @@ export class GpuReadouts {
     const root = document.createElement('div')
     root.className = 'tbs-lines'
     if (warmup !== undefined) {
-      this.line(root, [
+      this.cells.line(root, [
         ['gpu warm-up  programs ', 'warmup.programs'],
         [' uploads ', 'warmup.uploads'],
         [' ', 'warmup.bytes'],
         ['/frame  held ', 'warmup.held'],
       ])
     }
-    this.line(root, [
+    this.cells.line(root, [
       ['panel  JS ', 'panel.jsMs'],
       [' ms/frame  canvases ', 'panel.canvases'],
       ['/frame', ''],
@@ -60,7 +61,7 @@ export class GpuReadouts {
 
   /** The text shown for `key`, or undefined for an unknown key. */
   text(key: string): string | undefined {
-    return this.cells.get(key)?.textContent ?? undefined
+    return this.cells.text(key)
   }
 
   /**
@@ -73,36 +74,13 @@ export class GpuReadouts {
     const w = this.warmup
     if (w !== undefined) {
       const s = w.stats
-      this.set('warmup.programs', s.compiling > 0 ? `${formatCount(s.pendingPrograms)} (${formatCount(s.compiling)} compiling)` : formatCount(s.pendingPrograms))
-      this.set('warmup.uploads', formatCount(s.pendingUploads))
-      this.set('warmup.bytes', formatBytes(s.bytesLastFrame))
-      this.set('warmup.held', formatCount(s.held))
+      this.cells.set('warmup.programs', s.compiling > 0 ? `${formatCount(s.pendingPrograms)} (${formatCount(s.compiling)} compiling)` : formatCount(s.pendingPrograms))
+      this.cells.set('warmup.uploads', formatCount(s.pendingUploads))
+      this.cells.set('warmup.bytes', formatBytes(s.bytesLastFrame))
+      this.cells.set('warmup.held', formatCount(s.held))
     }
-    this.set('panel.jsMs', formatMs(panelMs))
-    this.set('panel.canvases', Number.isFinite(canvases) ? canvases.toFixed(1) : '—')
-  }
-
-  private set(key: string, text: string): void {
-    const el = this.cells.get(key)
-    if (el !== undefined && el.textContent !== text) el.textContent = text
-  }
-
-  private line(parent: HTMLElement, parts: readonly (readonly [string, string])[]): void {
-    const div = document.createElement('div')
-    for (const [label, key] of parts) {
-      const span = document.createElement('span')
-      span.className = 'tbs-key'
-      span.textContent = label
-      div.appendChild(span)
-      if (key !== '') {
-        const value = document.createElement('span')
-        value.dataset['readout'] = key
-        value.textContent = '—'
-        this.cells.set(key, value)
-        div.appendChild(value)
-      }
-    }
-    parent.appendChild(div)
+    this.cells.set('panel.jsMs', formatMs(panelMs))
+    this.cells.set('panel.canvases', Number.isFinite(canvases) ? canvases.toFixed(1) : '—')
   }
 }
 

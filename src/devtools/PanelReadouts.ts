@@ -1,4 +1,5 @@
 import type { BatchScheduler } from '../core/BatchScheduler.js'
+import { ReadoutCells } from './utils/ReadoutCells.js'
 import type { LoopTimingsSource } from './LoopTimingsSource.js'
 import { formatCount, formatMs } from './utils/format.js'
 
@@ -37,7 +38,7 @@ export class PanelReadouts {
   readonly domElement: HTMLDivElement
   private readonly scheduler: BatchScheduler
   private readonly loop: LoopTimingsSource | undefined
-  private readonly cells = new Map<string, HTMLElement>()
+  private readonly cells = new ReadoutCells()
   private readonly previous = new Float64Array(COUNTERS.length)
   private previousFrames = 0
 
@@ -60,29 +61,29 @@ export class PanelReadouts {
     for (const counter of COUNTERS) {
       const row = table.insertRow()
       row.insertCell().textContent = counter
-      for (const column of COLUMNS) this.cell(row.insertCell(), `${counter}.${column}`)
+      for (const column of COLUMNS) this.cells.cell(row.insertCell(), `${counter}.${column}`)
     }
     root.appendChild(table)
 
     const lines = document.createElement('div')
     lines.className = 'tbs-lines'
-    this.line(lines, [
+    this.cells.line(lines, [
       ['used ms  p50 ', 'p50'],
       [' p95 ', 'p95'],
       [' p99 ', 'p99'],
     ])
-    this.line(lines, [
+    this.cells.line(lines, [
       ['queue ', 'queue'],
       ['  peak ', 'peakQueue'],
       ['  max overrun ', 'maxOverrun'],
       [' ms', ''],
     ])
-    this.line(lines, [
+    this.cells.line(lines, [
       ['async in flight ', 'inFlight'],
       ['  settled ', 'settled'],
       ['  rejected ', 'rejected'],
     ])
-    this.line(lines, [['fixed steps dropped ', 'droppedSteps']])
+    this.cells.line(lines, [['fixed steps dropped ', 'droppedSteps']])
     root.appendChild(lines)
     if (loop !== undefined) {
       const loopTable = document.createElement('table')
@@ -95,7 +96,7 @@ export class PanelReadouts {
         const th = document.createElement('th')
         th.textContent = label
         labels.appendChild(th)
-        this.cell(values.insertCell(), key)
+        this.cells.cell(values.insertCell(), key)
       }
       root.appendChild(loopTable)
     }
@@ -105,7 +106,7 @@ export class PanelReadouts {
 
   /** The text shown for `key` (a `data-readout` key), or undefined for an unknown key. */
   text(key: string): string | undefined {
-    return this.cells.get(key)?.textContent ?? undefined
+    return this.cells.text(key)
   }
 
   /** Starts the `avg` columns afresh from the scheduler's current totals (after `stats.reset()`). */
@@ -128,60 +129,31 @@ export class PanelReadouts {
     for (let i = 0; i < COUNTERS.length; i++) {
       const counter = COUNTERS[i] as ReadoutCounter
       const total = totals[i] as number
-      this.set(`${counter}.last`, formatCount(values[i] as number))
-      this.set(`${counter}.avg`, frames > 0 ? formatCount((total - (this.previous[i] as number)) / frames) : '—')
-      this.set(`${counter}.total`, formatCount(total))
+      this.cells.set(`${counter}.last`, formatCount(values[i] as number))
+      this.cells.set(`${counter}.avg`, frames > 0 ? formatCount((total - (this.previous[i] as number)) / frames) : '—')
+      this.cells.set(`${counter}.total`, formatCount(total))
       this.previous[i] = total
     }
     this.previousFrames = stats.frames
-    this.set('p50', formatMs(stats.p50))
-    this.set('p95', formatMs(stats.p95))
-    this.set('p99', formatMs(stats.p99))
-    this.set('queue', formatCount(last.totalQueueDepth))
-    this.set('peakQueue', formatCount(stats.peakQueueDepth))
-    this.set('maxOverrun', formatMs(stats.maxOverrunMs))
-    this.set('inFlight', formatCount(stats.inFlight))
-    this.set('settled', formatCount(stats.settled))
-    this.set('rejected', formatCount(stats.rejected))
-    this.set('droppedSteps', formatCount(stats.droppedSteps))
+    this.cells.set('p50', formatMs(stats.p50))
+    this.cells.set('p95', formatMs(stats.p95))
+    this.cells.set('p99', formatMs(stats.p99))
+    this.cells.set('queue', formatCount(last.totalQueueDepth))
+    this.cells.set('peakQueue', formatCount(stats.peakQueueDepth))
+    this.cells.set('maxOverrun', formatMs(stats.maxOverrunMs))
+    this.cells.set('inFlight', formatCount(stats.inFlight))
+    this.cells.set('settled', formatCount(stats.settled))
+    this.cells.set('rejected', formatCount(stats.rejected))
+    this.cells.set('droppedSteps', formatCount(stats.droppedSteps))
     const loop = this.loop
     if (loop !== undefined) {
       const t = loop.timings
-      this.set('loop.frameMs', formatMs(t.frameMs))
-      this.set('loop.updateMs', formatMs(t.updateMs))
-      this.set('loop.jobsMs', formatMs(t.jobsMs))
-      this.set('loop.renderMs', formatMs(t.renderMs))
-      this.set('loop.gpuMs', formatMs(t.gpuMs ?? NaN))
-      this.set('loop.fps', t.deltaMs > 0 ? (1000 / t.deltaMs).toFixed(0) : '—')
+      this.cells.set('loop.frameMs', formatMs(t.frameMs))
+      this.cells.set('loop.updateMs', formatMs(t.updateMs))
+      this.cells.set('loop.jobsMs', formatMs(t.jobsMs))
+      this.cells.set('loop.renderMs', formatMs(t.renderMs))
+      this.cells.set('loop.gpuMs', formatMs(t.gpuMs ?? NaN))
+      this.cells.set('loop.fps', t.deltaMs > 0 ? (1000 / t.deltaMs).toFixed(0) : '—')
     }
-  }
-
-  private set(key: string, text: string): void {
-    const el = this.cells.get(key)
-    if (el !== undefined && el.textContent !== text) el.textContent = text
-  }
-
-  private cell(el: HTMLElement, key: string): void {
-    el.dataset['readout'] = key
-    el.textContent = '—'
-    this.cells.set(key, el)
-  }
-
-  private line(parent: HTMLElement, parts: readonly (readonly [string, string])[]): void {
-    const div = document.createElement('div')
-    for (const [label, key] of parts) {
-      if (label !== '') {
-        const span = document.createElement('span')
-        span.className = 'tbs-key'
-        span.textContent = label
-        div.appendChild(span)
-      }
-      if (key !== '') {
-        const value = document.createElement('span')
-        this.cell(value, key)
-        div.appendChild(value)
-      }
-    }
-    parent.appendChild(div)
   }
 }
