@@ -35,7 +35,7 @@ import {
 import { BatchScheduler } from '../src/index.js'
 import { FrustumCullingJob, LODJob, MatrixSyncJob, StaticBatchingJob } from '../src/jobs/index.js'
 import { percentileOf, Random } from './lib.js'
-import { buildWorld as buildCity, moveCamera, projectVisible, type World } from './scaling.js'
+import { buildWorld as buildCity, moveCamera, moveSome as moveWorld, projectVisible, renderWalk as walkScene, type World } from './scaling.js'
 
 /**
  * How the batches are culled: by themselves (`perObjectFrustumCulled`, no
@@ -83,21 +83,12 @@ function buildWorld(n: number, random: Random): World {
   return buildCity(n, random, true, (i) => materials[i % materials.length] as MeshLambertMaterial)
 }
 
-function moveSome(world: World, random: Random, onMoved: ((o: Object3D) => void) | null): void {
-  for (const target of world.movers) {
-    target.position.x += (random.next() - 0.5) * 0.5
-    target.position.z += (random.next() - 0.5) * 0.5
-    if (onMoved !== null) onMoved(target)
-  }
-}
 
 type Hook = (...args: unknown[]) => void
 
-/** `WebGLRenderer.render` up to its draw calls: returns the render-list entries (draw calls). */
+/** `WebGLRenderer.render` up to its draw calls (the scaling section's walk, then the batches' own culling): returns the render-list entries (draw calls). */
 function renderWalk(scene: Scene, camera: PerspectiveCamera, batches: BatchedMesh[] | null): number {
-  if (scene.matrixWorldAutoUpdate) scene.updateMatrixWorld()
-  ;(scene.onBeforeRender as unknown as Hook).call(scene, _fakeRenderer, scene, camera, null)
-  const drawn = projectVisible(scene, camera)
+  const drawn = walkScene(scene, camera)
   if (batches !== null) for (const batch of batches) batch.onBeforeRender(_fakeRenderer as never, scene, camera, batch.geometry, batch.material as never, null as never)
   ;(scene.onAfterRender as unknown as Hook).call(scene, _fakeRenderer, scene, camera, null)
   return drawn
@@ -113,7 +104,7 @@ function runPlain(n: number, frames: number, warmup: number): BatchingRow['plain
   const ms: number[] = []
   const draws: number[] = []
   for (let f = 0; f < warmup + frames; f++) {
-    moveSome(world, random, null)
+    moveWorld(world, random, 'movers', null)
     moveCamera(world, f)
     const t0 = performance.now()
     const d = renderWalk(world.scene, world.camera, null)
@@ -140,7 +131,7 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
   const buildJobs: number[] = []
   let f = 0
   for (; f < 100_000 && !(batching.isIdle && f > 0); f++) {
-    moveSome(world, random, mark)
+    moveWorld(world, random, 'movers', mark)
     moveCamera(world, f)
     const t0 = performance.now()
     scheduler.runFrame()
@@ -150,7 +141,7 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
   const buildFrames = f
   // Then until the render-pruning pass found its roots (it starts once nothing is left to build).
   for (let settle = 0; settle < 1000 && batching.stats.prunedRoots === 0; settle++, f++) {
-    moveSome(world, random, mark)
+    moveWorld(world, random, 'movers', mark)
     moveCamera(world, f)
     scheduler.runFrame()
     renderWalk(world.scene, world.camera, batchesOf())
@@ -165,7 +156,7 @@ function runWithBatching(n: number, frames: number, warmup: number, variant: Cul
   const versions = new Map<BatchedMesh, number>()
   let batches = batchesOf()
   for (let i = 0; i < warmup + frames; i++, f++) {
-    moveSome(world, random, mark)
+    moveWorld(world, random, 'movers', mark)
     moveCamera(world, f)
     const t0 = performance.now()
     scheduler.runFrame()

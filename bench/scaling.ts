@@ -201,7 +201,7 @@ const moversOf = (n: number): number => Math.max(1, Math.round(n * 0.01))
 const moveTarget = (mesh: Mesh): Object3D => ((mesh.parent as LOD).isLOD === true ? (mesh.parent as Object3D) : mesh)
 
 /** One frame of motion: every mover (or, `scatter`, as many random objects) takes a small random step. */
-function moveSome(world: World, random: Random, motion: Motion, onMoved: ((o: Object3D) => void) | null): void {
+export function moveSome(world: World, random: Random, motion: Motion, onMoved: ((o: Object3D) => void) | null): void {
   const { meshes, movers } = world
   for (let i = 0; i < movers.length; i++) {
     const target = motion === 'movers' ? (movers[i] as Object3D) : moveTarget(meshes[Math.floor(random.next() * meshes.length)] as Mesh)
