@@ -199,6 +199,29 @@ describe('StaticBatchingJob: eligibility', () => {
     job.dispose()
   })
 
+  it('a batch draws with its members\' defines (three\'s copy() drops them: a Standard material\'s resets to STANDARD)', () => {
+    const { scheduler, scene } = setup()
+    const plain = new MeshStandardMaterial({ color: 0x808080 })
+    const variant = new MeshStandardMaterial({ color: 0x808080 })
+    variant.defines = { STANDARD: '', FLAT_SHADED: '', APP_VARIANT: 3 }
+    const lambert = new MeshLambertMaterial()
+    lambert.defines = { APP_VARIANT: 4 }
+    const [a, b, c] = [new Mesh(box, plain), new Mesh(box, variant), new Mesh(box, lambert)]
+    scene.add(a, b, c)
+    scene.updateMatrixWorld()
+    const job = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1 })
+    frames(scheduler, 1)
+    const batchA = job.batchOf(a) as BatchedMesh
+    const batchB = job.batchOf(b) as BatchedMesh
+    const batchC = job.batchOf(c) as BatchedMesh
+    expect(batchA).not.toBe(batchB) // defines are part of the look
+    expect(batchA.material.defines).toEqual({ STANDARD: '' })
+    expect(batchB.material.defines).toEqual({ STANDARD: '', FLAT_SHADED: '', APP_VARIANT: 3 })
+    expect(batchB.material.defines).not.toBe(variant.defines) // a copy: the app's object is the app's
+    expect(batchC.material.defines).toEqual({ APP_VARIANT: 4 })
+    job.dispose()
+  })
+
   it('batches a LOD as one instance: the shown level\'s geometry, matrix and colour switched in', () => {
     const { scheduler, scene } = setup()
     const lod = new LOD()

@@ -191,7 +191,7 @@ export class GroupTable {
   }
 }
 
-/** The group's material: a clone of the first member's (userData left out: it may not survive JSON), white where members have colours. */
+/** The group's material: a clone of the first member's with its `defines` (userData left out: it may not survive JSON), white where members have colours. */
 function cloneTemplate(material: Material, hasColor: boolean): Material {
   const userData = material.userData
   material.userData = {}
@@ -201,6 +201,9 @@ function cloneTemplate(material: Material, hasColor: boolean): Material {
   } finally {
     material.userData = userData
   }
+  // three's copy() leaves `defines` out (a Standard material's resets to { STANDARD: '' }): the batch draws with the member's.
+  const defines = (material as { defines?: Record<string, unknown> | undefined }).defines
+  if (defines !== undefined) (clone as { defines?: Record<string, unknown> }).defines = { ...defines }
   if (hasColor) (clone as unknown as { color: Color }).color.setRGB(1, 1, 1)
   return clone
 }
