@@ -3,6 +3,7 @@ import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../core/validate.js'
+import { isBatchMesh } from './batching/Batch.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
 import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
 import { LinkFences } from './warmup/LinkFences.js'
@@ -61,6 +62,8 @@ interface Hold {
   readonly frame: number
   /** Released (shown, removed or timed out): later resource events ignore it. */
   done: boolean
+  /** A StaticBatchingJob batch: pre-warmed, never hidden; holds wait for it (see {@link GpuWarmupJob}). */
+  readonly batch: boolean
 }
 
 /** A material whose program is not known to be compiled. */
@@ -103,6 +106,13 @@ const SMOOTHING = 0.25
  * **Why LOD**: nothing is wrong while an object waits, but it is what the
  * user sees arrive: above AI, below what keeps the picture right.
  *
+ * **Batches**: a `StaticBatchingJob` batch draws meshes already
+ * shown, so the job never hides one; it compiles the batch's program and
+ * uploads its textures as for any new object, and while a batch is
+ * warming, held objects whose own resources are ready wait for it too (new
+ * content batched into a new batch would otherwise first draw there with a
+ * program not compiled yet).
+ *
  * **Not covered**: geometry buffers, program variants other objects need,
  * render-target and video textures, and (WebGPU) objects outside the view;
  * what is in the scene at install is left alone. How it works, what it
@@ -144,6 +154,8 @@ export class GpuWarmupJob {
   private uploadQueue: PendingTexture[] = []
   private uploadHead = 0
   private holds = new Map<Object3D, Hold>()
+  /** Batch holds not released: while > 0, ready holds stay held. */
+  private batchWaits = 0
   /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
   private readonly fences: LinkFences<PendingMaterial> | null
   private lastRunFrame = -1
@@ -261,6 +273,7 @@ export class GpuWarmupJob {
     this.scene.traverse(this.detachVisitor)
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
+    this.batchWaits = 0
     this.fences?.dispose()
     this.materials.clear()
     this.textures.clear()
@@ -366,6 +379,7 @@ export class GpuWarmupJob {
           this.drop(hold)
         }
       }
+      if (this.batchWaits === 0) this.showReady()
     }
     // More to do while something is queued (resumed next frame).
     return this.compileHead < compileQueue.length || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
@@ -427,9 +441,26 @@ export class GpuWarmupJob {
 
   /** One resource of each waiter is ready. */
   private resolve(waiters: readonly Hold[]): void {
+    let batchDone = false
     for (const hold of waiters) {
       if (hold.done) continue
-      if (--hold.waiting <= 0) {
+      if (--hold.waiting > 0) continue
+      if (hold.batch) {
+        this.drop(hold)
+        batchDone = true
+      } else if (this.batchWaits === 0) {
+        this.stats.shown++
+        this.drop(hold)
+      }
+      // else: ready, shown once no batch is warming (showReady)
+    }
+    if (batchDone && this.batchWaits === 0) this.showReady()
+  }
+
+  /** Shows the held objects whose resources are all ready (called once no batch is warming). */
+  private showReady(): void {
+    for (const hold of this.holds.values()) {
+      if (!hold.done && !hold.batch && hold.waiting <= 0) {
         this.stats.shown++
         this.drop(hold)
       }
@@ -446,6 +477,7 @@ export class GpuWarmupJob {
   private release(hold: Hold): void {
     if (hold.done) return
     hold.done = true
+    if (hold.batch) this.batchWaits--
     // Shown only if still hidden by the job: an app that showed it meanwhile wins.
     if (hold.hidden && hold.object.visible === false) hold.object.visible = hold.visible
   }
@@ -459,7 +491,8 @@ export class GpuWarmupJob {
   /** Queues what `root`'s subtree needs and holds `root` if something is pending. */
   private take(root: Object3D): boolean {
     if (this.holds.has(root)) return true
-    const hold: Hold = { object: root, waiting: 0, hidden: false, visible: root.visible, frame: this.scheduler.frame, done: false }
+    const batch = isBatchMesh(root)
+    const hold: Hold = { object: root, waiting: 0, hidden: false, visible: root.visible, frame: this.scheduler.frame, done: false, batch }
     const seen = new Set<object>()
     root.traverse((object) => {
       const material = (object as { material?: Material | Material[] }).material
@@ -472,7 +505,8 @@ export class GpuWarmupJob {
     s.pendingPrograms = this.materials.size
     s.pendingUploads = this.uploadQueue.length - this.uploadHead
     if (hold.waiting === 0) return false
-    if (this.hideUntilReady && root.visible) {
+    if (batch) this.batchWaits++
+    else if (this.hideUntilReady && root.visible) {
       hold.hidden = true
       root.visible = false
     }
