@@ -225,6 +225,15 @@ export class GpuWarmupJob {
     return hold !== undefined && hold.hidden
   }
 
+  /**
+   * True while something `object` was taken for (added under the scene, or
+   * passed to {@link GpuWarmupJob.add}) is still compiling or uploading,
+   * whether the job hides it or only pre-warms it.
+   */
+  isWarming(object: Object3D): boolean {
+    return this.holds.has(object)
+  }
+
   /** True when nothing is pending: no program compiling or queued, no upload queued, nothing held. */
   get isIdle(): boolean {
     const s = this.stats

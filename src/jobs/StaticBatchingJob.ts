@@ -4,6 +4,7 @@ import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
 import { describe } from '../core/validate.js'
 import { type Batch, isBatchMesh } from './batching/Batch.js'
+import { type BatchWarmup, ColdGroups } from './batching/ColdGroups.js'
 import { BATCHED, DROPPED, Entry, OUT, PENDING } from './batching/Entry.js'
 import { EntryTable } from './batching/EntryTable.js'
 import type { GeometryRecord } from './batching/GeometryRecord.js'
@@ -14,12 +15,13 @@ import { LODShares } from './batching/LODShares.js'
 import { RenderPhase } from './batching/RenderPhase.js'
 import { RenderPrune } from './batching/RenderPrune.js'
 import { SceneScan } from './batching/SceneScan.js'
-import { type BatchingSettings, checkScene, readBatchingOptions, type StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
+import { type BatchingSettings, checkScene, checkWarmup, readBatchingOptions, type StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
 import { StaticBatchingStats } from './batching/StaticBatchingStats.js'
 import { liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 import { checkObject } from './utils/checkThree.js'
 
 export type { CullingSource, LevelSource, StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
+export type { BatchWarmup } from './batching/ColdGroups.js'
 
 const _never: Deadline = { timeRemaining: () => Infinity, shouldYield: () => false }
 /** Objects the render-pruning pass visits per run (~0.3–0.6 ms at ~20–40 ns each): a 100k-object city's ~180k nodes in ~12 runs. */
@@ -78,6 +80,8 @@ export class StaticBatchingJob {
   private readonly table = new GroupTable()
   /** LODs drawn through one instance each (levels switched with `setGeometryIdAt`). */
   private readonly shares: LODShares
+  /** Groups whose batch program is warming (with a warm-up job): their members wait. */
+  private readonly cold = new ColdGroups()
   /** Entries in state OUT. */
   private outCount = 0
   /** Maintenance sweep. */
@@ -119,6 +123,7 @@ export class StaticBatchingJob {
       shown: (o) => this.inSceneShown(o),
       candidate: (o) => this.isCandidate(o),
       groupOf: (e) => this.table.groupOf(e, this.sweepNo),
+      warm: (group, e) => this.cold.isWarm(group, e),
       attach: (e, batch, id) => this.attach(e, batch, id),
       release: (e) => this.toOut(e, true),
       toMovers: (e) => this.toMovers(e, null),
@@ -131,6 +136,17 @@ export class StaticBatchingJob {
     this.sweepStart = scheduler.frame
     if (settings.driven) settings.culling?.addCullListener?.(this.onCull)
     settings.lods?.addLevelListener(this.onLevel)
+    this.cold.warmup = settings.warmup
+  }
+
+  /** The GPU warm-up job new groups' batch programs are compiled through before their batches open (see {@link StaticBatchingJobOptions.warmup}); null: none. */
+  get warmup(): BatchWarmup | null {
+    return this.cold.warmup
+  }
+
+  set warmup(value: BatchWarmup | null) {
+    checkWarmup('StaticBatchingJob.warmup', 'value', value)
+    this.cold.warmup = value
   }
 
   /** True once {@link StaticBatchingJob.dispose} was called. */
@@ -140,7 +156,7 @@ export class StaticBatchingJob {
 
   /** True when the first scan is done and nothing waits to be batched. */
   get isIdle(): boolean {
-    return this.scan.scannedOnce && this.scan.foundCount === 0 && this.pendingHead >= this.pending.length
+    return this.scan.scannedOnce && this.scan.foundCount === 0 && this.pendingHead >= this.pending.length && this.cold.waiting === 0
   }
 
   /**
@@ -213,6 +229,7 @@ export class StaticBatchingJob {
     this.pendingHead = 0
     this.scan.clear()
     this.shares.clear()
+    this.cold.dispose()
     this.table.dispose()
     this.prune.clear()
     this.phase.dispose()
@@ -242,6 +259,7 @@ export class StaticBatchingJob {
       prune.setSource(this.matrixJob)
       prune.frame(frame)
     }
+    this.cold.poll(this.requeue)
     const chunk = this.settings.chunkSize
     const scan = this.scan
     let n = 0
@@ -380,7 +398,12 @@ export class StaticBatchingJob {
     if (!this.join(e)) this.drop(e)
   }
 
-  /** Puts `e`'s mesh into a batch of its group. False when it cannot be batched now. */
+  /** A member whose group became warm: to the build again. */
+  private readonly requeue = (e: Entry): void => {
+    if (e.state === PENDING) this.pending.push(e)
+  }
+
+  /** Puts `e`'s mesh into a batch of its group (or, pending, makes it wait for a cold group). False when it cannot be batched now. */
   private join(e: Entry): boolean {
     const o = e.object
     if (!this.isCandidate(o)) return false
@@ -389,6 +412,10 @@ export class StaticBatchingJob {
     if (o.matrixWorld.determinant() < 0) return false
     const group = this.table.groupOf(e, this.sweepNo)
     if (group === null) return false
+    if (!this.cold.isWarm(group, e)) {
+      if (e.state === PENDING) this.cold.wait(group, e)
+      return true // out: tried again at its next visit
+    }
     const record = e.geoRecord as GeometryRecord
     const batch = this.table.batchFor(group, record, this.settings)
     const color = group.hasColor ? (o.material as unknown as { color: Color }).color : null
@@ -591,6 +618,6 @@ export class StaticBatchingJob {
     stats.batchedObjects = this.table.count(false) + this.shares.extra
     stats.drawCallsSaved = Math.max(0, this.table.count(true) - stats.batches)
     stats.outObjects = this.outCount
-    stats.pendingObjects = this.pending.length - this.pendingHead + this.scan.foundCount
+    stats.pendingObjects = this.pending.length - this.pendingHead + this.scan.foundCount + this.cold.waiting
   }
 }

@@ -25,10 +25,12 @@ export interface InstallBatchJobsOptions {
    * batches, so thousands of draw calls become a few. Off unless asked for:
    * `true` or an options object (its `culling` and `lods` are the culling and
    * LOD jobs installed here: the culling job hides the batches' instances and
-   * the LOD job switches batched levels in the frame it picks them).
+   * the LOD job switches batched levels in the frame it picks them; its
+   * `warmup` is the warm-up job installed here, when there is one: a new
+   * batch opens once its program is compiled).
    * @default false
    */
-  batching?: Omit<StaticBatchingJobOptions, 'culling' | 'lods'> | boolean
+  batching?: Omit<StaticBatchingJobOptions, 'culling' | 'lods' | 'warmup'> | boolean
   /**
    * The renderer: with it, {@link GpuWarmupJob} is installed too (new
    * materials compiled and textures uploaded before their first draw).
@@ -107,11 +109,11 @@ export function installBatchJobs(scheduler: BatchScheduler, options: InstallBatc
   const m = matrixOptions === null ? null : install(() => new MatrixSyncJob(scheduler, scene, matrixOptions))
   const c = cullingOptions === null ? null : install(() => new FrustumCullingJob(scheduler, camera, scene, cullingOptions))
   const l = lodOptions === null ? null : install(() => new LODJob(scheduler, camera, { root: scene, ...lodOptions }))
-  const b = batchingOptions === null ? null : install(() => new StaticBatchingJob(scheduler, scene, { ...batchingOptions, culling: c, lods: l }))
   const w =
     warmupOptions === null || renderer === undefined
       ? null
       : install(() => new GpuWarmupJob(scheduler, renderer, { ...warmupOptions, scene, camera }))
+  const b = batchingOptions === null ? null : install(() => new StaticBatchingJob(scheduler, scene, { ...batchingOptions, culling: c, lods: l, warmup: w }))
   let disposed = false
   return {
     matrices: m,

@@ -7,9 +7,14 @@ const _sphere = /*@__PURE__*/ new Sphere()
 /** Batches made by any job: never candidates. */
 const _batchMeshes = new WeakSet<object>()
 
-/** Whether `o` is a batch made by a StaticBatchingJob. */
+/** Whether `o` is a batch made by a StaticBatchingJob (or one of its probes). */
 export function isBatchMesh(o: object): boolean {
   return _batchMeshes.has(o)
+}
+
+/** Registers a BatchedMesh the job made: never a candidate, never hidden by a warm-up job. */
+export function markBatchMesh(o: object): void {
+  _batchMeshes.add(o)
 }
 
 /** A raycast that finds nothing: the app's meshes stay the raycast targets, never the batch. */
@@ -54,7 +59,7 @@ export class Batch {
     mesh.frustumCulled = false
     mesh.raycast = noRaycast
     this.mesh = mesh
-    _batchMeshes.add(mesh)
+    markBatchMesh(mesh)
   }
 
   /** Instances in use. */

@@ -31,6 +31,8 @@ export interface ShareHost {
   candidate(o: Object3D): boolean
   /** The group the entry's mesh belongs in now, or null. */
   groupOf(e: Entry): BatchGroup | null
+  /** Whether `group` may open batches now (its batch program compiled, with a warm-up job); else starts warming it. */
+  warm(group: BatchGroup, e: Entry): boolean
   /** Marks `e` drawn by `batch`'s instance `id` (state, `layers.test`, stats; the batch into the scene). */
   attach(e: Entry, batch: Batch, id: number): void
   /** `e` is no longer drawn by a batch: it draws itself and is watched until it settles (state OUT). */
@@ -101,7 +103,7 @@ export class LODShares {
       list.push(m)
       records.push(m.geoRecord as GeometryRecord)
     }
-    if (group === null || shownCount > 1) return false
+    if (group === null || shownCount > 1 || !host.warm(group, list[0] as Entry)) return false
     const batch = host.table.batchForAll(group, records, host.settings)
     const ids = records.map((r) => batch.geometryIdOf(r))
     const current = shown ?? (list[0] as Entry)

@@ -2,6 +2,7 @@ import type { LOD, Object3D } from 'three'
 import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '../../core/validate.js'
 import type { MatrixSyncJob } from '../MatrixSyncJob.js'
 import type { WorldMatrixChanges } from '../matrices/WorldMatrixChanges.js'
+import type { BatchWarmup } from './ColdGroups.js'
 
 /**
  * What the job needs of a culling job (a `FrustumCullingJob` is one). With
@@ -107,6 +108,16 @@ export interface StaticBatchingJobOptions {
    * @default null
    */
   lods?: LevelSource | null
+  /**
+   * The GPU warm-up job (`GpuWarmupJob`): a batch draws with a program of its
+   * own (three's batching variant of the material), compiled on its first
+   * draw, a hitch like any new program's. With this job a new group opens no
+   * batch until that program is compiled: its members go on drawing
+   * themselves meanwhile (a few frames), then join. Settable later through
+   * {@link StaticBatchingJob.warmup}.
+   * @default null
+   */
+  warmup?: BatchWarmup | null
 }
 
 /** {@link StaticBatchingJobOptions} checked, with their defaults. @internal */
@@ -128,6 +139,7 @@ export interface BatchingSettings {
   readonly lods: LevelSource | null
   readonly matrices: WorldMatrixChanges | null | undefined
   readonly pruneRender: boolean
+  readonly warmup: BatchWarmup | null
 }
 
 /** `value`, or `fallback` when it is undefined (as a destructuring default: null stays null and is rejected). */
@@ -149,7 +161,7 @@ export function checkScene(api: string, scene: unknown): void {
  * @internal
  */
 export function readBatchingOptions(api: string, options: StaticBatchingJobOptions): BatchingSettings {
-  const { culling = null, lods = null, matrices } = options
+  const { culling = null, lods = null, matrices, warmup = null } = options
   if (culling !== null && !hasMethods(culling, 'isCulled')) {
     throw new TypeError(`${api}: culling must be a FrustumCullingJob (an object with isCulled) or null, got ${describe(culling)}`)
   }
@@ -159,6 +171,7 @@ export function readBatchingOptions(api: string, options: StaticBatchingJobOptio
   if (matrices !== undefined && matrices !== null && !hasMethods(matrices, 'addWriteListener')) {
     throw new TypeError(`${api}: matrices must be a MatrixSyncJob or null, got ${describe(matrices)}`)
   }
+  checkWarmup(api, 'warmup', warmup)
   const driven = culling !== null && hasMethods(culling, 'addCullListener', 'removeCullListener')
   const exact = !driven || (culling as CullingSource).rendererTest !== false
   return {
@@ -178,5 +191,13 @@ export function readBatchingOptions(api: string, options: StaticBatchingJobOptio
     driven,
     lods,
     matrices,
+    warmup,
+  }
+}
+
+/** @throws TypeError prefixed with `api` when `warmup` is neither null nor a GpuWarmupJob-like object. @internal */
+export function checkWarmup(api: string, what: string, warmup: unknown): asserts warmup is BatchWarmup | null {
+  if (warmup !== null && !hasMethods(warmup, 'add', 'isWarming')) {
+    throw new TypeError(`${api}: ${what} must be a GpuWarmupJob (an object with add and isWarming) or null, got ${describe(warmup)}`)
   }
 }

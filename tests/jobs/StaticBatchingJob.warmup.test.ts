@@ -1,0 +1,121 @@
+import { BatchedMesh, BoxGeometry, LOD, Mesh, MeshLambertMaterial, type Object3D, PerspectiveCamera, Scene, SphereGeometry } from 'three'
+import { describe, expect, it } from 'vitest'
+import { BatchScheduler, ManualClock } from '../../src/index.js'
+import { GpuWarmupJob, StaticBatchingJob } from '../../src/jobs/index.js'
+import { flush } from '../three/FakeRenderer.js'
+import { FakeWarmupRenderer } from './FakeWarmupRenderer.js'
+
+const box = new BoxGeometry()
+const sphere = new SphereGeometry(0.5, 8, 6)
+
+function isBatched(o: Object3D): boolean {
+  return (o as { isBatchedMesh?: boolean }).isBatchedMesh === true
+}
+
+/** A scene drawn as the app left it, a warm-up job, and a batching job that warms each new group's batch program first. */
+function setup(withWarmup = true) {
+  const clock = new ManualClock()
+  const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+  const renderer = new FakeWarmupRenderer(clock)
+  const scene = new Scene()
+  const camera = new PerspectiveCamera()
+  camera.position.set(0, 0, 10)
+  camera.updateMatrixWorld()
+  const material = new MeshLambertMaterial({ color: 0x808080 })
+  material.name = 'city'
+  const meshes: Mesh[] = []
+  for (let i = 0; i < 4; i++) {
+    const m = new Mesh(box, material)
+    m.position.x = i * 2
+    scene.add(m)
+    meshes.push(m)
+  }
+  // A LOD whose levels share a look: one instance once batched.
+  const lod = new LOD()
+  const near = new Mesh(sphere, material)
+  const far = new Mesh(box, material)
+  lod.addLevel(near, 0)
+  lod.addLevel(far, 50)
+  scene.add(lod)
+  scene.updateMatrixWorld()
+  lod.update(camera)
+  const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera })
+  const batching = new StaticBatchingJob(scheduler, scene, { minSweepFrames: 1, warmup: withWarmup ? warmup : null })
+  const frame = async (n = 1) => {
+    for (let i = 0; i < n; i++) {
+      scheduler.runFrame()
+      await flush()
+    }
+  }
+  return { renderer, scene, meshes, near, far, warmup, batching, frame }
+}
+
+describe('StaticBatchingJob with a GPU warm-up job', () => {
+  it('opens no batch of a new look until its batch program is compiled: the members draw themselves meanwhile, then join', async () => {
+    const { renderer, scene, meshes, near, far, warmup, batching, frame } = setup()
+    await frame(3)
+    // The look is warmed through a probe batch outside the scene; nothing is batched yet.
+    expect(renderer.compiles).toHaveLength(1)
+    const probe = renderer.compiles[0]?.object as BatchedMesh
+    expect(isBatched(probe)).toBe(true)
+    expect(probe.parent).toBeNull()
+    expect(probe.material).not.toBe(meshes[0]?.material) // the group's template
+    expect(warmup.isWarming(probe)).toBe(true)
+    for (const m of [...meshes, near, far]) expect(batching.batchOf(m)).toBeNull()
+    expect(scene.children.filter(isBatched)).toHaveLength(0)
+    expect(batching.stats.pendingObjects).toBe(6)
+    expect(batching.isIdle).toBe(false)
+    expect(warmup.stats.held).toBe(0) // the probe is never hidden, nothing of the app's is held
+    await frame(5)
+    expect(batching.batchOf(meshes[0] as Mesh)).toBeNull()
+
+    // Compiled: the members join, in a batch whose program is ready (not held, nothing compiled again).
+    renderer.resolveAll()
+    await frame(2)
+    const batch = batching.batchOf(meshes[0] as Mesh)
+    expect(batch).not.toBeNull()
+    for (const m of meshes) expect(batching.batchOf(m)).toBe(batch)
+    expect(batching.batchOf(near)).toBe(batch) // the LOD too, as one instance
+    expect(batching.instanceIdOf(far)).toBe(batching.instanceIdOf(near))
+    expect(batch?.parent).toBe(scene)
+    expect(batch?.visible).toBe(true)
+    expect(renderer.compiles).toHaveLength(0)
+    expect(renderer.log).toEqual(['compile city'])
+    expect(batching.isIdle).toBe(true)
+    expect(warmup.isIdle).toBe(true)
+    batching.dispose()
+    warmup.dispose()
+  })
+
+  it('without a warm-up job batches at once; one set later takes effect for new looks, and unsetting it lets waiting members join', async () => {
+    const { renderer, scene, meshes, warmup, batching, frame } = setup(false)
+    await frame(2)
+    expect(batching.batchOf(meshes[0] as Mesh)).not.toBeNull()
+    expect(renderer.compiles.filter((c) => c.object.parent === null)).toHaveLength(0) // no probe
+    renderer.resolveAll() // the batch itself, taken by the warm-up job as new content
+    await frame()
+
+    batching.warmup = warmup
+    const blue = new MeshLambertMaterial({ color: 0x0000ff, emissive: 0x101010 })
+    blue.name = 'blue'
+    const added = new Mesh(box, blue)
+    scene.add(added)
+    scene.updateMatrixWorld()
+    await frame(40) // a rescan finds it (rescanFrames 30)
+    expect(batching.batchOf(added)).toBeNull()
+    expect(renderer.compiles.some((c) => isBatched(c.object) && c.object.parent === null)).toBe(true)
+    batching.warmup = null
+    await frame(2)
+    expect(batching.batchOf(added)).not.toBeNull()
+    expect(() => (batching.warmup = {} as never)).toThrow(/StaticBatchingJob.warmup: value must be a GpuWarmupJob/)
+    batching.dispose()
+    warmup.dispose()
+  })
+
+  it('rejects a warmup option that is not a warm-up job', () => {
+    const scheduler = new BatchScheduler({ clock: new ManualClock() })
+    expect(() => new StaticBatchingJob(scheduler, new Scene(), { warmup: { add() {} } as never })).toThrow(
+      /^StaticBatchingJob: warmup must be a GpuWarmupJob \(an object with add and isWarming\) or null, got/,
+    )
+  })
+})
