@@ -10,6 +10,7 @@ import { OrbitControls } from 'three/addons/controls/OrbitControls.js'
 import { BatchScheduler } from '../src/index.js'
 import { BatchingReadout, SchedulerPanel } from '../src/devtools/index.js'
 import { runBenchmark } from './bench.js'
+import { runWarmupBench, type WarmupBenchOptions } from './warmupBench.js'
 import { FlyThrough } from './FlyThrough.js'
 import { Hud } from './Hud.js'
 import { type Mode, type ModeContext, PlainMode, ScheduledMode, type Timings } from './modes.js'
@@ -236,6 +237,20 @@ const demo = {
     return mode instanceof ScheduledMode ? mode.batching : null
   },
   benchResults: null as unknown,
+  warmupBenchResults: null as unknown,
+  /** The warm-up benchmark (`?warmupbench=1` runs it with `rounds`); the browser test runs one round. */
+  runWarmupBench: (options: Partial<WarmupBenchOptions> = {}) =>
+    runWarmupBench({
+      scheduler,
+      getMode: () => mode,
+      addDistrict,
+      removeDistricts,
+      gl: renderer.getContext() as WebGL2RenderingContext,
+      gpuTiming: () => (mode instanceof ScheduledMode ? mode.loop.gpuTiming : 'none'),
+      n: params.n,
+      rounds: params.benchRounds,
+      ...options,
+    }),
 }
 ;(window as unknown as { demo: typeof demo }).demo = demo
 
@@ -255,5 +270,16 @@ if (params.bench) {
     demo.benchResults = results
   })
 } else {
-  mode.start()
+  if (params.warmupBench && !mode.scheduled) setScheduler(true) // starts the new mode
+  else mode.start()
+  if (params.warmupBench) {
+    // Once the city is batched and settled (or after 300 frames).
+    let waited = 0
+    const ready = (): void => {
+      if (!mode.settled() && ++waited < 300) return
+      scheduler.removeFrameListener(ready)
+      setTimeout(() => void demo.runWarmupBench().then((results) => (demo.warmupBenchResults = results)), 0)
+    }
+    scheduler.addFrameListener(ready)
+  }
 }

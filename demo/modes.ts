@@ -101,12 +101,14 @@ export class ScheduledMode implements Mode {
       this.warmup?.dispose()
       this.warmup = null
     }
+    // New batches open once their program is compiled (through the warm-up job).
+    if (this.batching !== null) this.batching.warmup = this.warmup
   }
 
   /** Turns batching on (a new StaticBatchingJob) or off (the job disposed: the scene as it was). */
   setBatching(on: boolean): void {
     if (on === (this.batching !== null)) return
-    if (on) this.batching = new StaticBatchingJob(this.ctx.scheduler, this.ctx.city.scene, { culling: this.culling, lods: this.lods })
+    if (on) this.batching = new StaticBatchingJob(this.ctx.scheduler, this.ctx.city.scene, { culling: this.culling, lods: this.lods, warmup: this.warmup })
     else {
       this.batching?.dispose()
       this.batching = null

@@ -31,6 +31,8 @@ export interface DemoParams {
   shot: boolean
   /** Install the GPU warm-up job in scheduled mode. */
   warmup: boolean
+  /** Run the warm-up benchmark (a district added with the job on and off) and print a table. */
+  warmupBench: boolean
 }
 
 function int(value: string | null, fallback: number, min: number, max: number): number {
@@ -59,6 +61,7 @@ export function readParams(search: string): DemoParams {
     panel: flag(p.get('panel'), true),
     shot: flag(p.get('shot'), false),
     warmup: flag(p.get('gpuwarmup'), false),
+    warmupBench: flag(p.get('warmupbench'), false),
   }
 }
 

@@ -1,0 +1,218 @@
+/**
+ * `?warmupbench=1`: adds a district (new programs and textures) in view,
+ * with the GPU warm-up job on and off, in alternating rounds, and prints a
+ * table of what each frame around the arrival cost. Open it with
+ * `autoplay=0` (a still camera: every round sees the same view).
+ *
+ * Per round, the frame that first draws the district (F) and around it:
+ * - **held**: frames the job held the district invisible (0 without the job);
+ *   the jobs' and the whole frame's CPU while held, against the budget;
+ * - **first draw**: frame CPU (update + jobs + render, the page's wall time)
+ *   and render of F; **interval**: the time from F's jobs to the next
+ *   frame's (F's render, the wait for the next frame, its update and jobs);
+ * - **worst interval**: the longest in [add, F + 60] (the batching job
+ *   joins the district later and its batches' first draws land there);
+ * - **baseline**: median interval and frame CPU over 20 frames before the add.
+ *
+ * The browser test `warmup` runs one round of it; the GPU runs in README
+ * ("GPU time and new content") ran it with `rounds=3`.
+ */
+import type { BatchScheduler } from '../src/index.js'
+import type { GpuWarmupJob } from '../src/jobs/index.js'
+import type { District, DistrictOptions } from './district.js'
+import type { Mode } from './modes.js'
+
+/** One frame of a round, as recorded at the end of its jobs (before its render). */
+export interface WarmupFrame {
+  frame: number
+  /** performance.now() at the end of the frame's jobs. */
+  t: number
+  /** The district's `visible` then (its render draws it when true). */
+  visible: boolean
+  /** The scheduler's jobs ms this frame (its own count). */
+  usedMs: number
+}
+
+/** The loop's timings of one frame (read one frame later). */
+interface FrameTimes {
+  frameMs: number
+  jobsMs: number
+  renderMs: number
+  gpuMs: number
+}
+
+export interface WarmupRound {
+  warmup: boolean
+  /** Frame number of the last frame before the district was added. */
+  addedAfter: number
+  /** F: the first frame that draws the district. */
+  firstDrawn: number
+  heldFrames: number
+  /** Max jobs ms / frame CPU ms over the held frames (NaN when none). */
+  heldJobsMax: number
+  heldFrameMax: number
+  firstFrameMs: number
+  firstRenderMs: number
+  firstIntervalMs: number
+  nextFrameMs: number
+  nextIntervalMs: number
+  worstIntervalMs: number
+  baselineIntervalMs: number
+  baselineFrameMs: number
+  budgetMs: number
+  /** The warm-up job's stats at the end of the round (null without the job). */
+  stats: GpuWarmupJob['stats'] | null
+  /** The recorded frames, add to F + 60. */
+  frames: WarmupFrame[]
+}
+
+export interface WarmupBenchResults {
+  n: number
+  rounds: WarmupRound[]
+  gpuTiming: string
+  parallelCompile: boolean
+  table: string
+}
+
+export interface WarmupBenchOptions {
+  scheduler: BatchScheduler
+  getMode: () => Mode
+  addDistrict: (options?: Partial<DistrictOptions>) => District
+  removeDistricts: () => void
+  /** WebGL context, for the extension report (null: WebGPU or none). */
+  gl: WebGL2RenderingContext | null
+  gpuTiming: () => string
+  n: number
+  rounds?: number
+  programs?: number
+  /** Frames recorded after F (default 60). */
+  after?: number
+  log?: (line: string) => void
+}
+
+const median = (values: number[]): number => {
+  const v = values.filter(Number.isFinite).sort((a, b) => a - b)
+  return v.length === 0 ? NaN : ((v[(v.length - 1) >> 1] as number) + (v[v.length >> 1] as number)) / 2
+}
+const max = (values: number[]): number => (values.length === 0 ? NaN : Math.max(...values))
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—')
+
+/** Runs frames until `done` returns true (checked at the end of each frame's jobs), or `limit` frames. */
+function frames(scheduler: BatchScheduler, each: (frame: number) => boolean, limit = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    let n = 0
+    const listener = (): void => {
+      if (each(scheduler.frame) || ++n >= limit) {
+        scheduler.removeFrameListener(listener)
+        resolve()
+      }
+    }
+    scheduler.addFrameListener(listener)
+  })
+}
+
+async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupRound> {
+  const { scheduler } = o
+  const after = o.after ?? 60
+  o.getMode().setWarmup(warmup)
+  // Timings of frame f are complete at frame f + 1's listener.
+  const times = new Map<number, FrameTimes>()
+  const record = (): void => {
+    const t = o.getMode().timings
+    times.set(scheduler.frame - 1, { frameMs: t.frameMs, jobsMs: t.jobsMs, renderMs: t.renderMs, gpuMs: t.gpuMs })
+  }
+  scheduler.addFrameListener(record)
+  try {
+    await frames(scheduler, () => false, 20) // settle
+    const baseStart = scheduler.frame
+    const marks = new Map<number, number>()
+    await frames(scheduler, (f) => (marks.set(f, performance.now()), false), 21)
+    const baseIntervals: number[] = []
+    for (let f = baseStart + 1; f < scheduler.frame; f++) baseIntervals.push((marks.get(f + 1) ?? NaN) - (marks.get(f) ?? NaN))
+    const baseFrames = [...times].filter(([f]) => f > baseStart).map(([, t]) => t.frameMs)
+
+    // The district arrives between two frames, as from a fetch or a click.
+    let district: District | null = null
+    let addedAfter = -1
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        addedAfter = scheduler.frame
+        district = o.addDistrict(o.programs === undefined ? {} : { programs: o.programs })
+        resolve()
+      }, 0),
+    )
+    const log: WarmupFrame[] = []
+    let firstDrawn = -1
+    await frames(scheduler, (f) => {
+      const group = (district as District | null)?.group
+      const visible = group?.visible === true
+      log.push({ frame: f, t: performance.now(), visible, usedMs: scheduler.stats.last.usedMs })
+      if (visible && firstDrawn < 0) firstDrawn = f
+      return firstDrawn >= 0 && f >= firstDrawn + after + 2
+    })
+    const stats = o.getMode().warmup === null ? null : { ...(o.getMode().warmup as GpuWarmupJob).stats }
+    o.removeDistricts()
+    await frames(scheduler, () => false, 20)
+
+    const at = (f: number): WarmupFrame | undefined => log.find((e) => e.frame === f)
+    const interval = (f: number): number => (at(f + 1)?.t ?? NaN) - (at(f)?.t ?? NaN)
+    const held = log.filter((e) => e.frame < firstDrawn).map((e) => times.get(e.frame)).filter((t) => t !== undefined)
+    const worst: number[] = []
+    for (const e of log) if (e.frame <= firstDrawn + after) worst.push(interval(e.frame))
+    return {
+      warmup,
+      addedAfter,
+      firstDrawn,
+      heldFrames: firstDrawn - addedAfter - 1,
+      heldJobsMax: max(held.map((t) => t.jobsMs)),
+      heldFrameMax: max(held.map((t) => t.frameMs)),
+      firstFrameMs: times.get(firstDrawn)?.frameMs ?? NaN,
+      firstRenderMs: times.get(firstDrawn)?.renderMs ?? NaN,
+      firstIntervalMs: interval(firstDrawn),
+      nextFrameMs: times.get(firstDrawn + 1)?.frameMs ?? NaN,
+      nextIntervalMs: interval(firstDrawn + 1),
+      worstIntervalMs: max(worst.filter(Number.isFinite)),
+      baselineIntervalMs: median(baseIntervals),
+      baselineFrameMs: median(baseFrames),
+      budgetMs: scheduler.budgetMs,
+      stats,
+      frames: log,
+    }
+  } finally {
+    scheduler.removeFrameListener(record)
+  }
+}
+
+/** Runs `rounds` rounds (job on, job off; the order alternates) and returns the rounds and a table of medians. */
+export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBenchResults> {
+  const log = o.log ?? ((line: string) => console.log(line))
+  const rounds: WarmupRound[] = []
+  const count = o.rounds ?? 3
+  for (let r = 0; r < count; r++) {
+    for (const on of r % 2 === 0 ? [true, false] : [false, true]) {
+      const round = await runRound(o, on)
+      rounds.push(round)
+      log(
+        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms), ` +
+          `first draw frame ${f1(round.firstFrameMs)} ms (render ${f1(round.firstRenderMs)}), interval ${f1(round.firstIntervalMs)} ms, ` +
+          `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms)`,
+      )
+    }
+  }
+  const gl = o.gl
+  const parallelCompile = gl !== null && gl.getExtension('KHR_parallel_shader_compile') !== null
+  const rows = [true, false].map((on) => {
+    const rs = rounds.filter((r) => r.warmup === on)
+    const m = (k: keyof WarmupRound): string => f1(median(rs.map((r) => r[k] as number)))
+    return `| job ${on ? 'on' : 'off'} | ${m('heldFrames')} | ${m('heldJobsMax')} | ${m('heldFrameMax')} | ${m('firstFrameMs')} | ${m('firstRenderMs')} | ${m('firstIntervalMs')} | ${m('nextIntervalMs')} | ${m('worstIntervalMs')} | ${m('baselineIntervalMs')} |`
+  })
+  const table = [
+    `warm-up bench: n=${o.n}, ${count} round(s), budget ${f1(o.scheduler.budgetMs)} ms, GPU timing ${o.gpuTiming()}, KHR_parallel_shader_compile ${parallelCompile ? 'yes' : 'no'}; medians, ms`,
+    '| | held frames | jobs max while held | frame CPU max while held | first draw: frame CPU | first draw: render | first draw: interval | next interval | worst interval (to F+60) | baseline interval |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n')
+  for (const line of table.split('\n')) log(line)
+  log('warm-up bench done')
+  return { n: o.n, rounds, gpuTiming: o.gpuTiming(), parallelCompile, table }
+}
