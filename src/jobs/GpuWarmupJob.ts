@@ -7,6 +7,7 @@ import { isBatchMesh } from './batching/Batch.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
 import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
 import { LinkFences } from './warmup/LinkFences.js'
+import { SceneLights } from './warmup/SceneLights.js'
 import { textureBytes, texturesOf } from './warmup/textures.js'
 
 /**
@@ -93,7 +94,8 @@ const SMOOTHING = 0.25
  * (three's `childadded`, listened to on every object) or passed to
  * {@link GpuWarmupJob.add} get their new materials' programs compiled
  * (`renderer.compileAsync(object, camera, scene)` per material, awaited off
- * the frame) and their new textures uploaded (`renderer.initTexture`, a few
+ * the frame; with `WebGLRenderer` the scene passed is a stand-in that hands
+ * three the scene's lights without a walk over the whole scene) and their new textures uploaded (`renderer.initTexture`, a few
  * per frame, predicted from a learned cost per byte; the first of a frame
  * always goes). Works with `WebGLRenderer` and `WebGPURenderer`.
  *
@@ -158,6 +160,8 @@ export class GpuWarmupJob {
   private batchWaits = 0
   /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
   private readonly fences: LinkFences<PendingMaterial> | null
+  /** The scene's lights, for compiles without a walk over the scene (WebGLRenderer), else null. */
+  private readonly lights: SceneLights | null
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -196,6 +200,7 @@ export class GpuWarmupJob {
     this.scene = scene
     this.cam = camera
     this.fences = LinkFences.of<PendingMaterial>(renderer)
+    this.lights = (renderer as { isWebGLRenderer?: boolean }).isWebGLRenderer === true ? new SceneLights(scene) : null
     this.stats.msPerByte = INITIAL_MS_PER_BYTE
     this.stats.msPerCompile = INITIAL_MS_PER_COMPILE
     // What the scene holds now is drawn (or about to be) the usual way.
@@ -284,6 +289,7 @@ export class GpuWarmupJob {
     this.holds.clear()
     this.batchWaits = 0
     this.fences?.dispose()
+    this.lights?.clear()
     this.materials.clear()
     this.textures.clear()
     this.compileQueue = []
@@ -405,7 +411,7 @@ export class GpuWarmupJob {
     if (lift) object.visible = true
     let result: PromiseLike<unknown> | undefined
     try {
-      result = this.renderer.compileAsync(object, this.cam, this.scene)
+      result = this.renderer.compileAsync(object, this.cam, this.lights?.standIn ?? this.scene)
     } catch (error) {
       this.compiled(entry, error, true)
       return
@@ -586,6 +592,7 @@ export class GpuWarmupJob {
   private readonly attachVisitor = (object: Object3D): void => {
     object.addEventListener('childadded', this.onChildAdded)
     object.addEventListener('childremoved', this.onChildRemoved)
+    this.lights?.add(object)
   }
 
   /** Stops listening; a held object that leaves the scene is shown (restored) and no longer waits. */
@@ -593,6 +600,7 @@ export class GpuWarmupJob {
     object.removeEventListener('childadded', this.onChildAdded)
     object.removeEventListener('childremoved', this.onChildRemoved)
     if (this.disposed) return
+    this.lights?.delete(object)
     const hold = this.holds.get(object)
     if (hold !== undefined) this.drop(hold)
   }

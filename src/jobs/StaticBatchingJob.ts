@@ -259,7 +259,7 @@ export class StaticBatchingJob {
       prune.setSource(this.matrixJob)
       prune.frame(frame)
     }
-    this.cold.poll(this.requeue)
+    this.cold.poll(this.requeue, frame)
     const chunk = this.settings.chunkSize
     const scan = this.scan
     let n = 0

@@ -1,4 +1,4 @@
-import { BoxGeometry, DataTexture, Group, Mesh, MeshBasicMaterial, MeshLambertMaterial, PerspectiveCamera, Scene, ShaderMaterial, Texture } from 'three'
+import { BoxGeometry, DataTexture, DirectionalLight, Fog, Group, Mesh, type Object3D, PointLight, MeshBasicMaterial, MeshLambertMaterial, PerspectiveCamera, Scene, ShaderMaterial, Texture } from 'three'
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { BatchScheduler, BatchType, ManualClock } from '../../src/index.js'
 import { GpuWarmupJob, type GpuWarmupJobOptions, StaticBatchingJob } from '../../src/jobs/index.js'
@@ -502,6 +502,54 @@ describe('GpuWarmupJob', () => {
         await flush()
       }
     }
+  })
+
+  it('with a WebGLRenderer, compiles against a stand-in scene that hands three the shown lights without walking the scene', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = Object.assign(new FakeWarmupRenderer(clock), { isWebGLRenderer: true })
+    const scene = new Scene()
+    scene.fog = new Fog(0xffffff, 1, 100)
+    const sun = new DirectionalLight()
+    const rig = new Group()
+    const lamp = new PointLight()
+    rig.add(lamp)
+    scene.add(sun, rig)
+    for (let i = 0; i < 50; i++) scene.add(new Mesh(undefined, material(`old${i}`)))
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera() })
+    const visited = (): Object3D[] => {
+      const standIn = renderer.compiles.at(-1)?.scene as Object3D
+      const seen: Object3D[] = []
+      standIn.traverseVisible((o) => seen.push(o))
+      return seen
+    }
+    const compileOne = async (name: string): Promise<void> => {
+      scene.add(new Mesh(undefined, material(name)))
+      scheduler.runFrame()
+      await flush()
+    }
+    await compileOne('a')
+    const standIn = renderer.compiles[0]?.scene as Scene
+    expect(standIn).not.toBe(scene)
+    expect(Object.getPrototypeOf(standIn)).toBe(scene) // fog, environment, ... read through
+    expect(standIn.fog).toBe(scene.fog)
+    expect(standIn.isScene).toBe(true)
+    expect(visited()).toEqual([sun, lamp])
+    // A hidden ancestor hides its lights, as in three's walk; lights added and removed later are followed.
+    rig.visible = false
+    const spot = new PointLight()
+    const deep = new Group()
+    deep.add(spot)
+    scene.add(deep)
+    await compileOne('b')
+    expect(visited()).toEqual([sun, spot])
+    rig.visible = true
+    scene.remove(sun)
+    deep.remove(spot)
+    await compileOne('c')
+    expect(visited()).toEqual([lamp])
+    expect(new Set(renderer.compiles.map((c) => c.scene))).toEqual(new Set([standIn]))
+    warmup.dispose()
   })
 
   it('rejects bad arguments with GpuWarmupJob: errors', () => {

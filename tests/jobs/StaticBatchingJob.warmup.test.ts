@@ -87,6 +87,50 @@ describe('StaticBatchingJob with a GPU warm-up job', () => {
     warmup.dispose()
   })
 
+  it('looks warming together open together (one frame of first draws); a warm one waits at most 60 frames for the others', async () => {
+    const { renderer, scene, meshes, batching, frame } = setup()
+    const other = new MeshLambertMaterial({ color: 0x0000ff, emissive: 0x202020 })
+    other.name = 'other'
+    const lone = new Mesh(box, other)
+    lone.position.y = 3
+    scene.add(lone)
+    scene.updateMatrixWorld()
+    await frame(3)
+    const probes = renderer.compiles.filter((c) => isBatched(c.object) && c.object.parent === null)
+    expect(probes).toHaveLength(2)
+    const probeOf = (name: string) => probes.find((c) => (c.object as BatchedMesh).material.name === name)
+    probeOf('city')?.resolve()
+    await frame(3)
+    // The city's look is warm, the other's not: neither opens yet.
+    expect(batching.batchOf(meshes[0] as Mesh)).toBeNull()
+    expect(batching.batchOf(lone)).toBeNull()
+    probeOf('other')?.resolve()
+    await frame(2) // the warm-up sees the compile resolved, then the batching job its look warm
+    expect(batching.batchOf(meshes[0] as Mesh)).not.toBeNull()
+    expect(batching.batchOf(lone)).not.toBeNull()
+
+    // Bounded: a look that never finishes warming holds the warm ones back for 60 frames, no longer.
+    const late = [new MeshLambertMaterial({ emissive: 0x010101 }), new MeshLambertMaterial({ emissive: 0x020202 })]
+    const [m1, m2] = late.map((m, i) => {
+      m.name = `late${i}`
+      const mesh = new Mesh(box, m)
+      mesh.position.z = 5 + i
+      scene.add(mesh)
+      return mesh
+    }) as [Mesh, Mesh]
+    scene.updateMatrixWorld()
+    await frame(40) // found by a rescan
+    const lateProbes = renderer.compiles.filter((c) => isBatched(c.object) && c.object.parent === null && /late/.test((c.object as BatchedMesh).material.name))
+    expect(lateProbes).toHaveLength(2)
+    lateProbes[0]?.resolve()
+    await frame(58)
+    expect(batching.batchOf(m1)).toBeNull()
+    await frame(4)
+    expect(batching.batchOf(m1)).not.toBeNull()
+    expect(batching.batchOf(m2)).toBeNull()
+    batching.dispose()
+  })
+
   it('without a warm-up job batches at once; one set later takes effect for new looks, and unsetting it lets waiting members join', async () => {
     const { renderer, scene, meshes, warmup, batching, frame } = setup(false)
     await frame(2)

@@ -17,9 +17,14 @@ export interface BatchWarmup {
 
 const _white = /*@__PURE__*/ new Color(1, 1, 1)
 
+/** Frames a warm group waits for the others still warming before its members join anyway. */
+const MAX_WAIT_FRAMES = 60
+
 interface Warming {
   /** A one-instance BatchedMesh of the group's look, never drawn: what the warm-up compiles. */
   readonly probe: BatchedMesh
+  /** Frame it was found warm, or -1. */
+  warmSince: number
   /** Members that found the group cold: handed back once it is warm. */
   readonly waiting: Entry[]
 }
@@ -30,7 +35,12 @@ interface Warming {
  * opens no batch until that program is compiled: its first member's look is
  * warmed through a probe batch outside the scene, and its members wait (they
  * go on drawing themselves) until {@link ColdGroups.poll} finds it warm.
- * Without a warm-up job every group is warm.
+ * Groups warming together open together: the first draw of a new program
+ * makes three query it synchronously, and where the GPU process is behind
+ * (software WebGL, a GPU-bound frame) each such query waits for it; one
+ * frame of first draws waits once. (A warm group waits at most
+ * `MAX_WAIT_FRAMES` for the others.) Without a warm-up job every group is
+ * warm.
  * @internal
  */
 export class ColdGroups {
@@ -60,7 +70,7 @@ export class ColdGroups {
       this.warm.add(group)
       return true
     }
-    this.warming.set(group, { probe, waiting: [] })
+    this.warming.set(group, { probe, warmSince: -1, waiting: [] })
     return false
   }
 
@@ -72,12 +82,24 @@ export class ColdGroups {
     this.waitingCount++
   }
 
-  /** Hands the members of every group that became warm to `ready`, in the order they waited. */
-  poll(ready: (e: Entry) => void): void {
+  /**
+   * Once no group is warming any more (or one has been warm for
+   * `MAX_WAIT_FRAMES`), hands the members of every warm group to `ready`, in
+   * the order they waited.
+   */
+  poll(ready: (e: Entry) => void, frame: number): void {
     if (this.warming.size === 0) return
     const warmup = this.warmup
+    let cold = false
+    let overdue = false
+    for (const w of this.warming.values()) {
+      if (w.warmSince < 0 && (warmup === null || !warmup.isWarming(w.probe))) w.warmSince = frame
+      if (w.warmSince < 0) cold = true
+      else if (frame - w.warmSince >= MAX_WAIT_FRAMES) overdue = true
+    }
+    if (cold && !overdue) return
     for (const [group, w] of this.warming) {
-      if (warmup !== null && warmup.isWarming(w.probe)) continue
+      if (w.warmSince < 0) continue
       this.warming.delete(group)
       this.warm.add(group)
       w.probe.dispose()
