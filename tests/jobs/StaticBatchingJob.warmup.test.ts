@@ -117,7 +117,7 @@ describe('StaticBatchingJob with a GPU warm-up job', () => {
       mesh.position.z = 5 + i
       scene.add(mesh)
       return mesh
-    }) as [Mesh, Mesh]
+    }) as unknown as [Mesh, Mesh]
     scene.updateMatrixWorld()
     await frame(40) // found by a rescan
     const lateProbes = renderer.compiles.filter((c) => isBatched(c.object) && c.object.parent === null && /late/.test((c.object as BatchedMesh).material.name))
