@@ -242,6 +242,7 @@ const demo = {
   runWarmupBench: (options: Partial<WarmupBenchOptions> = {}) =>
     runWarmupBench({
       scheduler,
+      renderer,
       getMode: () => mode,
       addDistrict,
       removeDistricts,

@@ -12,13 +12,15 @@
  *   frame's (F's render, the wait for the next frame, its update and jobs);
  * - **worst interval**: the longest in [add, F + 60] (the batching job
  *   joins the district later and its batches' first draws land there);
- * - **baseline**: median interval and frame CPU over 20 frames before the add.
+ * - **baseline**: median interval and frame CPU over 20 frames before the add;
+ * - **programs compiled by renders**: programs three created inside a render
+ *   from the add to F + 60 (a first draw compiling what was not compiled
+ *   before; 0 when the job compiled everything drawn, batches included).
  *
- * The browser test `warmup` runs one round of it; the GPU runs in README
- * ("GPU time and new content") ran it with `rounds=3`.
+ * The browser test `warmup` runs one round of it and asserts on its log.
  */
 import type { BatchScheduler } from '../src/index.js'
-import type { GpuWarmupJob } from '../src/jobs/index.js'
+import type { GpuWarmupJob, StaticBatchingJob } from '../src/jobs/index.js'
 import type { District, DistrictOptions } from './district.js'
 import type { Mode } from './modes.js'
 
@@ -31,6 +33,8 @@ export interface WarmupFrame {
   visible: boolean
   /** The scheduler's jobs ms this frame (its own count). */
   usedMs: number
+  /** Programs three created in the previous frame's render (a first draw compiling what nobody compiled before). */
+  programsInRender: number
 }
 
 /** The loop's timings of one frame (read one frame later). */
@@ -64,6 +68,10 @@ export interface WarmupRound {
   stats: GpuWarmupJob['stats'] | null
   /** The recorded frames, add to F + 60. */
   frames: WarmupFrame[]
+  /** Programs three created inside renders from the add to F + 60 (0: everything drawn was compiled before its first draw). */
+  programsInRender: number
+  /** The district's meshes drawn through a batch at F + 60 (0 without batching). */
+  batched: number
 }
 
 export interface WarmupBenchResults {
@@ -74,8 +82,15 @@ export interface WarmupBenchResults {
   table: string
 }
 
+/** What the bench reads of the renderer: its `render` (wrapped while a round runs) and `info.programs`. */
+export interface BenchRenderer {
+  render(...args: never[]): unknown
+  readonly info: { readonly programs: readonly unknown[] | null }
+}
+
 export interface WarmupBenchOptions {
   scheduler: BatchScheduler
+  renderer: BenchRenderer
   getMode: () => Mode
   addDistrict: (options?: Partial<DistrictOptions>) => District
   removeDistricts: () => void
@@ -122,6 +137,19 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
     times.set(scheduler.frame - 1, { frameMs: t.frameMs, jobsMs: t.jobsMs, renderMs: t.renderMs, gpuMs: t.gpuMs })
   }
   scheduler.addFrameListener(record)
+  // Programs created inside renders: counted by wrapping the renderer's render for the round.
+  const renderer = o.renderer
+  const render = renderer.render
+  let inRender = 0
+  const count = (): number => renderer.info.programs?.length ?? 0
+  renderer.render = function (this: BenchRenderer, ...args: never[]): unknown {
+    const before = count()
+    try {
+      return render.apply(this, args)
+    } finally {
+      inRender += Math.max(0, count() - before)
+    }
+  }
   try {
     await frames(scheduler, () => false, 20) // settle
     const baseStart = scheduler.frame
@@ -146,16 +174,20 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
     await frames(scheduler, (f) => {
       const group = (district as District | null)?.group
       const visible = group?.visible === true
-      log.push({ frame: f, t: performance.now(), visible, usedMs: scheduler.stats.last.usedMs })
+      log.push({ frame: f, t: performance.now(), visible, usedMs: scheduler.stats.last.usedMs, programsInRender: inRender })
+      inRender = 0
       if (visible && firstDrawn < 0) firstDrawn = f
       return firstDrawn >= 0 && f >= firstDrawn + after + 2
     })
     const stats = o.getMode().warmup === null ? null : { ...(o.getMode().warmup as GpuWarmupJob).stats }
+    const batching = (o.getMode() as { batching?: StaticBatchingJob | null }).batching ?? null
+    const batched = batching === null ? 0 : (district as District | null)?.meshes.filter((m) => batching.batchOf(m) !== null).length ?? 0
     o.removeDistricts()
     await frames(scheduler, () => false, 20)
 
     const at = (f: number): WarmupFrame | undefined => log.find((e) => e.frame === f)
     const interval = (f: number): number => (at(f + 1)?.t ?? NaN) - (at(f)?.t ?? NaN)
+    const programsInRender = log.filter((e) => e.frame <= firstDrawn + after + 1).reduce((n, e) => n + e.programsInRender, 0)
     const held = log.filter((e) => e.frame < firstDrawn).map((e) => times.get(e.frame)).filter((t) => t !== undefined)
     const worst: number[] = []
     for (const e of log) if (e.frame <= firstDrawn + after) worst.push(interval(e.frame))
@@ -177,9 +209,12 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
       budgetMs: scheduler.budgetMs,
       stats,
       frames: log,
+      programsInRender,
+      batched,
     }
   } finally {
     scheduler.removeFrameListener(record)
+    renderer.render = render
   }
 }
 
@@ -195,7 +230,8 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
       log(
         `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms), ` +
           `first draw frame ${f1(round.firstFrameMs)} ms (render ${f1(round.firstRenderMs)}), interval ${f1(round.firstIntervalMs)} ms, ` +
-          `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms)`,
+          `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms); ` +
+          `programs compiled by renders ${round.programsInRender}, meshes batched at F+${o.after ?? 60}: ${round.batched}`,
       )
     }
   }
@@ -204,12 +240,12 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
   const rows = [true, false].map((on) => {
     const rs = rounds.filter((r) => r.warmup === on)
     const m = (k: keyof WarmupRound): string => f1(median(rs.map((r) => r[k] as number)))
-    return `| job ${on ? 'on' : 'off'} | ${m('heldFrames')} | ${m('heldJobsMax')} | ${m('heldFrameMax')} | ${m('firstFrameMs')} | ${m('firstRenderMs')} | ${m('firstIntervalMs')} | ${m('nextIntervalMs')} | ${m('worstIntervalMs')} | ${m('baselineIntervalMs')} |`
+    return `| job ${on ? 'on' : 'off'} | ${m('programsInRender')} | ${m('heldFrames')} | ${m('heldJobsMax')} | ${m('heldFrameMax')} | ${m('firstFrameMs')} | ${m('firstRenderMs')} | ${m('firstIntervalMs')} | ${m('nextIntervalMs')} | ${m('worstIntervalMs')} | ${m('baselineIntervalMs')} |`
   })
   const table = [
     `warm-up bench: n=${o.n}, ${count} round(s), budget ${f1(o.scheduler.budgetMs)} ms, GPU timing ${o.gpuTiming()}, KHR_parallel_shader_compile ${parallelCompile ? 'yes' : 'no'}; medians, ms`,
-    '| | held frames | jobs max while held | frame CPU max while held | first draw: frame CPU | first draw: render | first draw: interval | next interval | worst interval (to F+60) | baseline interval |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| | programs compiled by renders | held frames | jobs max while held | frame CPU max while held | first draw: frame CPU | first draw: render | first draw: interval | next interval | worst interval (to F+60) | baseline interval |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n')
   for (const line of table.split('\n')) log(line)

@@ -63,7 +63,7 @@ interface Hold {
   readonly frame: number
   /** Released (shown, removed or timed out): later resource events ignore it. */
   done: boolean
-  /** A StaticBatchingJob batch: pre-warmed, never hidden; holds wait for it (see {@link GpuWarmupJob}). */
+  /** A StaticBatchingJob batch (or its probe): pre-warmed, never hidden. */
   readonly batch: boolean
 }
 
@@ -109,11 +109,9 @@ const SMOOTHING = 0.25
  * user sees arrive: above AI, below what keeps the picture right.
  *
  * **Batches**: a `StaticBatchingJob` batch draws meshes already
- * shown, so the job never hides one; it compiles the batch's program and
- * uploads its textures as for any new object, and while a batch is
- * warming, held objects whose own resources are ready wait for it too (new
- * content batched into a new batch would otherwise first draw there with a
- * program not compiled yet).
+ * shown, so the job never hides one: it only pre-warms it. Given this job
+ * (its `warmup` option; `installBatchJobs` does it), the batching job opens
+ * a batch of a new look only once this job has compiled its program.
  *
  * **Not covered**: geometry buffers, program variants other objects need,
  * render-target and video textures, and (WebGPU) objects outside the view;
@@ -156,8 +154,6 @@ export class GpuWarmupJob {
   private uploadQueue: PendingTexture[] = []
   private uploadHead = 0
   private holds = new Map<Object3D, Hold>()
-  /** Batch holds not released: while > 0, ready holds stay held. */
-  private batchWaits = 0
   /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
   private readonly fences: LinkFences<PendingMaterial> | null
   /** The scene's lights, for compiles without a walk over the scene (WebGLRenderer), else null. */
@@ -287,7 +283,6 @@ export class GpuWarmupJob {
     this.scene.traverse(this.detachVisitor)
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
-    this.batchWaits = 0
     this.fences?.dispose()
     this.lights?.clear()
     this.materials.clear()
@@ -394,7 +389,6 @@ export class GpuWarmupJob {
           this.drop(hold)
         }
       }
-      if (this.batchWaits === 0) this.showReady()
     }
     // More to do while something is queued (resumed next frame).
     return this.compileHead < compileQueue.length || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
@@ -456,27 +450,10 @@ export class GpuWarmupJob {
 
   /** One resource of each waiter is ready. */
   private resolve(waiters: readonly Hold[]): void {
-    let batchDone = false
     for (const hold of waiters) {
       if (hold.done) continue
-      if (--hold.waiting > 0) continue
-      if (hold.batch) {
-        this.drop(hold)
-        batchDone = true
-      } else if (this.batchWaits === 0) {
-        this.stats.shown++
-        this.drop(hold)
-      }
-      // else: ready, shown once no batch is warming (showReady)
-    }
-    if (batchDone && this.batchWaits === 0) this.showReady()
-  }
-
-  /** Shows the held objects whose resources are all ready (called once no batch is warming). */
-  private showReady(): void {
-    for (const hold of this.holds.values()) {
-      if (!hold.done && !hold.batch && hold.waiting <= 0) {
-        this.stats.shown++
+      if (--hold.waiting <= 0) {
+        if (!hold.batch) this.stats.shown++
         this.drop(hold)
       }
     }
@@ -492,7 +469,6 @@ export class GpuWarmupJob {
   private release(hold: Hold): void {
     if (hold.done) return
     hold.done = true
-    if (hold.batch) this.batchWaits--
     // Shown only if still hidden by the job: an app that showed it meanwhile wins.
     if (hold.hidden && hold.object.visible === false) hold.object.visible = hold.visible
   }
@@ -520,8 +496,7 @@ export class GpuWarmupJob {
     s.pendingPrograms = this.materials.size
     s.pendingUploads = this.uploadQueue.length - this.uploadHead
     if (hold.waiting === 0) return false
-    if (batch) this.batchWaits++
-    else if (this.hideUntilReady && root.visible) {
+    if (!batch && this.hideUntilReady && root.visible) {
       hold.hidden = true
       root.visible = false
     }
