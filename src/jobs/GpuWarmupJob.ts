@@ -8,6 +8,7 @@ import { checkCamera, checkObject } from './utils/checkThree.js'
 import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
 import { LinkFences } from './warmup/LinkFences.js'
 import { SceneLights } from './warmup/SceneLights.js'
+import { defaultIdle, type IdleDeadlineLike, type IdleRunner } from './warmup/idle.js'
 import { textureBytes, texturesOf } from './warmup/textures.js'
 
 /**
@@ -48,6 +49,18 @@ export interface GpuWarmupJobOptions {
    * @default 600
    */
   maxHoldFrames?: number
+  /**
+   * Where `compileAsync`'s synchronous part runs (three builds the shader
+   * sources and issues the compile: a few ms a program that cannot be split,
+   * longer while the GPU process is behind). By default, in the browser,
+   * between frames when the main thread is idle (`requestIdleCallback`,
+   * started only while the learned cost fits the idle time left, at least one
+   * per request; a request not run within 100 ms runs anyway), so a frame's
+   * jobs keep to the budget; `null`, or where there is no
+   * `requestIdleCallback` (Node), in the job's budgeted slices. Any function
+   * that runs a callback once later with a `timeRemaining()` will do.
+   */
+  idle?: IdleRunner | null
 }
 
 /** A new object and what it waits for. */
@@ -158,6 +171,9 @@ export class GpuWarmupJob {
   private readonly fences: LinkFences<PendingMaterial> | null
   /** The scene's lights, for compiles without a walk over the scene (WebGLRenderer), else null. */
   private readonly lights: SceneLights | null
+  /** Runs compiles between frames, or null (in the slices). */
+  private readonly idle: IdleRunner | null
+  private idlePending = false
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -171,7 +187,7 @@ export class GpuWarmupJob {
   constructor(
     scheduler: BatchScheduler,
     renderer: GpuWarmupRenderer,
-    { scene, camera, hideUntilReady = true, name = 'gpuWarmup', weight = 0.2, maxHoldFrames = 600 }: GpuWarmupJobOptions = {} as GpuWarmupJobOptions,
+    { scene, camera, hideUntilReady = true, name = 'gpuWarmup', weight = 0.2, maxHoldFrames = 600, idle }: GpuWarmupJobOptions = {} as GpuWarmupJobOptions,
   ) {
     const api = 'GpuWarmupJob'
     if (!(scheduler instanceof BatchScheduler)) {
@@ -191,6 +207,10 @@ export class GpuWarmupJob {
     const label = checkName(api, name) ?? 'gpuWarmup'
     const w = checkWeight(api, weight)
     this.maxHoldFrames = checkInteger(api, 'maxHoldFrames', maxHoldFrames, 1)
+    if (idle !== undefined && idle !== null && typeof idle !== 'function') {
+      throw new TypeError(`${api}: idle must be a function (callback) => void, such as requestIdleCallback, or null, got ${describe(idle)}`)
+    }
+    this.idle = idle === undefined ? defaultIdle() : idle
     this.scheduler = scheduler
     this.renderer = renderer
     this.scene = scene
@@ -360,25 +380,14 @@ export class GpuWarmupJob {
     }
     s.pendingUploads = uploadQueue.length - this.uploadHead
 
-    // Programs: start compiles while their synchronous part fits.
+    // Programs: between frames when the main thread is idle, else here while their synchronous part fits.
     const compileQueue = this.compileQueue
-    const uploadsLeft = uploadQueue.length - this.uploadHead - waitingForData
-    const compiling = !(serial && initialized && uploadsLeft > 0)
-    while (compiling && this.compileHead < compileQueue.length) {
-      if (!first && s.msPerCompile > deadline.timeRemaining()) break
-      const entry = compileQueue[this.compileHead++] as PendingMaterial
-      first = false
-      const t0 = clock.now()
-      this.compile(entry)
-      const ms = clock.now() - t0
-      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
-      if (ms > s.maxCompileMs) s.maxCompileMs = ms
+    if (this.idle === null) {
+      if (this.mayCompile()) this.startCompiles(deadline, first)
+    } else if (this.compileHead < compileQueue.length && !this.idlePending) {
+      this.idlePending = true
+      this.idle(this.onIdle)
     }
-    if (this.compileHead === compileQueue.length && this.compileHead > 0) {
-      compileQueue.length = 0
-      this.compileHead = 0
-    }
-
     s.pendingPrograms = this.materials.size
 
     // Holds past their bound are shown whatever is pending.
@@ -391,7 +400,47 @@ export class GpuWarmupJob {
       }
     }
     // More to do while something is queued (resumed next frame).
-    return this.compileHead < compileQueue.length || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
+    return (this.idle === null && this.compileHead < compileQueue.length) || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
+  }
+
+  private readonly onIdle = (deadline: IdleDeadlineLike): void => {
+    this.idlePending = false
+    if (this.disposed || !this.mayCompile()) return
+    this.startCompiles(deadline, true)
+    this.stats.pendingPrograms = this.materials.size
+  }
+
+  /**
+   * False while uploads wait to go first: a GPU process that links in order
+   * (no parallel compile: fences in use) makes an upload issued while links
+   * are in flight wait for them.
+   */
+  private mayCompile(): boolean {
+    if (this.fences === null || (this.renderer.hasInitialized !== undefined && !this.renderer.hasInitialized())) return true
+    const queue = this.uploadQueue
+    for (let i = this.uploadHead; i < queue.length; i++) if (hasData((queue[i] as PendingTexture).texture)) return false
+    return true
+  }
+
+  /** Starts compiles while the learned cost of one fits `deadline` (the first always, when `first`). */
+  private startCompiles(deadline: IdleDeadlineLike, first: boolean): void {
+    const s = this.stats
+    const clock = this.scheduler.clock
+    const queue = this.compileQueue
+    while (this.compileHead < queue.length) {
+      if (!first && s.msPerCompile > deadline.timeRemaining()) break
+      const entry = queue[this.compileHead++] as PendingMaterial
+      first = false
+      const t0 = clock.now()
+      this.compile(entry)
+      const ms = clock.now() - t0
+      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
+      if (ms > s.maxCompileMs) s.maxCompileMs = ms
+    }
+    if (this.compileHead === queue.length && this.compileHead > 0) {
+      queue.length = 0
+      this.compileHead = 0
+    }
   }
 
   /** Calls compileAsync for one material's object; its promise resolves the waiters later. */

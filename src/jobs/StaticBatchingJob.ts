@@ -144,6 +144,7 @@ export class StaticBatchingJob {
     return this.cold.warmup
   }
 
+  /** Sets or clears it (null: groups warming now open at the next run). @throws TypeError when neither null nor a GpuWarmupJob. */
   set warmup(value: BatchWarmup | null) {
     checkWarmup('StaticBatchingJob.warmup', 'value', value)
     this.cold.warmup = value

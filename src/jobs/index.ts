@@ -5,7 +5,7 @@
  * - {@link MatrixSyncJob} (Transform): world matrices of what moved, instead of the whole scene every frame.
  * - {@link FrustumCullingJob} (Visibility): hides what is out of view, in a sliced sweep with a guard band.
  * - {@link LODJob} (LOD): picks LOD levels round-robin instead of every LOD every frame.
- * - {@link GpuWarmupJob} (LOD): compiles programs and uploads textures of new objects in budgeted slices before they are first drawn.
+ * - {@link GpuWarmupJob} (LOD): compiles programs (between frames, when the main thread is idle) and uploads textures (in budgeted slices) of new objects before they are first drawn.
  * - {@link StaticBatchingJob} (Visibility): moves static meshes into `THREE.BatchedMesh` batches, a few per frame.
  *
  * Each restores what it changed on `dispose()`. {@link installBatchJobs}
@@ -33,5 +33,6 @@ export { FrustumCullingJob, type CullListener, type FrustumCullingJobOptions } f
 export { FrustumCullingStats } from './culling/FrustumCullingStats.js'
 export { GpuWarmupJob, type GpuWarmupJobOptions, type GpuWarmupRenderer } from './GpuWarmupJob.js'
 export { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
-export { StaticBatchingJob, type StaticBatchingJobOptions, type CullingSource, type LevelSource } from './StaticBatchingJob.js'
+export type { IdleDeadlineLike, IdleRunner } from './warmup/idle.js'
+export { StaticBatchingJob, type StaticBatchingJobOptions, type CullingSource, type LevelSource, type BatchWarmup } from './StaticBatchingJob.js'
 export { StaticBatchingStats } from './batching/StaticBatchingStats.js'

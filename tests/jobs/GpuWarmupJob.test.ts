@@ -520,6 +520,60 @@ describe('GpuWarmupJob', () => {
     warmup.dispose()
   })
 
+  it('with an idle runner, compiles between frames while the learned cost fits the idle time (at least one a request), never in a frame', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FakeWarmupRenderer(clock)
+    renderer.compileMs = 2
+    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+    const group = new Group()
+    for (const name of ['a', 'b', 'c', 'd', 'e']) group.add(new Mesh(undefined, material(name)))
+    scene.add(group)
+    scheduler.runFrame()
+    scheduler.runFrame()
+    // Nothing compiled inside the frames; one idle request outstanding (not one per frame).
+    expect(renderer.log).toEqual([])
+    expect(requests).toHaveLength(1)
+    expect(scheduler.stats.last.usedMs).toBeLessThan(1)
+    // An idle period of 4.5 ms: the first goes (learned 0.5 at first, then 2 ms each) while the cost fits what is left.
+    let left = 4.5
+    const start = clock.now()
+    requests.shift()?.({ timeRemaining: () => Math.max(0, left - (clock.now() - start)) })
+    expect(renderer.log).toEqual(['compile a', 'compile b'])
+    // A request run by its timeout (no idle time left): one compile.
+    scheduler.runFrame()
+    expect(requests).toHaveLength(1)
+    left = 0
+    requests.shift()?.({ timeRemaining: () => 0 })
+    expect(renderer.log).toEqual(['compile a', 'compile b', 'compile c'])
+    scheduler.runFrame()
+    requests.shift()?.({ timeRemaining: () => 100 })
+    expect(renderer.log).toHaveLength(5)
+    scheduler.runFrame()
+    expect(requests).toHaveLength(0) // nothing left to compile: no request
+    renderer.resolveAll()
+    await flush()
+    expect(group.visible).toBe(true)
+    // A request that runs after dispose does nothing.
+    const more = new Mesh(undefined, material('f'))
+    scene.add(more)
+    scheduler.runFrame()
+    warmup.dispose()
+    requests.shift()?.({ timeRemaining: () => 100 })
+    expect(renderer.log).toHaveLength(5)
+  })
+
+  it('rejects an idle option that is not a function or null', () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock })
+    expect(
+      () => new GpuWarmupJob(scheduler, new FakeWarmupRenderer(clock), { scene: new Scene(), camera: new PerspectiveCamera(), idle: 5 as never }),
+    ).toThrow(/^GpuWarmupJob: idle must be a function \(callback\) => void, such as requestIdleCallback, or null, got/)
+    expect(() => new GpuWarmupJob(scheduler, new FakeWarmupRenderer(clock), { scene: new Scene(), camera: new PerspectiveCamera(), idle: null })).not.toThrow()
+  })
+
   it('rejects bad arguments with GpuWarmupJob: errors', () => {
     const clock = new ManualClock()
     const scheduler = new BatchScheduler({ clock })
