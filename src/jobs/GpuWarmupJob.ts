@@ -8,6 +8,7 @@ import { checkCamera, checkObject } from './utils/checkThree.js'
 import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
 import { LinkFences } from './warmup/LinkFences.js'
 import { SceneLights } from './warmup/SceneLights.js'
+import { firstUse } from './warmup/firstUse.js'
 import { defaultIdle, type IdleDeadlineLike, type IdleRunner } from './warmup/idle.js'
 import { textureBytes, texturesOf } from './warmup/textures.js'
 
@@ -174,6 +175,9 @@ export class GpuWarmupJob {
   /** Runs compiles between frames, or null (in the slices). */
   private readonly idle: IdleRunner | null
   private idlePending = false
+  /** Linked programs whose first use (three's reflection queries) is still to be made, one per idle period. */
+  private linked: PendingMaterial[] = []
+  private linkedPending = false
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -304,6 +308,7 @@ export class GpuWarmupJob {
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
     this.fences?.dispose()
+    this.linked = []
     this.lights?.clear()
     this.materials.clear()
     this.textures.clear()
@@ -422,12 +427,20 @@ export class GpuWarmupJob {
     return true
   }
 
-  /** Starts compiles while the learned cost of one fits `deadline` (the first always, when `first`). */
+  /**
+   * Starts compiles while the learned cost of one fits `deadline` (the first
+   * always, when `first`). Without parallel compile (fences in use) one at a
+   * time: the GPU process compiles and links in order, and lazily (at the
+   * first query), so every compile queued at once would be paid for by the
+   * next query, or the next frame, in one stall.
+   */
   private startCompiles(deadline: IdleDeadlineLike, first: boolean): void {
     const s = this.stats
     const clock = this.scheduler.clock
     const queue = this.compileQueue
+    const serial = this.fences !== null
     while (this.compileHead < queue.length) {
+      if (serial && s.compiling > 0) break
       if (!first && s.msPerCompile > deadline.timeRemaining()) break
       const entry = queue[this.compileHead++] as PendingMaterial
       first = false
@@ -484,7 +497,33 @@ export class GpuWarmupJob {
   }
 
   private readonly onLinked = (entry: PendingMaterial): void => {
-    if (!this.disposed && this.materials.get(entry.material) === entry) this.finish(entry, true)
+    if (this.disposed || this.materials.get(entry.material) !== entry) return
+    // Between frames: three's first use of the program, whose queries wait for a lazily resolved link.
+    if (this.idle === null) return this.finish(entry, true)
+    this.linked.push(entry)
+    if (!this.linkedPending) {
+      this.linkedPending = true
+      this.idle(this.onIdleLinked)
+    }
+  }
+
+  private readonly onIdleLinked = (): void => {
+    this.linkedPending = false
+    if (this.disposed) return
+    const entry = this.linked.shift()
+    if (entry === undefined) return
+    if (this.materials.get(entry.material) === entry) {
+      try {
+        firstUse(this.renderer, entry.material)
+      } catch (error) {
+        this.warnOnce('three\'s first use of a compiled program threw; it is made again on its first draw', error)
+      }
+      this.finish(entry, true)
+    }
+    if (this.linked.length > 0) {
+      this.linkedPending = true
+      ;(this.idle as IdleRunner)(this.onIdleLinked)
+    }
   }
 
   private finish(entry: PendingMaterial, compiled: boolean): void {

@@ -565,6 +565,42 @@ describe('GpuWarmupJob', () => {
     expect(renderer.log).toHaveLength(5)
   })
 
+  it('without parallel compile, compiles one program at a time and makes three\'s first use of it between frames before the next', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    const log = renderer.log // compiles and first uses, in order
+    Object.assign(renderer, {
+      properties: {
+        get: (m: { name: string }) => ({
+          currentProgram: { getUniforms: () => log.push(`uniforms ${m.name}`), getAttributes: () => log.push(`attributes ${m.name}`) },
+        }),
+      },
+    })
+    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+    const group = new Group()
+    group.add(new Mesh(undefined, material('a')), new Mesh(undefined, material('b')))
+    scene.add(group)
+    const hidden: boolean[] = []
+    for (let i = 0; i < 8; i++) {
+      scheduler.runFrame()
+      for (const request of requests.splice(0)) request({ timeRemaining: () => 50 }) // a roomy idle period
+      renderer.resolveAll()
+      await flush()
+      renderer.gl.signalAll()
+      hidden.push(!group.visible)
+    }
+    expect(log).toEqual(['compile a', 'uniforms a', 'attributes a', 'compile b', 'uniforms b', 'attributes b'])
+    // Shown only once b's first use was made; hidden every iteration before.
+    const shownAt = hidden.indexOf(false)
+    expect(shownAt).toBe(2) // a: compiled, then first use; b likewise
+    expect(hidden.slice(0, shownAt).every(Boolean)).toBe(true)
+    expect(warmup.stats).toMatchObject({ compiling: 0, programsCompiled: 2, shown: 1 })
+    warmup.dispose()
+  })
+
   it('rejects an idle option that is not a function or null', () => {
     const clock = new ManualClock()
     const scheduler = new BatchScheduler({ clock })
