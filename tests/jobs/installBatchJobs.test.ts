@@ -108,6 +108,16 @@ describe('installBatchJobs with a renderer', () => {
     without.dispose()
     expect(installBatchJobs(scheduler, { scene, camera }).warmup).toBeNull()
   })
+
+  it('with batching too, the batching job opens new looks\' batches through the warm-up job', () => {
+    const { scheduler, scene, camera } = world()
+    const jobs = installBatchJobs(scheduler, { scene, camera, renderer, batching: true })
+    expect(jobs.batching?.warmup).toBe(jobs.warmup)
+    jobs.dispose()
+    const alone = installBatchJobs(scheduler, { scene, camera, batching: true })
+    expect(alone.batching?.warmup).toBeNull()
+    alone.dispose()
+  })
 })
 
 describe('installBatchJobs with batching', () => {
