@@ -12,7 +12,8 @@
  *   frame's (F's render, the wait for the next frame, its update and jobs);
  * - **worst interval**: the longest in [add, F + 60] (the batching job
  *   joins the district later and its batches' first draws land there);
- * - **baseline**: median interval and frame CPU over 20 frames before the add;
+ * - **baseline**: median interval and frame CPU, and the jobs' max, over 20
+ *   frames before the add;
  * - **programs compiled by renders**: programs three created inside a render
  *   from the add to F + 60 (a first draw compiling what was not compiled
  *   before; 0 when the job compiled everything drawn, batches included).
@@ -63,6 +64,8 @@ export interface WarmupRound {
   worstIntervalMs: number
   baselineIntervalMs: number
   baselineFrameMs: number
+  /** Max jobs ms over the 20 frames before the add (what the jobs cost without the district). */
+  baselineJobsMax: number
   budgetMs: number
   /** The warm-up job's stats at the end of the round (null without the job). */
   stats: GpuWarmupJob['stats'] | null
@@ -157,7 +160,9 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
     await frames(scheduler, (f) => (marks.set(f, performance.now()), false), 21)
     const baseIntervals: number[] = []
     for (let f = baseStart + 1; f < scheduler.frame; f++) baseIntervals.push((marks.get(f + 1) ?? NaN) - (marks.get(f) ?? NaN))
-    const baseFrames = [...times].filter(([f]) => f > baseStart).map(([, t]) => t.frameMs)
+    const baseTimes = [...times].filter(([f]) => f > baseStart).map(([, t]) => t)
+    const baseFrames = baseTimes.map((t) => t.frameMs)
+    const baselineJobsMax = max(baseTimes.map((t) => t.jobsMs))
 
     // The district arrives between two frames, as from a fetch or a click.
     let district: District | null = null
@@ -206,6 +211,7 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
       worstIntervalMs: max(worst.filter(Number.isFinite)),
       baselineIntervalMs: median(baseIntervals),
       baselineFrameMs: median(baseFrames),
+      baselineJobsMax,
       budgetMs: scheduler.budgetMs,
       stats,
       frames: log,
@@ -228,7 +234,7 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
       const round = await runRound(o, on)
       rounds.push(round)
       log(
-        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms), ` +
+        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms; before the add ${f1(round.baselineJobsMax)}), ` +
           `first draw frame ${f1(round.firstFrameMs)} ms (render ${f1(round.firstRenderMs)}), interval ${f1(round.firstIntervalMs)} ms, ` +
           `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms); ` +
           `programs compiled by renders ${round.programsInRender}, meshes batched at F+${o.after ?? 60}: ${round.batched}`,
@@ -240,11 +246,11 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
   const rows = [true, false].map((on) => {
     const rs = rounds.filter((r) => r.warmup === on)
     const m = (k: keyof WarmupRound): string => f1(median(rs.map((r) => r[k] as number)))
-    return `| job ${on ? 'on' : 'off'} | ${m('programsInRender')} | ${m('heldFrames')} | ${m('heldJobsMax')} | ${m('heldFrameMax')} | ${m('firstFrameMs')} | ${m('firstRenderMs')} | ${m('firstIntervalMs')} | ${m('nextIntervalMs')} | ${m('worstIntervalMs')} | ${m('baselineIntervalMs')} |`
+    return `| job ${on ? 'on' : 'off'} | ${m('programsInRender')} | ${m('heldFrames')} | ${m('heldJobsMax')} (${m('baselineJobsMax')}) | ${m('heldFrameMax')} | ${m('firstFrameMs')} | ${m('firstRenderMs')} | ${m('firstIntervalMs')} | ${m('nextIntervalMs')} | ${m('worstIntervalMs')} | ${m('baselineIntervalMs')} |`
   })
   const table = [
     `warm-up bench: n=${o.n}, ${count} round(s), budget ${f1(o.scheduler.budgetMs)} ms, GPU timing ${o.gpuTiming()}, KHR_parallel_shader_compile ${parallelCompile ? 'yes' : 'no'}; medians, ms`,
-    '| | programs compiled by renders | held frames | jobs max while held | frame CPU max while held | first draw: frame CPU | first draw: render | first draw: interval | next interval | worst interval (to F+60) | baseline interval |',
+    '| | programs compiled by renders | held frames | jobs max while held (before the add) | frame CPU max while held | first draw: frame CPU | first draw: render | first draw: interval | next interval | worst interval (to F+60) | baseline interval |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n')

@@ -77,7 +77,7 @@ interface Hold {
   readonly frame: number
   /** Released (shown, removed or timed out): later resource events ignore it. */
   done: boolean
-  /** A StaticBatchingJob batch (or its probe): pre-warmed, never hidden. */
+  /** A StaticBatchingJob batch (or its probe): pre-warmed, never hidden; held objects wait for it. */
   readonly batch: boolean
 }
 
@@ -125,7 +125,10 @@ const SMOOTHING = 0.25
  * **Batches**: a `StaticBatchingJob` batch draws meshes already
  * shown, so the job never hides one: it only pre-warms it. Given this job
  * (its `warmup` option; `installBatchJobs` does it), the batching job opens
- * a batch of a new look only once this job has compiled its program.
+ * a batch of a new look only once this job has compiled its program (through
+ * a probe batch); while a batch or probe is warming, held objects whose own
+ * resources are ready wait for it too, so new content that is batched
+ * appears batched.
  *
  * **Not covered**: geometry buffers, program variants other objects need,
  * render-target and video textures, and (WebGPU) objects outside the view;
@@ -168,6 +171,8 @@ export class GpuWarmupJob {
   private uploadQueue: PendingTexture[] = []
   private uploadHead = 0
   private holds = new Map<Object3D, Hold>()
+  /** Batch holds not released: while > 0, ready holds stay held. */
+  private batchWaits = 0
   /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
   private readonly fences: LinkFences<PendingMaterial> | null
   /** The scene's lights, for compiles without a walk over the scene (WebGLRenderer), else null. */
@@ -307,6 +312,7 @@ export class GpuWarmupJob {
     this.scene.traverse(this.detachVisitor)
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
+    this.batchWaits = 0
     this.fences?.dispose()
     this.linked = []
     this.lights?.clear()
@@ -403,6 +409,7 @@ export class GpuWarmupJob {
           this.drop(hold)
         }
       }
+      if (this.batchWaits === 0) this.showReady()
     }
     // More to do while something is queued (resumed next frame).
     return (this.idle === null && this.compileHead < compileQueue.length) || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
@@ -538,10 +545,26 @@ export class GpuWarmupJob {
 
   /** One resource of each waiter is ready. */
   private resolve(waiters: readonly Hold[]): void {
+    let batchDone = false
     for (const hold of waiters) {
-      if (hold.done) continue
-      if (--hold.waiting <= 0) {
-        if (!hold.batch) this.stats.shown++
+      if (hold.done || --hold.waiting > 0) continue
+      if (hold.batch) {
+        this.drop(hold)
+        batchDone = true
+      } else if (this.batchWaits === 0) {
+        this.stats.shown++
+        this.drop(hold)
+      }
+      // else: ready, shown once no batch is warming (showReady)
+    }
+    if (batchDone && this.batchWaits === 0) this.showReady()
+  }
+
+  /** Shows the held objects whose resources are all ready (once no batch is warming). */
+  private showReady(): void {
+    for (const hold of this.holds.values()) {
+      if (!hold.done && !hold.batch && hold.waiting <= 0) {
+        this.stats.shown++
         this.drop(hold)
       }
     }
@@ -557,6 +580,7 @@ export class GpuWarmupJob {
   private release(hold: Hold): void {
     if (hold.done) return
     hold.done = true
+    if (hold.batch) this.batchWaits--
     // Shown only if still hidden by the job: an app that showed it meanwhile wins.
     if (hold.hidden && hold.object.visible === false) hold.object.visible = hold.visible
   }
@@ -584,7 +608,8 @@ export class GpuWarmupJob {
     s.pendingPrograms = this.materials.size
     s.pendingUploads = this.uploadQueue.length - this.uploadHead
     if (hold.waiting === 0) return false
-    if (!batch && this.hideUntilReady && root.visible) {
+    if (batch) this.batchWaits++
+    else if (this.hideUntilReady && root.visible) {
       hold.hidden = true
       root.visible = false
     }

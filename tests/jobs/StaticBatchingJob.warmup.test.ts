@@ -1,4 +1,4 @@
-import { BatchedMesh, BoxGeometry, LOD, Mesh, MeshLambertMaterial, type Object3D, PerspectiveCamera, Scene, SphereGeometry } from 'three'
+import { BatchedMesh, BoxGeometry, Group, LOD, Mesh, MeshLambertMaterial, type Object3D, PerspectiveCamera, Scene, SphereGeometry } from 'three'
 import { describe, expect, it } from 'vitest'
 import { BatchScheduler, ManualClock } from '../../src/index.js'
 import { GpuWarmupJob, StaticBatchingJob } from '../../src/jobs/index.js'
@@ -129,6 +129,35 @@ describe('StaticBatchingJob with a GPU warm-up job', () => {
     expect(batching.batchOf(m1)).not.toBeNull()
     expect(batching.batchOf(m2)).toBeNull()
     batching.dispose()
+  })
+
+  it('new content that is batched appears batched: a held object whose own programs are ready waits for its looks\' probes', async () => {
+    const { renderer, scene, batching, warmup, frame } = setup()
+    await frame(3)
+    renderer.resolveAll() // the city's look
+    await frame(3)
+    expect(warmup.isIdle).toBe(true)
+    const look = new MeshLambertMaterial({ color: 0x00ff00, emissive: 0x030303 })
+    look.name = 'district'
+    const district = new Group()
+    for (let i = 0; i < 3; i++) district.add(new Mesh(box, look))
+    scene.add(district)
+    scene.updateMatrixWorld()
+    expect(district.visible).toBe(false) // held
+    await frame(35) // its own compile issued; a rescan finds its meshes: the probe of its look
+    const own = renderer.compiles.find((c) => c.object.parent === district)
+    const probe = renderer.compiles.find((c) => isBatched(c.object) && c.object.parent === null)
+    expect(own).toBeDefined()
+    expect(probe).toBeDefined()
+    own?.resolve()
+    await frame(3)
+    expect(district.visible).toBe(false) // ready itself, waiting for the probe
+    probe?.resolve()
+    await frame(2)
+    expect(district.visible).toBe(true)
+    for (const m of district.children) expect(batching.batchOf(m)).not.toBeNull() // and batched when it appears
+    batching.dispose()
+    warmup.dispose()
   })
 
   it('without a warm-up job batches at once; one set later takes effect for new looks, and unsetting it lets waiting members join', async () => {
