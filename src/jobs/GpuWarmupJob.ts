@@ -9,93 +9,12 @@ import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
 import { LinkFences } from './warmup/LinkFences.js'
 import { SceneLights } from './warmup/SceneLights.js'
 import { firstUse } from './warmup/firstUse.js'
+import type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
 import { defaultIdle, type IdleDeadlineLike, type IdleRunner } from './warmup/idle.js'
+import { type Hold, hasData, isDrawable, type PendingMaterial, type PendingTexture } from './warmup/pending.js'
 import { textureBytes, texturesOf } from './warmup/textures.js'
 
-/**
- * What {@link GpuWarmupJob} calls on the renderer: `THREE.WebGLRenderer` and
- * `WebGPURenderer` (`three/webgpu`) both have these.
- */
-export interface GpuWarmupRenderer {
-  /** Compiles the programs `object` needs, lit by `scene`'s lights; resolves once they are ready to draw. */
-  compileAsync(object: Object3D, camera: Camera, scene?: Object3D | null): PromiseLike<unknown>
-  /** Uploads a texture now. */
-  initTexture(texture: Texture): void
-  /** WebGPURenderer: false until `init()` has resolved (`initTexture` throws before). */
-  hasInitialized?(): boolean
-}
-
-/** Options of {@link GpuWarmupJob}. */
-export interface GpuWarmupJobOptions {
-  /** The scene drawn: objects added anywhere under it are warmed up; its lights light the compiled programs. */
-  scene: Object3D
-  /** The camera the scene is drawn with (programs can depend on it, e.g. logarithmic depth). */
-  camera: Camera
-  /**
-   * Hold a new object invisible (`visible = false` on the object added) until
-   * its programs are compiled and its textures uploaded, then show it again.
-   * With false the job only pre-warms: the object is drawn at once and what
-   * is not ready yet is compiled or uploaded by that draw, as without the job.
-   * @default true
-   */
-  hideUntilReady?: boolean
-  /** Name of the system in stats, errors and the devtools. @default 'gpuWarmup' */
-  name?: string
-  /** Expected cost as a fraction of the budget (0..1). The system is sliced. @default 0.2 */
-  weight?: number
-  /**
-   * Most frames an object is held invisible: after that it is shown with its
-   * resources still pending (a texture whose image never loads must not hide
-   * an object for ever). An integer ≥ 1.
-   * @default 600
-   */
-  maxHoldFrames?: number
-  /**
-   * Where `compileAsync`'s synchronous part runs (three builds the shader
-   * sources and issues the compile: a few ms a program that cannot be split,
-   * longer while the GPU process is behind). By default, in the browser,
-   * between frames when the main thread is idle (`requestIdleCallback`,
-   * started only while the learned cost fits the idle time left, at least one
-   * per request; a request not run within 100 ms runs anyway), so a frame's
-   * jobs keep to the budget; `null`, or where there is no
-   * `requestIdleCallback` (Node), in the job's budgeted slices. Any function
-   * that runs a callback once later with a `timeRemaining()` will do.
-   */
-  idle?: IdleRunner | null
-}
-
-/** A new object and what it waits for. */
-interface Hold {
-  readonly object: Object3D
-  /** Resources not ready yet. */
-  waiting: number
-  /** The job set `visible = false` and owns that false. */
-  hidden: boolean
-  /** What to restore when shown (the app's `visible`, changed through `setVisible` while held). */
-  visible: boolean
-  /** Frame the hold began. */
-  readonly frame: number
-  /** Released (shown, removed or timed out): later resource events ignore it. */
-  done: boolean
-  /** A StaticBatchingJob batch (or its probe): pre-warmed, never hidden; held objects wait for it. */
-  readonly batch: boolean
-}
-
-/** A material whose program is not known to be compiled. */
-interface PendingMaterial {
-  readonly material: Material
-  /** An object drawn with it (program variants depend on the object too). */
-  readonly object: Object3D
-  compiling: boolean
-  readonly waiters: Hold[]
-}
-
-
-/** A texture not yet uploaded by the job. */
-interface PendingTexture {
-  readonly texture: Texture
-  readonly waiters: Hold[]
-}
+export type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
 
 /** Initial guesses before anything was measured. */
 const INITIAL_MS_PER_BYTE = 0.25 / (1 << 20) // 0.25 ms per MiB
@@ -692,14 +611,4 @@ export class GpuWarmupJob {
     const hold = this.holds.get(object)
     if (hold !== undefined) this.drop(hold)
   }
-}
-
-function isDrawable(object: Object3D): boolean {
-  const o = object as { isMesh?: boolean; isPoints?: boolean; isLine?: boolean; isSprite?: boolean }
-  return o.isMesh === true || o.isPoints === true || o.isLine === true || o.isSprite === true
-}
-
-/** A texture whose data is there to upload (`version` > 0: `needsUpdate` was set once its image loaded). */
-function hasData(texture: Texture): boolean {
-  return texture.version > 0
 }
