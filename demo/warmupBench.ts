@@ -20,7 +20,7 @@
  *
  * The browser test `warmup` runs one round of it and asserts on its log.
  */
-import type { BatchScheduler } from '../src/index.js'
+import { type BatchScheduler, BatchType } from '../src/index.js'
 import type { GpuWarmupJob, StaticBatchingJob } from '../src/jobs/index.js'
 import type { District, DistrictOptions } from './district.js'
 import type { Mode } from './modes.js'
@@ -34,6 +34,8 @@ export interface WarmupFrame {
   visible: boolean
   /** The scheduler's jobs ms this frame (its own count). */
   usedMs: number
+  /** Of which LOD-type systems (the warm-up job and the LOD job). */
+  lodMs: number
   /** Programs three created in the previous frame's render (a first draw compiling what nobody compiled before). */
   programsInRender: number
 }
@@ -55,6 +57,8 @@ export interface WarmupRound {
   heldFrames: number
   /** Max jobs ms / frame CPU ms over the held frames (NaN when none). */
   heldJobsMax: number
+  /** Max ms of the LOD-type systems (the warm-up job and the LOD job) in one held frame. */
+  heldLodMax: number
   heldFrameMax: number
   firstFrameMs: number
   firstRenderMs: number
@@ -179,7 +183,8 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
     await frames(scheduler, (f) => {
       const group = (district as District | null)?.group
       const visible = group?.visible === true
-      log.push({ frame: f, t: performance.now(), visible, usedMs: scheduler.stats.last.usedMs, programsInRender: inRender })
+      const last = scheduler.stats.last
+      log.push({ frame: f, t: performance.now(), visible, usedMs: last.usedMs, lodMs: last.msByType[BatchType.LOD] ?? 0, programsInRender: inRender })
       inRender = 0
       if (visible && firstDrawn < 0) firstDrawn = f
       return firstDrawn >= 0 && f >= firstDrawn + after + 2
@@ -202,6 +207,7 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
       firstDrawn,
       heldFrames: firstDrawn - addedAfter - 1,
       heldJobsMax: max(held.map((t) => t.jobsMs)),
+      heldLodMax: max(log.filter((e) => e.frame < firstDrawn).map((e) => e.lodMs)),
       heldFrameMax: max(held.map((t) => t.frameMs)),
       firstFrameMs: times.get(firstDrawn)?.frameMs ?? NaN,
       firstRenderMs: times.get(firstDrawn)?.renderMs ?? NaN,
@@ -234,7 +240,7 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
       const round = await runRound(o, on)
       rounds.push(round)
       log(
-        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms; before the add ${f1(round.baselineJobsMax)}), ` +
+        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms, LOD type ${f1(round.heldLodMax)}; before the add ${f1(round.baselineJobsMax)}), ` +
           `first draw frame ${f1(round.firstFrameMs)} ms (render ${f1(round.firstRenderMs)}), interval ${f1(round.firstIntervalMs)} ms, ` +
           `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms); ` +
           `programs compiled by renders ${round.programsInRender}, meshes batched at F+${o.after ?? 60}: ${round.batched}`,
