@@ -462,21 +462,15 @@ export class GpuWarmupJob {
     this.resolve(entry.waiters)
   }
 
-  /** One resource of each waiter is ready. */
+  /** One resource of each waiter is ready: a batch's hold ends; the others are shown once no batch is warming. */
   private resolve(waiters: readonly Hold[]): void {
-    let batchDone = false
+    let ready = false
     for (const hold of waiters) {
       if (hold.done || --hold.waiting > 0) continue
-      if (hold.batch) {
-        this.drop(hold)
-        batchDone = true
-      } else if (this.batchWaits === 0) {
-        this.stats.shown++
-        this.drop(hold)
-      }
-      // else: ready, shown once no batch is warming (showReady)
+      if (hold.batch) this.drop(hold)
+      ready = true
     }
-    if (batchDone && this.batchWaits === 0) this.showReady()
+    if (ready && this.batchWaits === 0) this.showReady()
   }
 
   /** Shows the held objects whose resources are all ready (once no batch is warming). */

@@ -1,6 +1,6 @@
 import type { Material, Object3D, Texture } from 'three'
 
-/* What the warm-up job keeps per held object, pending material and pending texture. @internal */
+// What the warm-up job keeps per held object, pending material and pending texture (internal).
 
 /** A new object and what it waits for. */
 export interface Hold {
