@@ -118,6 +118,7 @@ const median = (values: number[]): number => {
 }
 const max = (values: number[]): number => (values.length === 0 ? NaN : Math.max(...values))
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—')
+const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '—')
 
 /** Runs frames until `done` returns true (checked at the end of each frame's jobs), or `limit` frames. */
 function frames(scheduler: BatchScheduler, each: (frame: number) => boolean, limit = 2000): Promise<void> {
@@ -243,7 +244,11 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
         `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms, LOD type ${f1(round.heldLodMax)}; before the add ${f1(round.baselineJobsMax)}), ` +
           `first draw frame ${f1(round.firstFrameMs)} ms (render ${f1(round.firstRenderMs)}), interval ${f1(round.firstIntervalMs)} ms, ` +
           `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms); ` +
-          `programs compiled by renders ${round.programsInRender}, meshes batched at F+${o.after ?? 60}: ${round.batched}`,
+          `programs compiled by renders ${round.programsInRender}, meshes batched at F+${o.after ?? 60}: ${round.batched}` +
+          (round.stats === null
+            ? ''
+            : `; compile sync part ${f2(round.stats.msPerCompile)} ms (max ${f2(round.stats.maxCompileMs)}), ` +
+              `first use ${f2(round.stats.msPerFirstUse)} ms (max ${f2(round.stats.maxFirstUseMs)}), shown at maxHoldFrames ${round.stats.timedOut}`),
       )
     }
   }

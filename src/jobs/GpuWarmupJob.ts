@@ -102,6 +102,9 @@ export class GpuWarmupJob {
   /** Linked programs whose first use (three's reflection queries) is still to be made, one per idle period. */
   private linked: PendingMaterial[] = []
   private linkedPending = false
+  /** Whether a compile's / a first use's cost was measured (until then they run between frames only). */
+  private compileMeasured = false
+  private firstUseMeasured = false
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -310,13 +313,20 @@ export class GpuWarmupJob {
     }
     s.pendingUploads = uploadQueue.length - this.uploadHead
 
-    // Programs: between frames when the main thread is idle, else here while their synchronous part fits.
+    // Programs: between frames when the main thread is idle; here too once a
+    // step measured between frames fits this slice (a main thread that is
+    // never idle, as with uncapped frame rates, would leave one step per idle
+    // timeout). Without an idle runner, here while the learned cost fits.
     const compileQueue = this.compileQueue
     if (this.idle === null) {
       if (this.mayCompile()) this.startCompiles(deadline, first)
-    } else if (this.compileHead < compileQueue.length && !this.idlePending) {
-      this.idlePending = true
-      this.idle(this.onIdle)
+    } else {
+      if (this.firstUseMeasured) this.useLinkedWhileFits(deadline)
+      if (this.compileMeasured && this.mayCompile()) this.startCompiles(deadline, false)
+      if (this.compileHead < compileQueue.length && !this.idlePending) {
+        this.idlePending = true
+        this.idle(this.onIdle)
+      }
     }
     s.pendingPrograms = this.materials.size
 
@@ -373,7 +383,8 @@ export class GpuWarmupJob {
       const t0 = clock.now()
       this.compile(entry)
       const ms = clock.now() - t0
-      s.msPerCompile += SMOOTHING * (ms - s.msPerCompile)
+      s.msPerCompile = this.compileMeasured ? s.msPerCompile + SMOOTHING * (ms - s.msPerCompile) : ms
+      this.compileMeasured = true
       if (ms > s.maxCompileMs) s.maxCompileMs = ms
     }
     if (this.compileHead === queue.length && this.compileHead > 0) {
@@ -436,20 +447,42 @@ export class GpuWarmupJob {
   private readonly onIdleLinked = (): void => {
     this.linkedPending = false
     if (this.disposed) return
-    const entry = this.linked.shift()
-    if (entry === undefined) return
-    if (this.materials.get(entry.material) === entry) {
-      try {
-        firstUse(this.renderer, entry.material)
-      } catch (error) {
-        this.warnOnce('three\'s first use of a compiled program threw; it is made again on its first draw', error)
-      }
-      this.finish(entry, true)
-    }
+    this.useLinked()
     if (this.linked.length > 0) {
       this.linkedPending = true
       ;(this.idle as IdleRunner)(this.onIdleLinked)
     }
+  }
+
+  /**
+   * First uses in a frame's slice while the longest one measured so far fits
+   * it (where a link resolves lazily one can wait for it, hundreds of ms in
+   * software: one such wait keeps them between frames).
+   */
+  private useLinkedWhileFits(deadline: Deadline): void {
+    while (this.linked.length > 0 && this.stats.maxFirstUseMs <= deadline.timeRemaining()) this.useLinked()
+  }
+
+  /** Makes three's first use of the oldest linked program, measured, and counts its material compiled. */
+  private useLinked(): void {
+    const entry = this.linked.shift()
+    if (entry === undefined || this.materials.get(entry.material) !== entry) return
+    const s = this.stats
+    const clock = this.scheduler.clock
+    const t0 = clock.now()
+    let used = false
+    try {
+      used = firstUse(this.renderer, entry.material)
+    } catch (error) {
+      this.warnOnce('three\'s first use of a compiled program threw; it is made again on its first draw', error)
+    }
+    if (used) {
+      const ms = clock.now() - t0
+      s.msPerFirstUse = this.firstUseMeasured ? s.msPerFirstUse + SMOOTHING * (ms - s.msPerFirstUse) : ms
+      if (ms > s.maxFirstUseMs) s.maxFirstUseMs = ms
+      this.firstUseMeasured = true
+    }
+    this.finish(entry, true)
   }
 
   private finish(entry: PendingMaterial, compiled: boolean): void {

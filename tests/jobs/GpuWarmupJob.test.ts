@@ -125,13 +125,14 @@ describe('GpuWarmupJob', () => {
 
   it('holds an added object invisible, compiles each new material once and uploads each new texture, then shows it', async () => {
     const { renderer, frame, scene, camera, warmup } = setup()
+    renderer.compileMs = 0.4
     const { group } = district()
     scene.add(group)
     expect(group.visible).toBe(false)
     expect(warmup.isHeld(group)).toBe(true)
     expect(warmup.stats).toMatchObject({ pendingPrograms: 2, pendingUploads: 2, held: 1 })
     await frame()
-    // Uploads first (1 ms each), then compiles while the learned cost of one (0.5 ms at first) fits.
+    // Uploads first (1 ms each), then compiles while the cost of one fits (0.5 ms guessed, then 0.4 as measured).
     expect(renderer.log).toEqual(['upload mapA', 'upload mapB', 'compile a'])
     expect(warmup.stats).toMatchObject({ pendingPrograms: 2, compiling: 1, pendingUploads: 0, texturesUploaded: 2, bytesLastFrame: 2 * MiB })
     await frame()
@@ -520,11 +521,11 @@ describe('GpuWarmupJob', () => {
     warmup.dispose()
   })
 
-  it('with an idle runner, compiles between frames while the learned cost fits the idle time (at least one a request), never in a frame', async () => {
+  it('with an idle runner, compiles between frames while the learned cost fits the idle time (at least one a request); never in a frame while it does not fit the budget', async () => {
     const clock = new ManualClock()
     const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
     const renderer = new FakeWarmupRenderer(clock)
-    renderer.compileMs = 2
+    renderer.compileMs = 3 // more than the whole budget
     const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
     const scene = new Scene()
     const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
@@ -537,18 +538,23 @@ describe('GpuWarmupJob', () => {
     expect(renderer.log).toEqual([])
     expect(requests).toHaveLength(1)
     expect(scheduler.stats.last.usedMs).toBeLessThan(1)
-    // An idle period of 4.5 ms: the first goes (learned 0.5 at first, then 2 ms each) while the cost fits what is left.
-    let left = 4.5
+    // An idle period of 6.5 ms: the first goes (then measured: 3 ms) and the next while 3 ms fit what is left.
+    let left = 6.5
     const start = clock.now()
     requests.shift()?.({ timeRemaining: () => Math.max(0, left - (clock.now() - start)) })
     expect(renderer.log).toEqual(['compile a', 'compile b'])
-    // A request run by its timeout (no idle time left): one compile.
+    expect(warmup.stats.msPerCompile).toBe(3)
+    // Frames: 3 ms does not fit the budget, so not there.
     scheduler.runFrame()
+    scheduler.runFrame()
+    expect(renderer.log).toHaveLength(2)
     expect(requests).toHaveLength(1)
+    // A request run by its timeout (no idle time left): one compile.
     left = 0
     requests.shift()?.({ timeRemaining: () => 0 })
     expect(renderer.log).toEqual(['compile a', 'compile b', 'compile c'])
     scheduler.runFrame()
+    expect(renderer.log).toHaveLength(3)
     requests.shift()?.({ timeRemaining: () => 100 })
     expect(renderer.log).toHaveLength(5)
     scheduler.runFrame()
@@ -563,6 +569,41 @@ describe('GpuWarmupJob', () => {
     warmup.dispose()
     requests.shift()?.({ timeRemaining: () => 100 })
     expect(renderer.log).toHaveLength(5)
+  })
+
+  it('with an idle runner that never runs (a main thread never idle), compiles in the frames once one measured between frames fits them, within the budget', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FakeWarmupRenderer(clock)
+    renderer.compileMs = 0.6
+    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+    const group = new Group()
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
+    for (const name of names) group.add(new Mesh(undefined, material(name)))
+    scene.add(group)
+    // Not measured yet: nothing in the frames, however many.
+    for (let i = 0; i < 5; i++) scheduler.runFrame()
+    expect(renderer.log).toEqual([])
+    // One request runs by its timeout: one compile, measured.
+    requests.shift()?.({ timeRemaining: () => 0 })
+    expect(renderer.log).toEqual(['compile a'])
+    // Then the frames take them while 0.6 ms fits the job's slice; the budget holds in every frame.
+    const perFrame: number[] = []
+    while (renderer.log.length < names.length && perFrame.length < 20) {
+      const before = renderer.log.length
+      scheduler.runFrame()
+      perFrame.push(renderer.log.length - before)
+      expect(scheduler.stats.last.usedMs).toBeLessThanOrEqual(2.5)
+    }
+    expect(renderer.log).toEqual(names.map((n) => `compile ${n}`))
+    expect(perFrame[0]).toBeGreaterThanOrEqual(1)
+    expect(Math.max(...perFrame)).toBeLessThanOrEqual(4) // 4 × 0.6 ms fit 2.5 ms, 5 do not
+    renderer.resolveAll()
+    await flush()
+    expect(group.visible).toBe(true)
+    warmup.dispose()
   })
 
   it('without parallel compile, compiles one program at a time and makes three\'s first use of it between frames before the next', async () => {
@@ -598,6 +639,72 @@ describe('GpuWarmupJob', () => {
     expect(shownAt).toBe(2) // a: compiled, then first use; b likewise
     expect(hidden.slice(0, shownAt).every(Boolean)).toBe(true)
     expect(warmup.stats).toMatchObject({ compiling: 0, programsCompiled: 2, shown: 1 })
+    warmup.dispose()
+  })
+
+  it.each([
+    [0.3, true],
+    [5, false],
+  ])('without parallel compile and no idle time, makes first uses in the frames once the longest measured (%s ms) fits them: %s', async (firstUseMs, inFrames) => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    const log = renderer.log
+    Object.assign(renderer, {
+      properties: {
+        get: (m: { name: string }) => ({
+          currentProgram: {
+            getUniforms: () => {
+              clock.advance(firstUseMs) // waits for the link
+              log.push(`uniforms ${m.name}`)
+            },
+            getAttributes: () => log.push(`attributes ${m.name}`),
+          },
+        }),
+      },
+    })
+    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+    const runRequests = () => {
+      for (const request of requests.splice(0)) request({ timeRemaining: () => 0 })
+    }
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+    const group = new Group()
+    for (const name of ['a', 'b', 'c']) group.add(new Mesh(undefined, material(name)))
+    scene.add(group)
+    const settle = async () => {
+      renderer.resolveAll()
+      await flush()
+      renderer.gl.signalAll()
+    }
+    // Both steps measured once between frames (requests run by their timeout): a's compile, then its first use.
+    scheduler.runFrame()
+    runRequests()
+    await settle()
+    scheduler.runFrame()
+    runRequests()
+    await settle()
+    expect(log.slice(0, 3)).toEqual(['compile a', 'uniforms a', 'attributes a'])
+    expect(warmup.stats.maxFirstUseMs).toBe(firstUseMs)
+    const measured = log.length
+    // From here the main thread is never idle: requests never run.
+    for (let i = 0; i < 12; i++) {
+      scheduler.runFrame()
+      expect(scheduler.stats.last.usedMs).toBeLessThanOrEqual(2.5)
+      await settle()
+    }
+    const uses = log.filter((line) => line.startsWith('uniforms'))
+    if (inFrames) {
+      expect(uses).toEqual(['uniforms a', 'uniforms b', 'uniforms c'])
+      expect(group.visible).toBe(true)
+    } else {
+      // A first use that waited 5 ms never runs in a frame: the one linked since waits for idle time.
+      expect(uses).toEqual(['uniforms a'])
+      expect(log.length - measured).toBeLessThanOrEqual(1)
+      expect(group.visible).toBe(false)
+      runRequests()
+      expect(log.filter((line) => line.startsWith('uniforms')).length).toBe(2)
+    }
     warmup.dispose()
   })
 

@@ -46,7 +46,11 @@ export interface GpuWarmupJobOptions {
    * between frames when the main thread is idle (`requestIdleCallback`,
    * started only while the learned cost fits the idle time left, at least one
    * per request; a request not run within 100 ms runs anyway), so a frame's
-   * jobs keep to the budget; `null`, or where there is no
+   * jobs keep to the budget; once one was measured there, also in the job's
+   * slices while that cost fits them (a main thread that is never idle, as
+   * with an uncapped frame rate, would otherwise get one per 100 ms; the same
+   * holds for three's first use of a linked program, see
+   * `GpuWarmupStats.maxFirstUseMs`); `null`, or where there is no
    * `requestIdleCallback` (Node), in the job's budgeted slices. Any function
    * that runs a callback once later with a `timeRemaining()` will do.
    */

@@ -32,8 +32,12 @@ export class GpuWarmupStats {
   timedOut = 0
   /** Learned upload cost, ms per byte (smoothed `initTexture` time / estimated bytes). */
   msPerByte = 0
-  /** Learned CPU ms of one `compileAsync` call's synchronous part (the program itself compiles off the frame). */
+  /** Learned CPU ms of one `compileAsync` call's synchronous part (the program itself compiles off the frame; a guess until the first is measured). */
   msPerCompile = 0
+  /** Learned CPU ms of three's first use of a linked program (WebGL2 without parallel compile; 0 until one is measured). */
+  msPerFirstUse = 0
+  /** Longest first use so far, ms: first uses run in a frame's slice only while this fits it. */
+  maxFirstUseMs = 0
   /** Longest synchronous part of one `compileAsync` call so far, ms (the most one compile overran a frame by). */
   maxCompileMs = 0
   /** Longest single `initTexture` call so far, ms. */
