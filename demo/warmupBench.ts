@@ -36,6 +36,10 @@ export interface WarmupFrame {
   usedMs: number
   /** Of which LOD-type systems (the warm-up job and the LOD job). */
   lodMs: number
+  /** The warm-up job's own slices in the last frame it ran (its `stats.frameMs`; 0 without it). */
+  warmupMs: number
+  /** Its last between-frames callback (its `stats.idleMs`; 0 without it). */
+  warmupIdleMs: number
   /** Programs three created in the previous frame's render (a first draw compiling what nobody compiled before). */
   programsInRender: number
 }
@@ -59,6 +63,10 @@ export interface WarmupRound {
   heldJobsMax: number
   /** Max ms of the LOD-type systems (the warm-up job and the LOD job) in one held frame. */
   heldLodMax: number
+  /** The warm-up job's own slices, most in one frame while held (ms). */
+  heldWarmupMax: number
+  /** Its longest between-frames callback while held (ms). */
+  heldIdleMax: number
   heldFrameMax: number
   firstFrameMs: number
   firstRenderMs: number
@@ -185,7 +193,17 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
       const group = (district as District | null)?.group
       const visible = group?.visible === true
       const last = scheduler.stats.last
-      log.push({ frame: f, t: performance.now(), visible, usedMs: last.usedMs, lodMs: last.msByType[BatchType.LOD] ?? 0, programsInRender: inRender })
+      const w = o.getMode().warmup?.stats
+      log.push({
+        frame: f,
+        t: performance.now(),
+        visible,
+        usedMs: last.usedMs,
+        lodMs: last.msByType[BatchType.LOD] ?? 0,
+        warmupMs: w?.frameMs ?? 0,
+        warmupIdleMs: w?.idleMs ?? 0,
+        programsInRender: inRender,
+      })
       inRender = 0
       if (visible && firstDrawn < 0) firstDrawn = f
       return firstDrawn >= 0 && f >= firstDrawn + after + 2
@@ -209,6 +227,8 @@ async function runRound(o: WarmupBenchOptions, warmup: boolean): Promise<WarmupR
       heldFrames: firstDrawn - addedAfter - 1,
       heldJobsMax: max(held.map((t) => t.jobsMs)),
       heldLodMax: max(log.filter((e) => e.frame < firstDrawn).map((e) => e.lodMs)),
+      heldWarmupMax: max(log.filter((e) => e.frame < firstDrawn).map((e) => e.warmupMs)),
+      heldIdleMax: max(log.filter((e) => e.frame < firstDrawn).map((e) => e.warmupIdleMs)),
       heldFrameMax: max(held.map((t) => t.frameMs)),
       firstFrameMs: times.get(firstDrawn)?.frameMs ?? NaN,
       firstRenderMs: times.get(firstDrawn)?.renderMs ?? NaN,
@@ -241,7 +261,8 @@ export async function runWarmupBench(o: WarmupBenchOptions): Promise<WarmupBench
       const round = await runRound(o, on)
       rounds.push(round)
       log(
-        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms, LOD type ${f1(round.heldLodMax)}; before the add ${f1(round.baselineJobsMax)}), ` +
+        `warm-up bench: round ${r + 1} job ${on ? 'on ' : 'off'}: held ${round.heldFrames} frames (jobs max ${f1(round.heldJobsMax)} ms, LOD type ${f1(round.heldLodMax)}, ` +
+          `the warm-up's slices ${f2(round.heldWarmupMax)}, its between-frames callbacks ${f2(round.heldIdleMax)}; before the add ${f1(round.baselineJobsMax)}), ` +
           `first draw frame ${f1(round.firstFrameMs)} ms (render ${f1(round.firstRenderMs)}), interval ${f1(round.firstIntervalMs)} ms, ` +
           `next ${f1(round.nextIntervalMs)} ms, worst ${f1(round.worstIntervalMs)} ms (baseline ${f1(round.baselineIntervalMs)} ms); ` +
           `programs compiled by renders ${round.programsInRender}, meshes batched at F+${o.after ?? 60}: ${round.batched}` +

@@ -99,12 +99,16 @@ export class GpuWarmupJob {
   /** Runs compiles between frames, or null (in the slices). */
   private readonly idle: IdleRunner | null
   private idlePending = false
-  /** Linked programs whose first use (three's reflection queries) is still to be made, one per idle period. */
+  /** Linked programs whose first use (three's reflection queries) is still to be made. */
   private linked: PendingMaterial[] = []
-  private linkedPending = false
   /** Whether a compile's / a first use's cost was measured (until then they run between frames only). */
   private compileMeasured = false
   private firstUseMeasured = false
+  private uploadMeasured = false
+  /** Textures queued without their data yet (skipped by the last upload pass). */
+  private waitingForData = 0
+  /** Bytes uploaded between frames since the job's last run (counted into the next frame's `bytesLastFrame`). */
+  private bytesSinceRun = 0
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -257,61 +261,30 @@ export class GpuWarmupJob {
     const s = this.stats
     const frame = this.scheduler.frame
     const firstSlice = frame !== this.lastRunFrame
-    if (firstSlice) s.bytesLastFrame = 0
+    const clock = this.scheduler.clock
+    const start = clock.now()
+    if (firstSlice) {
+      s.bytesLastFrame = 0
+      s.frameMs = 0
+    }
+    // Bytes uploaded since the job's last frame (between frames), then this frame's.
+    s.bytesLastFrame += this.bytesSinceRun
+    this.bytesSinceRun = 0
     this.lastRunFrame = frame
     let first = firstSlice
-    const clock = this.scheduler.clock
 
     // Programs whose link fence has signalled are ready.
     if (this.fences !== null) this.fences.poll(this.onLinked)
 
-    // Uploads first, a few per frame, each predicted from the learned cost
-    // per byte: issued before this run's compiles, they do not queue behind
-    // them in a GPU process that links programs in order (Chromium without
-    // KHR_parallel_shader_compile, e.g. SwiftShader).
-    const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
-    // A GPU process that links in order (no parallel compile: fences in use)
-    // makes an upload issued while links are in flight wait for them: upload
-    // only between compiles, and compile only once the uploads are done.
-    const serial = this.fences !== null
-    const uploading = initialized && !(serial && s.compiling > 0)
-    const uploadQueue = this.uploadQueue
-    let waitingForData = 0
-    while (uploading && uploadQueue.length - this.uploadHead > waitingForData) {
-      const entry = uploadQueue[this.uploadHead] as PendingTexture
-      const texture = entry.texture
-      if (!hasData(texture)) {
-        // No image yet (still loading): to the back; its hold waits (up to maxHoldFrames).
-        this.uploadHead++
-        uploadQueue.push(entry)
-        waitingForData++
-        continue
-      }
-      const bytes = textureBytes(texture)
-      if (!first && bytes * s.msPerByte > deadline.timeRemaining()) break
-      first = false
-      this.uploadHead++
-      const t0 = clock.now()
-      try {
-        this.renderer.initTexture(texture)
-      } catch (error) {
-        this.warnOnce('initTexture threw; the texture uploads on its first draw', error)
-      }
-      const ms = clock.now() - t0
-      if (ms > s.maxUploadMs) s.maxUploadMs = ms
-      if (bytes > 0) s.msPerByte += SMOOTHING * (ms / bytes - s.msPerByte)
-      s.bytesLastFrame += bytes
-      s.bytesUploaded += bytes
-      s.texturesUploaded++
-      this.textures.delete(texture)
-      this.readyTextures.add(texture)
-      this.resolve(entry.waiters)
+    // Uploads first, each predicted from the learned cost per byte: issued
+    // before this run's compiles, they do not queue behind them in a GPU
+    // process that links programs in order (Chromium without
+    // KHR_parallel_shader_compile, e.g. SwiftShader). With an idle runner,
+    // here only while a measured cost fits (the rest between frames); without
+    // one, the first of a frame always goes.
+    if (this.idle === null || this.uploadMeasured) {
+      if (this.uploadWhileFits(deadline, first && this.idle === null)) first = false
     }
-    if (this.uploadHead > 64 && this.uploadHead * 2 > uploadQueue.length) {
-      uploadQueue.splice(0, this.uploadHead)
-      this.uploadHead = 0
-    }
-    s.pendingUploads = uploadQueue.length - this.uploadHead
 
     // Programs: between frames when the main thread is idle; here too once a
     // step measured between frames fits this slice (a main thread that is
@@ -321,12 +294,9 @@ export class GpuWarmupJob {
     if (this.idle === null) {
       if (this.mayCompile()) this.startCompiles(deadline, first)
     } else {
-      if (this.firstUseMeasured) this.useLinkedWhileFits(deadline)
+      if (this.firstUseMeasured) this.useLinkedWhileFits(deadline, false)
       if (this.compileMeasured && this.mayCompile()) this.startCompiles(deadline, false)
-      if (this.compileHead < compileQueue.length && !this.idlePending) {
-        this.idlePending = true
-        this.idle(this.onIdle)
-      }
+      this.requestIdle()
     }
     s.pendingPrograms = this.materials.size
 
@@ -341,14 +311,105 @@ export class GpuWarmupJob {
       if (this.batchWaits === 0) this.showReady()
     }
     // More to do while something is queued (resumed next frame).
-    return (this.idle === null && this.compileHead < compileQueue.length) || (initialized && uploadQueue.length - this.uploadHead > waitingForData)
+    s.bytesLastFrame += this.bytesSinceRun
+    this.bytesSinceRun = 0
+    s.frameMs += clock.now() - start
+    return this.idle === null && (this.compileHead < compileQueue.length || this.uploadsWaiting())
   }
 
+  /** True while a texture whose data is there waits for its upload (and the renderer can upload). */
+  private uploadsWaiting(): boolean {
+    const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
+    return initialized && this.uploadQueue.length - this.uploadHead > this.waitingForData
+  }
+
+  /**
+   * Uploads queued textures (`initTexture`) while the predicted cost of the
+   * next fits `deadline` (the first always, when `first`). A GPU process
+   * that links in order (no parallel compile: fences in use) makes an upload
+   * issued while links are in flight wait for them: none while a compile is
+   * in flight, and compiles wait for the uploads (mayCompile).
+   * @returns whether any was uploaded.
+   */
+  private uploadWhileFits(deadline: Deadline | IdleDeadlineLike, first: boolean): boolean {
+    const s = this.stats
+    const clock = this.scheduler.clock
+    const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
+    const uploading = initialized && !(this.fences !== null && s.compiling > 0)
+    const uploadQueue = this.uploadQueue
+    let waitingForData = 0
+    let uploaded = false
+    while (uploading && uploadQueue.length - this.uploadHead > waitingForData) {
+      const entry = uploadQueue[this.uploadHead] as PendingTexture
+      const texture = entry.texture
+      if (!hasData(texture)) {
+        // No image yet (still loading): to the back; its hold waits (up to maxHoldFrames).
+        this.uploadHead++
+        uploadQueue.push(entry)
+        waitingForData++
+        continue
+      }
+      const bytes = textureBytes(texture)
+      if (!first && bytes * s.msPerByte > deadline.timeRemaining()) break
+      first = false
+      uploaded = true
+      this.uploadHead++
+      const t0 = clock.now()
+      try {
+        this.renderer.initTexture(texture)
+      } catch (error) {
+        this.warnOnce('initTexture threw; the texture uploads on its first draw', error)
+      }
+      const ms = clock.now() - t0
+      if (ms > s.maxUploadMs) s.maxUploadMs = ms
+      if (bytes > 0) {
+        s.msPerByte = this.uploadMeasured ? s.msPerByte + SMOOTHING * (ms / bytes - s.msPerByte) : ms / bytes
+        this.uploadMeasured = true
+      }
+      this.bytesSinceRun += bytes
+      s.bytesUploaded += bytes
+      s.texturesUploaded++
+      this.textures.delete(texture)
+      this.readyTextures.add(texture)
+      this.resolve(entry.waiters)
+    }
+    if (uploading) this.waitingForData = waitingForData
+    if (this.uploadHead > 64 && this.uploadHead * 2 > uploadQueue.length) {
+      uploadQueue.splice(0, this.uploadHead)
+      this.uploadHead = 0
+    }
+    s.pendingUploads = uploadQueue.length - this.uploadHead
+    return uploaded
+  }
+
+  /**
+   * Between frames: polls the link fences, makes first uses (the first
+   * always) and starts compiles while their learned costs fit the idle time
+   * left, then asks for the next idle period while work remains. Runs on its
+   * own, so the pipeline moves however often the job's slices are deferred.
+   */
   private readonly onIdle = (deadline: IdleDeadlineLike): void => {
     this.idlePending = false
-    if (this.disposed || !this.mayCompile()) return
-    this.startCompiles(deadline, true)
+    if (this.disposed) return
+    const clock = this.scheduler.clock
+    const start = clock.now()
+    if (this.fences !== null) this.fences.poll(this.onLinked)
+    const used = this.useLinkedWhileFits(deadline, true)
+    const uploaded = this.uploadWhileFits(deadline, !used)
+    if (this.mayCompile()) this.startCompiles(deadline, !used && !uploaded)
     this.stats.pendingPrograms = this.materials.size
+    this.stats.idleMs = clock.now() - start
+    this.requestIdle()
+  }
+
+  /** Asks for an idle callback (one at a time) while a compile, link or first use is waiting. */
+  private requestIdle(): void {
+    if (this.idle === null || this.idlePending || this.disposed) return
+    const waiting =
+      this.linked.length > 0 || (this.fences !== null && this.fences.size > 0) || this.compileHead < this.compileQueue.length || this.uploadsWaiting()
+    if (!waiting) return
+    this.idlePending = true
+    this.idle(this.onIdle)
   }
 
   /**
@@ -428,39 +489,33 @@ export class GpuWarmupJob {
       s.compileErrors++
       this.warnOnce('compileAsync failed; the material compiles on its first draw', error)
     } else if (this.fences !== null && this.fences.add(entry)) {
-      return // finished by onLinked once the fence signals
+      this.requestIdle() // polled between frames (and in the slices); finished by onLinked once it signals
+      return
     }
     this.finish(entry, !failed)
   }
 
   private readonly onLinked = (entry: PendingMaterial): void => {
     if (this.disposed || this.materials.get(entry.material) !== entry) return
-    // Between frames: three's first use of the program, whose queries wait for a lazily resolved link.
+    // Three's first use of the program, whose queries wait for a lazily resolved link: between frames (or in a slice it fits).
     if (this.idle === null) return this.finish(entry, true)
     this.linked.push(entry)
-    if (!this.linkedPending) {
-      this.linkedPending = true
-      this.idle(this.onIdleLinked)
-    }
-  }
-
-  private readonly onIdleLinked = (): void => {
-    this.linkedPending = false
-    if (this.disposed) return
-    this.useLinked()
-    if (this.linked.length > 0) {
-      this.linkedPending = true
-      ;(this.idle as IdleRunner)(this.onIdleLinked)
-    }
   }
 
   /**
-   * First uses in a frame's slice while the longest one measured so far fits
-   * it (where a link resolves lazily one can wait for it, hundreds of ms in
-   * software: one such wait keeps them between frames).
+   * First uses while the longest one measured so far fits `deadline` (the
+   * first always, when `first`): where a link resolves lazily one can wait
+   * for it, hundreds of ms in software, and one such wait keeps them out of
+   * the frames' slices. @returns whether any was made.
    */
-  private useLinkedWhileFits(deadline: Deadline): void {
-    while (this.linked.length > 0 && this.stats.maxFirstUseMs <= deadline.timeRemaining()) this.useLinked()
+  private useLinkedWhileFits(deadline: Deadline | IdleDeadlineLike, first: boolean): boolean {
+    let used = false
+    while (this.linked.length > 0 && (first || this.stats.maxFirstUseMs <= deadline.timeRemaining())) {
+      this.useLinked()
+      used = true
+      first = false
+    }
+    return used
   }
 
   /** Makes three's first use of the oldest linked program, measured, and counts its material compiled. */

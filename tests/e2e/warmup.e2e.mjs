@@ -55,7 +55,9 @@ export default async function warmupTest({ browser, demoUrl }) {
     assert.equal(on.programsInRender, 0, 'with the job no render compiles a program (the district\'s and its batches\')')
     assert.ok(on.batched > 0, `the district is batched within 60 frames of its first draw (${on.batched} meshes)`)
     console.log(
-      `     job on: held ${on.heldFrames} frames, jobs max ${on.heldJobsMax.toFixed(1)} ms a frame while held (budget ${on.budgetMs}); ` +
+      `     job on: held ${on.heldFrames} frames, jobs max ${on.heldJobsMax.toFixed(1)} ms a frame while held (budget ${on.budgetMs}; ` +
+        `the warm-up's own slices at most ${on.heldWarmupMax.toFixed(2)} ms a frame, its between-frames callbacks ${on.heldIdleMax.toFixed(1)} ms); ` +
+        `first use ${on.stats.msPerFirstUse.toFixed(1)} ms (longest ${on.stats.maxFirstUseMs.toFixed(1)}); ` +
         `compileAsync sync part ${on.stats.msPerCompile.toFixed(2)} ms/call (longest ${on.stats.maxCompileMs.toFixed(1)}), ` +
         `${on.stats.programsCompiled} compiled (the district's and its batches'), ${on.stats.texturesUploaded} textures (${(on.stats.bytesUploaded / 2 ** 20).toFixed(1)} MiB)`,
     )

@@ -589,6 +589,7 @@ describe('GpuWarmupJob', () => {
     // One request runs by its timeout: one compile, measured.
     requests.shift()?.({ timeRemaining: () => 0 })
     expect(renderer.log).toEqual(['compile a'])
+    expect(warmup.stats.idleMs).toBeCloseTo(0.6, 9)
     // Then the frames take them while 0.6 ms fits the job's slice; the budget holds in every frame.
     const perFrame: number[] = []
     while (renderer.log.length < names.length && perFrame.length < 20) {
@@ -596,6 +597,7 @@ describe('GpuWarmupJob', () => {
       scheduler.runFrame()
       perFrame.push(renderer.log.length - before)
       expect(scheduler.stats.last.usedMs).toBeLessThanOrEqual(2.5)
+      expect(warmup.stats.frameMs).toBeCloseTo(0.6 * (renderer.log.length - before), 9)
     }
     expect(renderer.log).toEqual(names.map((n) => `compile ${n}`))
     expect(perFrame[0]).toBeGreaterThanOrEqual(1)
@@ -639,6 +641,82 @@ describe('GpuWarmupJob', () => {
     expect(shownAt).toBe(2) // a: compiled, then first use; b likewise
     expect(hidden.slice(0, shownAt).every(Boolean)).toBe(true)
     expect(warmup.stats).toMatchObject({ compiling: 0, programsCompiled: 2, shown: 1 })
+    warmup.dispose()
+  })
+
+  it.each([
+    [3, false],
+    [0.5, true],
+  ])('with an idle runner, uploads between frames first, then in the frames only while the measured cost (%s ms/MiB) fits them: %s', async (msPerMiB, inFrames) => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FakeWarmupRenderer(clock)
+    renderer.msPerMiB = msPerMiB
+    renderer.compileMs = 0
+    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+    const group = new Group()
+    const shared = material('m')
+    for (let i = 0; i < 4; i++) group.add(new Mesh(undefined, new MeshBasicMaterial({ map: texture(`t${i}`) })))
+    group.add(new Mesh(undefined, shared))
+    scene.add(group)
+    const uploads = () => renderer.log.filter((line) => line.startsWith('upload'))
+    // Not measured yet: none in a frame (the guess of 0.25 ms/MiB would fit).
+    scheduler.runFrame()
+    expect(uploads()).toEqual([])
+    expect(requests).toHaveLength(1)
+    // A request run by its timeout: one upload, measured; no compile while uploads remain.
+    requests.shift()?.({ timeRemaining: () => 0 })
+    expect(uploads()).toEqual(['upload t0'])
+    expect(renderer.log.some((line) => line.startsWith('compile'))).toBe(false)
+    expect(warmup.stats.msPerByte).toBeCloseTo(msPerMiB / MiB, 12)
+    // The next frame counts the between-frames MiB in bytesLastFrame, with its own.
+    scheduler.runFrame()
+    expect(scheduler.stats.last.usedMs).toBeLessThanOrEqual(2.5)
+    if (inFrames) {
+      expect(uploads().length).toBeGreaterThan(1)
+      expect(warmup.stats.bytesLastFrame).toBe(uploads().length * MiB)
+    } else {
+      expect(uploads()).toEqual(['upload t0']) // 3 ms does not fit a 2.5 ms budget
+      expect(warmup.stats.bytesLastFrame).toBe(MiB)
+      // Between frames, while the next fits the idle time left (10 ms: three of 3 ms).
+      const start = clock.now()
+      requests.shift()?.({ timeRemaining: () => Math.max(0, 10 - (clock.now() - start)) })
+      expect(uploads()).toEqual(['upload t0', 'upload t1', 'upload t2', 'upload t3'])
+    }
+    warmup.dispose()
+  })
+
+  it('without parallel compile, carries compile, fence and first use between frames alone while its slices do not run (deferred)', async () => {
+    const clock = new ManualClock()
+    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+    const renderer = new FencedRenderer(clock, false)
+    const log = renderer.log
+    Object.assign(renderer, {
+      properties: {
+        get: (m: { name: string }) => ({ currentProgram: { getUniforms: () => log.push(`uniforms ${m.name}`), getAttributes: () => {} } }),
+      },
+    })
+    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+    const scene = new Scene()
+    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+    const group = new Group()
+    for (const name of ['a', 'b', 'c']) group.add(new Mesh(undefined, material(name)))
+    scene.add(group)
+    scheduler.runFrame() // queues the first idle request
+    warmup.system.enabled = false // from here its slices never run
+    for (let i = 0; i < 10 && requests.length > 0; i++) {
+      for (const request of requests.splice(0)) request({ timeRemaining: () => 50 })
+      renderer.resolveAll()
+      await flush()
+      renderer.gl.signalAll()
+      scheduler.runFrame()
+    }
+    expect(log).toEqual(['compile a', 'uniforms a', 'compile b', 'uniforms b', 'compile c', 'uniforms c'])
+    expect(group.visible).toBe(true)
+    expect(warmup.stats).toMatchObject({ programsCompiled: 3, pendingPrograms: 0, compiling: 0 })
+    expect(requests).toHaveLength(0) // nothing waiting: no more requests
     warmup.dispose()
   })
 

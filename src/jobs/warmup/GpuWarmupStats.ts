@@ -16,6 +16,10 @@ export class GpuWarmupStats {
   pendingUploads = 0
   /** Bytes uploaded (estimated from the texture sizes) in the job's last run. */
   bytesLastFrame = 0
+  /** CPU ms of the job's slices in the last frame it ran (within its share of the budget; its between-frames work is {@link GpuWarmupStats.idleMs}). */
+  frameMs = 0
+  /** CPU ms of its last between-frames (idle) callback: fence polls, first uses and compiles outside the frames. */
+  idleMs = 0
   /** Objects held invisible now until their resources are ready (`hideUntilReady`). */
   held = 0
   /** `compileAsync` calls resolved since install. */
