@@ -1,4 +1,4 @@
-import type { Camera, Material, Object3D, Texture } from 'three'
+import type { Camera, Material, Object3D } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
@@ -11,13 +11,13 @@ import { SceneLights } from './warmup/SceneLights.js'
 import { firstUse } from './warmup/firstUse.js'
 import type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
 import { defaultIdle, type IdleDeadlineLike, type IdleRunner } from './warmup/idle.js'
-import { type Hold, hasData, isDrawable, type PendingMaterial, type PendingTexture } from './warmup/pending.js'
-import { textureBytes, texturesOf } from './warmup/textures.js'
+import { type Hold, isDrawable, type PendingMaterial } from './warmup/pending.js'
+import { texturesOf } from './warmup/textures.js'
+import { TextureUploads } from './warmup/TextureUploads.js'
 
 export type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
 
 /** Initial guesses before anything was measured. */
-const INITIAL_MS_PER_BYTE = 0.25 / (1 << 20) // 0.25 ms per MiB
 const INITIAL_MS_PER_COMPILE = 0.5
 const SMOOTHING = 0.25
 
@@ -78,17 +78,14 @@ export class GpuWarmupJob {
 
   private readonly scheduler: BatchScheduler
   private cam: Camera
-  /** Materials and textures known to be ready (compiled / uploaded, or in the scene at install). */
+  /** Materials known to be ready (compiled, or in the scene at install). */
   private readyMaterials = new WeakSet<Material>()
-  private readyTextures = new WeakSet<Texture>()
   private materials = new Map<Material, PendingMaterial>()
-  private textures = new Map<Texture, PendingTexture>()
+  /** Texture uploads (queue, ready set, learned cost). */
+  private readonly uploads: TextureUploads
   /** Compile queue (materials not started), FIFO from `compileHead`. */
   private compileQueue: PendingMaterial[] = []
   private compileHead = 0
-  /** Upload queue, FIFO from `uploadHead`; a texture without data yet goes to the back. */
-  private uploadQueue: PendingTexture[] = []
-  private uploadHead = 0
   private holds = new Map<Object3D, Hold>()
   /** Batch holds not released: while > 0, ready holds stay held. */
   private batchWaits = 0
@@ -104,11 +101,6 @@ export class GpuWarmupJob {
   /** Whether a compile's / a first use's cost was measured (until then they run between frames only). */
   private compileMeasured = false
   private firstUseMeasured = false
-  private uploadMeasured = false
-  /** Textures queued without their data yet (skipped by the last upload pass). */
-  private waitingForData = 0
-  /** Bytes uploaded between frames since the job's last run (counted into the next frame's `bytesLastFrame`). */
-  private bytesSinceRun = 0
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -152,7 +144,14 @@ export class GpuWarmupJob {
     this.cam = camera
     this.fences = LinkFences.of<PendingMaterial>(renderer)
     this.lights = (renderer as { isWebGLRenderer?: boolean }).isWebGLRenderer === true ? new SceneLights(scene) : null
-    this.stats.msPerByte = INITIAL_MS_PER_BYTE
+    this.uploads = new TextureUploads({
+      renderer,
+      clock: scheduler.clock,
+      stats: this.stats,
+      uploadsBlocked: () => this.fences !== null && this.stats.compiling > 0,
+      resolve: (waiters) => this.resolve(waiters),
+      warnOnce: (message, error) => this.warnOnce(message, error),
+    })
     this.stats.msPerCompile = INITIAL_MS_PER_COMPILE
     // What the scene holds now is drawn (or about to be) the usual way.
     scene.traverse(this.installVisitor)
@@ -243,11 +242,9 @@ export class GpuWarmupJob {
     this.linked = []
     this.lights?.clear()
     this.materials.clear()
-    this.textures.clear()
     this.compileQueue = []
-    this.uploadQueue = []
     this.compileHead = 0
-    this.uploadHead = 0
+    this.uploads.clear()
     const s = this.stats
     s.pendingPrograms = 0
     s.compiling = 0
@@ -268,8 +265,7 @@ export class GpuWarmupJob {
       s.frameMs = 0
     }
     // Bytes uploaded since the job's last frame (between frames), then this frame's.
-    s.bytesLastFrame += this.bytesSinceRun
-    this.bytesSinceRun = 0
+    s.bytesLastFrame += this.uploads.takeBytes()
     this.lastRunFrame = frame
     let first = firstSlice
 
@@ -282,8 +278,8 @@ export class GpuWarmupJob {
     // KHR_parallel_shader_compile, e.g. SwiftShader). With an idle runner,
     // here only while a measured cost fits (the rest between frames); without
     // one, the first of a frame always goes.
-    if (this.idle === null || this.uploadMeasured) {
-      if (this.uploadWhileFits(deadline, first && this.idle === null)) first = false
+    if (this.idle === null || this.uploads.measured) {
+      if (this.uploads.uploadWhileFits(deadline, first && this.idle === null)) first = false
     }
 
     // Programs: between frames when the main thread is idle; here too once a
@@ -311,75 +307,9 @@ export class GpuWarmupJob {
       if (this.batchWaits === 0) this.showReady()
     }
     // More to do while something is queued (resumed next frame).
-    s.bytesLastFrame += this.bytesSinceRun
-    this.bytesSinceRun = 0
+    s.bytesLastFrame += this.uploads.takeBytes()
     s.frameMs += clock.now() - start
-    return this.idle === null && (this.compileHead < compileQueue.length || this.uploadsWaiting())
-  }
-
-  /** True while a texture whose data is there waits for its upload (and the renderer can upload). */
-  private uploadsWaiting(): boolean {
-    const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
-    return initialized && this.uploadQueue.length - this.uploadHead > this.waitingForData
-  }
-
-  /**
-   * Uploads queued textures (`initTexture`) while the predicted cost of the
-   * next fits `deadline` (the first always, when `first`). A GPU process
-   * that links in order (no parallel compile: fences in use) makes an upload
-   * issued while links are in flight wait for them: none while a compile is
-   * in flight, and compiles wait for the uploads (mayCompile).
-   * @returns whether any was uploaded.
-   */
-  private uploadWhileFits(deadline: Deadline | IdleDeadlineLike, first: boolean): boolean {
-    const s = this.stats
-    const clock = this.scheduler.clock
-    const initialized = this.renderer.hasInitialized === undefined || this.renderer.hasInitialized()
-    const uploading = initialized && !(this.fences !== null && s.compiling > 0)
-    const uploadQueue = this.uploadQueue
-    let waitingForData = 0
-    let uploaded = false
-    while (uploading && uploadQueue.length - this.uploadHead > waitingForData) {
-      const entry = uploadQueue[this.uploadHead] as PendingTexture
-      const texture = entry.texture
-      if (!hasData(texture)) {
-        // No image yet (still loading): to the back; its hold waits (up to maxHoldFrames).
-        this.uploadHead++
-        uploadQueue.push(entry)
-        waitingForData++
-        continue
-      }
-      const bytes = textureBytes(texture)
-      if (!first && bytes * s.msPerByte > deadline.timeRemaining()) break
-      first = false
-      uploaded = true
-      this.uploadHead++
-      const t0 = clock.now()
-      try {
-        this.renderer.initTexture(texture)
-      } catch (error) {
-        this.warnOnce('initTexture threw; the texture uploads on its first draw', error)
-      }
-      const ms = clock.now() - t0
-      if (ms > s.maxUploadMs) s.maxUploadMs = ms
-      if (bytes > 0) {
-        s.msPerByte = this.uploadMeasured ? s.msPerByte + SMOOTHING * (ms / bytes - s.msPerByte) : ms / bytes
-        this.uploadMeasured = true
-      }
-      this.bytesSinceRun += bytes
-      s.bytesUploaded += bytes
-      s.texturesUploaded++
-      this.textures.delete(texture)
-      this.readyTextures.add(texture)
-      this.resolve(entry.waiters)
-    }
-    if (uploading) this.waitingForData = waitingForData
-    if (this.uploadHead > 64 && this.uploadHead * 2 > uploadQueue.length) {
-      uploadQueue.splice(0, this.uploadHead)
-      this.uploadHead = 0
-    }
-    s.pendingUploads = uploadQueue.length - this.uploadHead
-    return uploaded
+    return this.idle === null && (this.compileHead < compileQueue.length || this.uploads.waiting())
   }
 
   /**
@@ -395,7 +325,7 @@ export class GpuWarmupJob {
     const start = clock.now()
     if (this.fences !== null) this.fences.poll(this.onLinked)
     const used = this.useLinkedWhileFits(deadline, true)
-    const uploaded = this.uploadWhileFits(deadline, !used)
+    const uploaded = this.uploads.uploadWhileFits(deadline, !used)
     if (this.mayCompile()) this.startCompiles(deadline, !used && !uploaded)
     this.stats.pendingPrograms = this.materials.size
     this.stats.idleMs = clock.now() - start
@@ -406,7 +336,7 @@ export class GpuWarmupJob {
   private requestIdle(): void {
     if (this.idle === null || this.idlePending || this.disposed) return
     const waiting =
-      this.linked.length > 0 || (this.fences !== null && this.fences.size > 0) || this.compileHead < this.compileQueue.length || this.uploadsWaiting()
+      this.linked.length > 0 || (this.fences !== null && this.fences.size > 0) || this.compileHead < this.compileQueue.length || this.uploads.waiting()
     if (!waiting) return
     this.idlePending = true
     this.idle(this.onIdle)
@@ -419,9 +349,7 @@ export class GpuWarmupJob {
    */
   private mayCompile(): boolean {
     if (this.fences === null || (this.renderer.hasInitialized !== undefined && !this.renderer.hasInitialized())) return true
-    const queue = this.uploadQueue
-    for (let i = this.uploadHead; i < queue.length; i++) if (hasData((queue[i] as PendingTexture).texture)) return false
-    return true
+    return !this.uploads.hasDataQueued()
   }
 
   /**
@@ -607,7 +535,7 @@ export class GpuWarmupJob {
     })
     const s = this.stats
     s.pendingPrograms = this.materials.size
-    s.pendingUploads = this.uploadQueue.length - this.uploadHead
+    s.pendingUploads = this.uploads.queued
     if (hold.waiting === 0) return false
     if (batch) this.batchWaits++
     else if (this.hideUntilReady && root.visible) {
@@ -633,16 +561,9 @@ export class GpuWarmupJob {
       hold.waiting++
     }
     for (const texture of texturesOf(material)) {
-      if (seen.has(texture) || this.readyTextures.has(texture)) continue
+      if (seen.has(texture)) continue
       seen.add(texture)
-      let entry = this.textures.get(texture)
-      if (entry === undefined) {
-        entry = { texture, waiters: [] }
-        this.textures.set(texture, entry)
-        this.uploadQueue.push(entry)
-      }
-      entry.waiters.push(hold)
-      hold.waiting++
+      if (this.uploads.need(hold, texture)) hold.waiting++
     }
   }
 
@@ -675,7 +596,7 @@ export class GpuWarmupJob {
 
   private markReady(material: Material): void {
     this.readyMaterials.add(material)
-    for (const texture of texturesOf(material)) this.readyTextures.add(texture)
+    for (const texture of texturesOf(material)) this.uploads.markReady(texture)
   }
 
   private readonly attachVisitor = (object: Object3D): void => {
