@@ -6,20 +6,14 @@ import { checkBoolean, checkInteger, checkName, checkWeight, describe } from '..
 import { isBatchMesh } from './batching/Batch.js'
 import { checkCamera, checkObject } from './utils/checkThree.js'
 import { GpuWarmupStats } from './warmup/GpuWarmupStats.js'
-import { LinkFences } from './warmup/LinkFences.js'
-import { SceneLights } from './warmup/SceneLights.js'
-import { firstUse } from './warmup/firstUse.js'
 import type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
 import { defaultIdle, type IdleDeadlineLike, type IdleRunner } from './warmup/idle.js'
-import { type Hold, isDrawable, type PendingMaterial } from './warmup/pending.js'
+import { type Hold, isDrawable } from './warmup/pending.js'
+import { ProgramCompiles } from './warmup/ProgramCompiles.js'
 import { texturesOf } from './warmup/textures.js'
 import { TextureUploads } from './warmup/TextureUploads.js'
 
 export type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
-
-/** Initial guesses before anything was measured. */
-const INITIAL_MS_PER_COMPILE = 0.5
-const SMOOTHING = 0.25
 
 /**
  * Warms GPU resources up before they are first drawn, as a sliced
@@ -78,29 +72,16 @@ export class GpuWarmupJob {
 
   private readonly scheduler: BatchScheduler
   private cam: Camera
-  /** Materials known to be ready (compiled, or in the scene at install). */
-  private readyMaterials = new WeakSet<Material>()
-  private materials = new Map<Material, PendingMaterial>()
+  /** Program compiles (queue, ready set, link fences, first uses, learned costs). */
+  private readonly programs: ProgramCompiles
   /** Texture uploads (queue, ready set, learned cost). */
   private readonly uploads: TextureUploads
-  /** Compile queue (materials not started), FIFO from `compileHead`. */
-  private compileQueue: PendingMaterial[] = []
-  private compileHead = 0
   private holds = new Map<Object3D, Hold>()
   /** Batch holds not released: while > 0, ready holds stay held. */
   private batchWaits = 0
-  /** Compiled materials waiting for their link's fence (WebGL2 without parallel compile), else null. */
-  private readonly fences: LinkFences<PendingMaterial> | null
-  /** The scene's lights, for compiles without a walk over the scene (WebGLRenderer), else null. */
-  private readonly lights: SceneLights | null
   /** Runs compiles between frames, or null (in the slices). */
   private readonly idle: IdleRunner | null
   private idlePending = false
-  /** Linked programs whose first use (three's reflection queries) is still to be made. */
-  private linked: PendingMaterial[] = []
-  /** Whether a compile's / a first use's cost was measured (until then they run between frames only). */
-  private compileMeasured = false
-  private firstUseMeasured = false
   private lastRunFrame = -1
   private warned = false
   private disposed = false
@@ -142,17 +123,27 @@ export class GpuWarmupJob {
     this.renderer = renderer
     this.scene = scene
     this.cam = camera
-    this.fences = LinkFences.of<PendingMaterial>(renderer)
-    this.lights = (renderer as { isWebGLRenderer?: boolean }).isWebGLRenderer === true ? new SceneLights(scene) : null
+    this.programs = new ProgramCompiles({
+      renderer,
+      clock: scheduler.clock,
+      stats: this.stats,
+      scene,
+      camera: () => this.cam,
+      disposed: () => this.disposed,
+      firstUseLater: () => this.idle !== null,
+      isHidden: (object) => this.isHeld(object),
+      resolve: (waiters) => this.resolve(waiters),
+      requestIdle: () => this.requestIdle(),
+      warnOnce: (message, error) => this.warnOnce(message, error),
+    })
     this.uploads = new TextureUploads({
       renderer,
       clock: scheduler.clock,
       stats: this.stats,
-      uploadsBlocked: () => this.fences !== null && this.stats.compiling > 0,
+      uploadsBlocked: () => this.programs.fences !== null && this.stats.compiling > 0,
       resolve: (waiters) => this.resolve(waiters),
       warnOnce: (message, error) => this.warnOnce(message, error),
     })
-    this.stats.msPerCompile = INITIAL_MS_PER_COMPILE
     // What the scene holds now is drawn (or about to be) the usual way.
     scene.traverse(this.installVisitor)
     this.system = scheduler.addSystem(BatchType.LOD, this.run, { sliced: true, name: label, weight: w })
@@ -238,12 +229,7 @@ export class GpuWarmupJob {
     for (const hold of this.holds.values()) this.release(hold)
     this.holds.clear()
     this.batchWaits = 0
-    this.fences?.dispose()
-    this.linked = []
-    this.lights?.clear()
-    this.materials.clear()
-    this.compileQueue = []
-    this.compileHead = 0
+    this.programs.clear()
     this.uploads.clear()
     const s = this.stats
     s.pendingPrograms = 0
@@ -270,7 +256,7 @@ export class GpuWarmupJob {
     let first = firstSlice
 
     // Programs whose link fence has signalled are ready.
-    if (this.fences !== null) this.fences.poll(this.onLinked)
+    this.programs.pollFences()
 
     // Uploads first, each predicted from the learned cost per byte: issued
     // before this run's compiles, they do not queue behind them in a GPU
@@ -286,15 +272,14 @@ export class GpuWarmupJob {
     // step measured between frames fits this slice (a main thread that is
     // never idle, as with uncapped frame rates, would leave one step per idle
     // timeout). Without an idle runner, here while the learned cost fits.
-    const compileQueue = this.compileQueue
+    const programs = this.programs
     if (this.idle === null) {
-      if (this.mayCompile()) this.startCompiles(deadline, first)
+      if (this.mayCompile()) programs.startCompiles(deadline, first)
     } else {
-      if (this.firstUseMeasured) this.useLinkedWhileFits(deadline, false)
-      if (this.compileMeasured && this.mayCompile()) this.startCompiles(deadline, false)
+      programs.inSlice(deadline, this.mayCompile())
       this.requestIdle()
     }
-    s.pendingPrograms = this.materials.size
+    s.pendingPrograms = programs.pendingCount
 
     // Holds past their bound are shown whatever is pending.
     if (this.holds.size > 0) {
@@ -309,7 +294,7 @@ export class GpuWarmupJob {
     // More to do while something is queued (resumed next frame).
     s.bytesLastFrame += this.uploads.takeBytes()
     s.frameMs += clock.now() - start
-    return this.idle === null && (this.compileHead < compileQueue.length || this.uploads.waiting())
+    return this.idle === null && (programs.queued || this.uploads.waiting())
   }
 
   /**
@@ -323,11 +308,12 @@ export class GpuWarmupJob {
     if (this.disposed) return
     const clock = this.scheduler.clock
     const start = clock.now()
-    if (this.fences !== null) this.fences.poll(this.onLinked)
-    const used = this.useLinkedWhileFits(deadline, true)
+    const programs = this.programs
+    programs.pollFences()
+    const used = programs.useLinkedWhileFits(deadline, true)
     const uploaded = this.uploads.uploadWhileFits(deadline, !used)
-    if (this.mayCompile()) this.startCompiles(deadline, !used && !uploaded)
-    this.stats.pendingPrograms = this.materials.size
+    if (this.mayCompile()) programs.startCompiles(deadline, !used && !uploaded)
+    this.stats.pendingPrograms = programs.pendingCount
     this.stats.idleMs = clock.now() - start
     this.requestIdle()
   }
@@ -335,9 +321,7 @@ export class GpuWarmupJob {
   /** Asks for an idle callback (one at a time) while a compile, link or first use is waiting. */
   private requestIdle(): void {
     if (this.idle === null || this.idlePending || this.disposed) return
-    const waiting =
-      this.linked.length > 0 || (this.fences !== null && this.fences.size > 0) || this.compileHead < this.compileQueue.length || this.uploads.waiting()
-    if (!waiting) return
+    if (!this.programs.waiting() && !this.uploads.waiting()) return
     this.idlePending = true
     this.idle(this.onIdle)
   }
@@ -348,134 +332,8 @@ export class GpuWarmupJob {
    * are in flight wait for them.
    */
   private mayCompile(): boolean {
-    if (this.fences === null || (this.renderer.hasInitialized !== undefined && !this.renderer.hasInitialized())) return true
+    if (this.programs.fences === null || (this.renderer.hasInitialized !== undefined && !this.renderer.hasInitialized())) return true
     return !this.uploads.hasDataQueued()
-  }
-
-  /**
-   * Starts compiles while the learned cost of one fits `deadline` (the first
-   * always, when `first`). Without parallel compile (fences in use) one at a
-   * time: the GPU process compiles and links in order, and lazily (at the
-   * first query), so every compile queued at once would be paid for by the
-   * next query, or the next frame, in one stall.
-   */
-  private startCompiles(deadline: IdleDeadlineLike, first: boolean): void {
-    const s = this.stats
-    const clock = this.scheduler.clock
-    const queue = this.compileQueue
-    const serial = this.fences !== null
-    while (this.compileHead < queue.length) {
-      if (serial && s.compiling > 0) break
-      if (!first && s.msPerCompile > deadline.timeRemaining()) break
-      const entry = queue[this.compileHead++] as PendingMaterial
-      first = false
-      const t0 = clock.now()
-      this.compile(entry)
-      const ms = clock.now() - t0
-      s.msPerCompile = this.compileMeasured ? s.msPerCompile + SMOOTHING * (ms - s.msPerCompile) : ms
-      this.compileMeasured = true
-      if (ms > s.maxCompileMs) s.maxCompileMs = ms
-    }
-    if (this.compileHead === queue.length && this.compileHead > 0) {
-      queue.length = 0
-      this.compileHead = 0
-    }
-  }
-
-  /** Calls compileAsync for one material's object; its promise resolves the waiters later. */
-  private compile(entry: PendingMaterial): void {
-    entry.compiling = true
-    this.stats.compiling++
-    const object = entry.object
-    // WebGPURenderer projects the object it compiles: a held root must be visible during the call.
-    const hold = this.holds.get(object)
-    const lift = hold !== undefined && hold.hidden && object.visible === false
-    if (lift) object.visible = true
-    let result: PromiseLike<unknown> | undefined
-    try {
-      result = this.renderer.compileAsync(object, this.cam, this.lights?.standIn ?? this.scene)
-    } catch (error) {
-      this.compiled(entry, error, true)
-      return
-    } finally {
-      if (lift) object.visible = false
-    }
-    if (result === null || typeof result !== 'object' || typeof result.then !== 'function') {
-      this.compiled(entry, undefined, false)
-      return
-    }
-    result.then(
-      () => this.compiled(entry, undefined, false),
-      (error: unknown) => this.compiled(entry, error, true),
-    )
-  }
-
-  private compiled(entry: PendingMaterial, error: unknown, failed: boolean): void {
-    if (this.disposed || this.materials.get(entry.material) !== entry) return
-    const s = this.stats
-    if (failed) {
-      s.compileErrors++
-      this.warnOnce('compileAsync failed; the material compiles on its first draw', error)
-    } else if (this.fences !== null && this.fences.add(entry)) {
-      this.requestIdle() // polled between frames (and in the slices); finished by onLinked once it signals
-      return
-    }
-    this.finish(entry, !failed)
-  }
-
-  private readonly onLinked = (entry: PendingMaterial): void => {
-    if (this.disposed || this.materials.get(entry.material) !== entry) return
-    // Three's first use of the program, whose queries wait for a lazily resolved link: between frames (or in a slice it fits).
-    if (this.idle === null) return this.finish(entry, true)
-    this.linked.push(entry)
-  }
-
-  /**
-   * First uses while the longest one measured so far fits `deadline` (the
-   * first always, when `first`): where a link resolves lazily one can wait
-   * for it, hundreds of ms in software, and one such wait keeps them out of
-   * the frames' slices. @returns whether any was made.
-   */
-  private useLinkedWhileFits(deadline: Deadline | IdleDeadlineLike, first: boolean): boolean {
-    let used = false
-    while (this.linked.length > 0 && (first || this.stats.maxFirstUseMs <= deadline.timeRemaining())) {
-      this.useLinked()
-      used = true
-      first = false
-    }
-    return used
-  }
-
-  /** Makes three's first use of the oldest linked program, measured, and counts its material compiled. */
-  private useLinked(): void {
-    const entry = this.linked.shift()
-    if (entry === undefined || this.materials.get(entry.material) !== entry) return
-    const s = this.stats
-    const clock = this.scheduler.clock
-    const t0 = clock.now()
-    let used = false
-    try {
-      used = firstUse(this.renderer, entry.material)
-    } catch (error) {
-      this.warnOnce('three\'s first use of a compiled program threw; it is made again on its first draw', error)
-    }
-    if (used) {
-      const ms = clock.now() - t0
-      s.msPerFirstUse = this.firstUseMeasured ? s.msPerFirstUse + SMOOTHING * (ms - s.msPerFirstUse) : ms
-      if (ms > s.maxFirstUseMs) s.maxFirstUseMs = ms
-      this.firstUseMeasured = true
-    }
-    this.finish(entry, true)
-  }
-
-  private finish(entry: PendingMaterial, compiled: boolean): void {
-    const s = this.stats
-    s.compiling--
-    if (compiled) s.programsCompiled++
-    this.materials.delete(entry.material)
-    this.readyMaterials.add(entry.material)
-    s.pendingPrograms = this.materials.size
-    this.resolve(entry.waiters)
   }
 
   /** One resource of each waiter is ready: a batch's hold ends; the others are shown once no batch is warming. */
@@ -534,7 +392,7 @@ export class GpuWarmupJob {
       else this.need(hold, seen, material, object)
     })
     const s = this.stats
-    s.pendingPrograms = this.materials.size
+    s.pendingPrograms = this.programs.pendingCount
     s.pendingUploads = this.uploads.queued
     if (hold.waiting === 0) return false
     if (batch) this.batchWaits++
@@ -550,16 +408,7 @@ export class GpuWarmupJob {
   private need(hold: Hold, seen: Set<object>, material: Material, object: Object3D): void {
     if (material === null || typeof material !== 'object' || seen.has(material)) return
     seen.add(material)
-    if (!this.readyMaterials.has(material)) {
-      let entry = this.materials.get(material)
-      if (entry === undefined) {
-        entry = { material, object, compiling: false, waiters: [] }
-        this.materials.set(material, entry)
-        this.compileQueue.push(entry)
-      }
-      entry.waiters.push(hold)
-      hold.waiting++
-    }
+    if (this.programs.need(hold, material, object)) hold.waiting++
     for (const texture of texturesOf(material)) {
       if (seen.has(texture)) continue
       seen.add(texture)
@@ -595,14 +444,14 @@ export class GpuWarmupJob {
   }
 
   private markReady(material: Material): void {
-    this.readyMaterials.add(material)
+    this.programs.markReady(material)
     for (const texture of texturesOf(material)) this.uploads.markReady(texture)
   }
 
   private readonly attachVisitor = (object: Object3D): void => {
     object.addEventListener('childadded', this.onChildAdded)
     object.addEventListener('childremoved', this.onChildRemoved)
-    this.lights?.add(object)
+    this.programs.lights?.add(object)
   }
 
   /** Stops listening; a held object that leaves the scene is shown (restored) and no longer waits. */
@@ -610,7 +459,7 @@ export class GpuWarmupJob {
     object.removeEventListener('childadded', this.onChildAdded)
     object.removeEventListener('childremoved', this.onChildRemoved)
     if (this.disposed) return
-    this.lights?.delete(object)
+    this.programs.lights?.delete(object)
     const hold = this.holds.get(object)
     if (hold !== undefined) this.drop(hold)
   }
