@@ -10,6 +10,9 @@
 //   npm run bench:browser                       N = 10000 and 50000, 3 rounds × 100 frames per mode
 //   npm run bench:browser -- 10000              one size
 //   FRAMES=200 ROUNDS=5 npm run bench:browser   more frames / rounds
+//   npm run bench:browser -- --warmup 1000      the GPU warm-up bench instead (?warmupbench=1: a district
+//                                               added with GpuWarmupJob on and off, ROUNDS rounds each;
+//                                               N = 1000 by default); writes bench/results/warmup.json
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,6 +21,7 @@ import { build, preview } from 'vite'
 import { CHROMIUM_FLAGS, executablePath } from '../tests/e2e/chromium.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const warmupBench = process.argv.includes('--warmup')
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
 const frames = Number(process.env.FRAMES ?? 100)
 const rounds = Number(process.env.ROUNDS ?? 3)
@@ -84,9 +88,25 @@ const url = `http://127.0.0.1:${address.port}`
 const browser = await chromium.launch({ executablePath, headless: true, args: [...CHROMIUM_FLAGS, marker] })
 const results = []
 try {
-  for (const n of sizes.length > 0 ? sizes : [10_000, 50_000]) {
+  for (const n of sizes.length > 0 ? sizes : warmupBench ? [1_000] : [10_000, 50_000]) {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } })
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`))
+    if (warmupBench) {
+      page.on('console', (m) => {
+        if (m.text().startsWith('warm-up bench: round')) console.log(m.text())
+      })
+      const started = performance.now()
+      await page.goto(`${url}/?warmupbench=1&autoplay=0&n=${n}&rounds=${rounds}&seed=3`)
+      await page.waitForFunction(() => window.demo?.warmupBenchResults, null, { timeout: 60 * 60_000, polling: 500 })
+      const result = await page.evaluate(() => {
+        const r = window.demo.warmupBenchResults
+        return { ...r, rounds: r.rounds.map((round) => ({ ...round, frames: round.frames.length })) }
+      })
+      results.push(result)
+      console.log(`\n${result.table}\n(${((performance.now() - started) / 1000).toFixed(0)} s)`)
+      await page.close()
+      continue
+    }
     await page.exposeFunction('__tbsProbe', () => mainThreadCpuMs())
     const started = performance.now()
     await page.goto(`${url}/?bench=1&n=${n}&frames=${frames}&rounds=${rounds}&warmup=${warmup}&seed=1`)
@@ -101,4 +121,4 @@ try {
   await server.close()
 }
 mkdirSync(path.join(root, 'bench', 'results'), { recursive: true })
-writeFileSync(path.join(root, 'bench', 'results', 'browser.json'), JSON.stringify(results, null, 2))
+writeFileSync(path.join(root, 'bench', 'results', warmupBench ? 'warmup.json' : 'browser.json'), JSON.stringify(results, null, 2))

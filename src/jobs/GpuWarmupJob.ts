@@ -16,15 +16,17 @@ import { TextureUploads } from './warmup/TextureUploads.js'
 export type { GpuWarmupJobOptions, GpuWarmupRenderer } from './warmup/GpuWarmupJobOptions.js'
 
 /**
- * Warms GPU resources up before they are first drawn, as a sliced
- * {@link BatchType.LOD} system. Objects added anywhere under the scene
- * (three's `childadded`, listened to on every object) or passed to
- * {@link GpuWarmupJob.add} get their new materials' programs compiled
- * (`renderer.compileAsync(object, camera, scene)` per material, awaited off
- * the frame; with `WebGLRenderer` the scene passed is a stand-in that hands
- * three the scene's lights without a walk over the whole scene) and their new textures uploaded (`renderer.initTexture`, a few
- * per frame, predicted from a learned cost per byte; the first of a frame
- * always goes). Works with `WebGLRenderer` and `WebGPURenderer`.
+ * Warms GPU resources up before they are first drawn: between frames (idle
+ * callbacks) and in a sliced {@link BatchType.LOD} system. Objects added
+ * anywhere under the scene (three's `childadded`, listened to on every
+ * object) or passed to {@link GpuWarmupJob.add} get their new materials'
+ * programs compiled (`renderer.compileAsync(object, camera, scene)` per
+ * material, awaited off the frame; with `WebGLRenderer` the scene passed is
+ * a stand-in that hands three the scene's lights without a walk over the
+ * whole scene) and their new textures uploaded (`renderer.initTexture`),
+ * each step started while its learned cost fits the idle time left, and in
+ * the job's slices only once measured and while it fits them (see the
+ * `idle` option). Works with `WebGLRenderer` and `WebGPURenderer`.
  *
  * **hideUntilReady** (default): the added object is held invisible until
  * what it waits for is ready, then shown. The job hides only an object it

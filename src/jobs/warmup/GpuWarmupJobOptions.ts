@@ -40,19 +40,22 @@ export interface GpuWarmupJobOptions {
    */
   maxHoldFrames?: number
   /**
-   * Where `compileAsync`'s synchronous part runs (three builds the shader
-   * sources and issues the compile: a few ms a program that cannot be split,
-   * longer while the GPU process is behind). By default, in the browser,
-   * between frames when the main thread is idle (`requestIdleCallback`,
-   * started only while the learned cost fits the idle time left, at least one
-   * per request; a request not run within 100 ms runs anyway), so a frame's
-   * jobs keep to the budget; once one was measured there, also in the job's
-   * slices while that cost fits them (a main thread that is never idle, as
-   * with an uncapped frame rate, would otherwise get one per 100 ms; the same
-   * holds for three's first use of a linked program, see
-   * `GpuWarmupStats.maxFirstUseMs`); `null`, or where there is no
-   * `requestIdleCallback` (Node), in the job's budgeted slices. Any function
-   * that runs a callback once later with a `timeRemaining()` will do.
+   * Where the work runs: `compileAsync`'s synchronous part (three builds
+   * the shader sources and issues the compile: a few ms a program that
+   * cannot be split, longer while the GPU process is behind), `initTexture`,
+   * and three's first use of a linked program (WebGL2 without parallel
+   * compile). By default, in the browser, between frames when the main
+   * thread is idle (`requestIdleCallback`; each step started only while its
+   * learned cost fits the idle time left, at least one per callback; a
+   * request not run within 100 ms runs anyway; the callback asks for the
+   * next idle period while work waits), so a frame's jobs keep to the
+   * budget; once a step's cost was measured there, also in the job's slices
+   * while it fits them (a main thread that is never idle, as with an
+   * uncapped frame rate, would otherwise get one step per 100 ms; first uses
+   * are judged by `GpuWarmupStats.maxFirstUseMs`). `null`, or where there is
+   * no `requestIdleCallback` (Node): all in the job's budgeted slices, the
+   * first upload or compile of a frame always going. Any function that runs
+   * a callback once later with a `timeRemaining()` will do.
    */
   idle?: IdleRunner | null
 }

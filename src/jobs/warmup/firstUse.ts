@@ -13,7 +13,7 @@ interface ThreeProgram {
  * synchronous GL queries: where the link is resolved lazily (Chromium's
  * ANGLE without `KHR_parallel_shader_compile`, SwiftShader among them) the
  * first one waits for the link itself, hundreds of ms a program in software.
- * The warm-up job makes them one program per idle period, so the wait is
+ * The warm-up job makes them between frames, one program at a time, so the wait is
  * spread over frames and no draw waits. @returns false when `renderer` is
  * not a WebGLRenderer or has no program for `material` (nothing done).
  * @internal
