@@ -1,4 +1,4 @@
-import { type BatchedMesh, type Color, type Layers, type LOD, type Material, Matrix4, type Mesh, type Object3D, type Scene } from 'three'
+import { type BatchedMesh, type Color, type Layers, type Material, Matrix4, type Mesh, type Object3D, type Scene } from 'three'
 import { BatchScheduler } from '../core/BatchScheduler.js'
 import { BatchType } from '../core/BatchType.js'
 import type { Deadline, SystemHandle } from '../core/types.js'
@@ -9,6 +9,7 @@ import { BATCHED, DROPPED, Entry, OUT, PENDING } from './batching/Entry.js'
 import { EntryTable } from './batching/EntryTable.js'
 import type { GeometryRecord } from './batching/GeometryRecord.js'
 import { GroupTable } from './batching/GroupTable.js'
+import { InstanceFollow } from './batching/InstanceFollow.js'
 import { isBatchableMesh, isPlainContainer, nearestLOD, shownIn } from './batching/eligibility.js'
 import type { MaterialRecord } from './batching/MaterialRecord.js'
 import { LODShares } from './batching/LODShares.js'
@@ -17,7 +18,6 @@ import { RenderPrune } from './batching/RenderPrune.js'
 import { SceneScan } from './batching/SceneScan.js'
 import { type BatchingSettings, checkScene, checkWarmup, readBatchingOptions, type StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
 import { StaticBatchingStats } from './batching/StaticBatchingStats.js'
-import { liveChanges, type WorldMatrixChanges } from './matrices/WorldMatrixChanges.js'
 import { checkObject } from './utils/checkThree.js'
 
 export type { CullingSource, LevelSource, StaticBatchingJobOptions } from './batching/StaticBatchingJobOptions.js'
@@ -80,6 +80,8 @@ export class StaticBatchingJob {
   private readonly table = new GroupTable()
   /** LODs drawn through one instance each (levels switched with `setGeometryIdAt`). */
   private readonly shares: LODShares
+  /** The culling, LOD and matrix jobs' listeners: instances follow them at once. */
+  private readonly follow: InstanceFollow
   /** Groups whose batch program is warming (with a warm-up job): their members wait. */
   private readonly cold = new ColdGroups()
   /** Entries in state OUT. */
@@ -89,7 +91,6 @@ export class StaticBatchingJob {
   private sweepNo = 0
   private sweepStart = 0
   private frame = 0
-  private matrixJob: WorldMatrixChanges | null = null
   private disposed = false
   private warnedDisposed = false
 
@@ -134,8 +135,17 @@ export class StaticBatchingJob {
     })
     this.frame = scheduler.frame
     this.sweepStart = scheduler.frame
-    if (settings.driven) settings.culling?.addCullListener?.(this.onCull)
-    settings.lods?.addLevelListener(this.onLevel)
+    this.follow = new InstanceFollow({
+      entries: this.entries,
+      shares: this.shares,
+      settings,
+      scene,
+      shown: (o) => this.inSceneShown(o),
+      frame: () => this.scheduler.frame,
+      leave: (e) => this.leave(e),
+      toMovers: (e, from) => this.toMovers(e, from),
+    })
+    this.follow.listen()
     this.cold.warmup = settings.warmup
   }
 
@@ -194,7 +204,7 @@ export class StaticBatchingJob {
     if (e === undefined) return false
     if (e.culled === culled) return true
     e.culled = culled
-    this.refreshVisible(e)
+    this.follow.refreshVisible(e)
     this.countStats()
     return true
   }
@@ -220,10 +230,7 @@ export class StaticBatchingJob {
     if (this.disposed) return
     this.disposed = true
     this.system.remove()
-    this.detachMatrices()
-    const settings = this.settings
-    if (settings.driven) settings.culling?.removeCullListener?.(this.onCull)
-    settings.lods?.removeLevelListener(this.onLevel)
+    this.follow.dispose()
     for (const e of this.entries.list) if (e !== null) this.release(e)
     this.entries.clear()
     this.pending = []
@@ -254,10 +261,10 @@ export class StaticBatchingJob {
     const phase = this.phase
     phase.rendering = false // a render that threw never reached onAfterRender
     phase.ensure()
-    this.attachMatrices()
+    this.follow.attachMatrices()
     const prune = this.prune
     if (this.settings.pruneRender) {
-      prune.setSource(this.matrixJob)
+      prune.setSource(this.follow.matrices)
       prune.frame(frame)
     }
     this.cold.poll(this.requeue, frame)
@@ -555,55 +562,7 @@ export class StaticBatchingJob {
     if (this.frame - e.changedFrame >= this.settings.rejoinAfterFrames && !this.join(e)) this.drop(e)
   }
 
-  // ---- the culling job and the LOD job ----------------------------------------
-
-  /** The culler hid or showed `object` (a mesh, or a LOD as one): its instances follow at once. */
-  private readonly onCull = (object: Object3D): void => {
-    const e = this.entries.get(object)
-    if (e !== undefined) this.refreshVisible(e)
-    else this.onLevel(object as LOD)
-  }
-
-  /** A LOD's level changed (or the culler hid or showed it): its batched levels follow at once. */
-  private readonly onLevel = (lod: LOD): void => {
-    const share = this.shares.get(lod)
-    if (share !== undefined) return this.shares.refresh(share)
-    const members = this.entries.membersOf(lod)
-    if (members === undefined) return
-    for (let i = 0; i < members.length; i++) this.refreshVisible(members[i] as Entry)
-  }
-
-  private refreshVisible(e: Entry): void {
-    if (e.share !== null) this.shares.refresh(e.share)
-    else if (e.state === BATCHED) (e.batch as Batch).setVisible(e.instance, this.inSceneShown(e.object) === 1 && !e.culled)
-  }
-
-  // ---- MatrixSyncJob ------------------------------------------------------
-
-  private attachMatrices(): void {
-    const job = liveChanges(this.settings.matrices, this.scene)
-    if (job === this.matrixJob) return
-    this.detachMatrices()
-    this.matrixJob = job
-    job?.addWriteListener(this.onMatrixWritten)
-  }
-
-  private detachMatrices(): void {
-    if (this.matrixJob !== null && !this.matrixJob.isDisposed) this.matrixJob.removeWriteListener(this.onMatrixWritten)
-    this.matrixJob = null
-  }
-
-  /** A MatrixSyncJob wrote `object`'s world matrix: its instance follows at once. */
-  private readonly onMatrixWritten = (object: Object3D): void => {
-    const e = this.entries.get(object)
-    if (e === undefined || e.state !== BATCHED) return
-    if (e.share !== null) return this.shares.written(e, object.matrixWorld)
-    const batch = e.batch as Batch
-    if (object.matrixWorld.determinant() < 0) return this.leave(e)
-    // Written frame after frame: to a batch for movers, so the static batch stops re-uploading its matrices.
-    if (!batch.movers && e.written(this.scheduler.frame)) return this.toMovers(e, batch)
-    batch.setMatrix(e.instance, object.matrixWorld)
-  }
+  // ---- movers -------------------------------------------------------------
 
   /** `e` (batched in `from`, or ending a LOD share: null) goes to a batch of its group for movers. */
   private toMovers(e: Entry, from: Batch | null): void {
