@@ -89,6 +89,17 @@ function setup(options: Partial<GpuWarmupJobOptions> = {}) {
   return { clock, scheduler, renderer, scene, camera, existing, warmup, frame }
 }
 
+/** A job whose idle callbacks queue in `requests`, for the test to run with the deadline it picks; budget 2.5 ms. */
+function withIdle<R extends FakeWarmupRenderer>(make: (clock: ManualClock) => R) {
+  const clock = new ManualClock()
+  const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
+  const renderer = make(clock)
+  const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
+  const scene = new Scene()
+  const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
+  return { clock, scheduler, renderer, requests, scene, warmup }
+}
+
 /** A district: `n` meshes over two new materials with one new texture each. */
 function district(n = 6) {
   const group = new Group()
@@ -522,13 +533,8 @@ describe('GpuWarmupJob', () => {
   })
 
   it('with an idle runner, compiles between frames while the learned cost fits the idle time (at least one a request); never in a frame while it does not fit the budget', async () => {
-    const clock = new ManualClock()
-    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
-    const renderer = new FakeWarmupRenderer(clock)
+    const { clock, scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FakeWarmupRenderer(c))
     renderer.compileMs = 3 // more than the whole budget
-    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
-    const scene = new Scene()
-    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
     const group = new Group()
     for (const name of ['a', 'b', 'c', 'd', 'e']) group.add(new Mesh(undefined, material(name)))
     scene.add(group)
@@ -572,13 +578,8 @@ describe('GpuWarmupJob', () => {
   })
 
   it('with an idle runner that never runs (a main thread never idle), compiles in the frames once one measured between frames fits them, within the budget', async () => {
-    const clock = new ManualClock()
-    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
-    const renderer = new FakeWarmupRenderer(clock)
+    const { scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FakeWarmupRenderer(c))
     renderer.compileMs = 0.6
-    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
-    const scene = new Scene()
-    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
     const group = new Group()
     const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
     for (const name of names) group.add(new Mesh(undefined, material(name)))
@@ -609,9 +610,7 @@ describe('GpuWarmupJob', () => {
   })
 
   it('without parallel compile, compiles one program at a time and makes three\'s first use of it between frames before the next', async () => {
-    const clock = new ManualClock()
-    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
-    const renderer = new FencedRenderer(clock, false)
+    const { scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FencedRenderer(c, false))
     const log = renderer.log // compiles and first uses, in order
     Object.assign(renderer, {
       properties: {
@@ -620,9 +619,6 @@ describe('GpuWarmupJob', () => {
         }),
       },
     })
-    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
-    const scene = new Scene()
-    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
     const group = new Group()
     group.add(new Mesh(undefined, material('a')), new Mesh(undefined, material('b')))
     scene.add(group)
@@ -648,14 +644,9 @@ describe('GpuWarmupJob', () => {
     [3, false],
     [0.5, true],
   ])('with an idle runner, uploads between frames first, then in the frames only while the measured cost (%s ms/MiB) fits them: %s', async (msPerMiB, inFrames) => {
-    const clock = new ManualClock()
-    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
-    const renderer = new FakeWarmupRenderer(clock)
+    const { clock, scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FakeWarmupRenderer(c))
     renderer.msPerMiB = msPerMiB
     renderer.compileMs = 0
-    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
-    const scene = new Scene()
-    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
     const group = new Group()
     const shared = material('m')
     for (let i = 0; i < 4; i++) group.add(new Mesh(undefined, new MeshBasicMaterial({ map: texture(`t${i}`) })))
@@ -689,18 +680,13 @@ describe('GpuWarmupJob', () => {
   })
 
   it('without parallel compile, carries compile, fence and first use between frames alone while its slices do not run (deferred)', async () => {
-    const clock = new ManualClock()
-    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
-    const renderer = new FencedRenderer(clock, false)
+    const { scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FencedRenderer(c, false))
     const log = renderer.log
     Object.assign(renderer, {
       properties: {
         get: (m: { name: string }) => ({ currentProgram: { getUniforms: () => log.push(`uniforms ${m.name}`), getAttributes: () => {} } }),
       },
     })
-    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
-    const scene = new Scene()
-    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
     const group = new Group()
     for (const name of ['a', 'b', 'c']) group.add(new Mesh(undefined, material(name)))
     scene.add(group)
@@ -724,9 +710,7 @@ describe('GpuWarmupJob', () => {
     [0.3, true],
     [5, false],
   ])('without parallel compile and no idle time, makes first uses in the frames once the longest measured (%s ms) fits them: %s', async (firstUseMs, inFrames) => {
-    const clock = new ManualClock()
-    const scheduler = new BatchScheduler({ clock, budgetMs: 2.5 })
-    const renderer = new FencedRenderer(clock, false)
+    const { clock, scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FencedRenderer(c, false))
     const log = renderer.log
     Object.assign(renderer, {
       properties: {
@@ -741,12 +725,9 @@ describe('GpuWarmupJob', () => {
         }),
       },
     })
-    const requests: ((deadline: { timeRemaining(): number }) => void)[] = []
     const runRequests = () => {
       for (const request of requests.splice(0)) request({ timeRemaining: () => 0 })
     }
-    const scene = new Scene()
-    const warmup = new GpuWarmupJob(scheduler, renderer, { scene, camera: new PerspectiveCamera(), idle: (callback) => requests.push(callback) })
     const group = new Group()
     for (const name of ['a', 'b', 'c']) group.add(new Mesh(undefined, material(name)))
     scene.add(group)
