@@ -15,16 +15,22 @@ export interface WarmupStatsSource {
     readonly bytesLastFrame: number
     /** Objects held invisible until ready. */
     readonly held: number
+    /** CPU ms of its slices in its last frame (absent: not shown). */
+    readonly frameMs?: number
+    /** CPU ms of its between-frames callbacks before that frame (absent: not shown). */
+    readonly idleMs?: number
   }
 }
 
 /**
- * Two lines of the panel: the GPU warm-up job's queue (programs pending and
+ * Lines of the panel: the GPU warm-up job's queue (programs pending and
  * compiling, uploads pending, bytes uploaded in its last frame, objects held
- * invisible), when the panel has one, and the panel's own cost (JS ms per
+ * invisible) and its CPU ms (in its last frame's slices, and between frames
+ * before it), when the panel has one, and the panel's own cost (JS ms per
  * frame, smoothed, and 2D canvases painted per frame). Values sit in elements
  * with a `data-readout` key (`warmup.programs`, `warmup.uploads`,
- * `warmup.bytes`, `warmup.held`, `panel.jsMs`, `panel.canvases`).
+ * `warmup.bytes`, `warmup.held`, `warmup.frameMs`, `warmup.idleMs`,
+ * `panel.jsMs`, `panel.canvases`).
  *
  * @example
  * ```ts
@@ -49,6 +55,11 @@ export class GpuReadouts {
         [' uploads ', 'warmup.uploads'],
         [' ', 'warmup.bytes'],
         ['/frame  held ', 'warmup.held'],
+      ])
+      this.cells.line(root, [
+        ['gpu warm-up  ms ', 'warmup.frameMs'],
+        [' in frame  ', 'warmup.idleMs'],
+        [' between', ''],
       ])
     }
     this.cells.line(root, [
@@ -78,6 +89,8 @@ export class GpuReadouts {
       this.cells.set('warmup.uploads', formatCount(s.pendingUploads))
       this.cells.set('warmup.bytes', formatBytes(s.bytesLastFrame))
       this.cells.set('warmup.held', formatCount(s.held))
+      this.cells.set('warmup.frameMs', s.frameMs === undefined ? '—' : formatMs(s.frameMs))
+      this.cells.set('warmup.idleMs', s.idleMs === undefined ? '—' : formatMs(s.idleMs))
     }
     this.cells.set('panel.jsMs', formatMs(panelMs))
     this.cells.set('panel.canvases', Number.isFinite(canvases) ? canvases.toFixed(1) : '—')

@@ -85,6 +85,8 @@ export class GpuWarmupJob {
   private readonly idle: IdleRunner | null
   private idlePending = false
   private lastRunFrame = -1
+  /** CPU ms of between-frames callbacks since the job's last frame (shown as `stats.idleMs` at the next). */
+  private idleMsSinceRun = 0
   private warned = false
   private disposed = false
 
@@ -251,6 +253,8 @@ export class GpuWarmupJob {
     if (firstSlice) {
       s.bytesLastFrame = 0
       s.frameMs = 0
+      s.idleMs = this.idleMsSinceRun
+      this.idleMsSinceRun = 0
     }
     // Bytes uploaded since the job's last frame (between frames), then this frame's.
     s.bytesLastFrame += this.uploads.takeBytes()
@@ -316,7 +320,7 @@ export class GpuWarmupJob {
     const uploaded = this.uploads.uploadWhileFits(deadline, !used)
     if (this.mayCompile()) programs.startCompiles(deadline, !used && !uploaded)
     this.stats.pendingPrograms = programs.pendingCount
-    this.stats.idleMs = clock.now() - start
+    this.idleMsSinceRun += clock.now() - start
     this.requestIdle()
   }
 

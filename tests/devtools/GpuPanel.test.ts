@@ -110,10 +110,19 @@ describe('GPU time in the panel', () => {
     expect(text('warmup.uploads')).toBe('5')
     expect(text('warmup.bytes')).toBe('1.5 MB')
     expect(text('warmup.held')).toBe('7')
+    expect(text('warmup.frameMs')).toBe('—') // a source without them
+    expect(text('warmup.idleMs')).toBe('—')
     expect(panel.costMs).toBe(0)
     expect(text('panel.jsMs')).toBe('0.00')
     expect(Number(text('panel.canvases'))).toBeGreaterThanOrEqual(0)
     expect(() => new SchedulerPanel(scheduler, { warmup: 3 as never })).toThrow(/^SchedulerPanel: warmup must have a stats object/)
+    // A GpuWarmupJob's stats have them: its CPU in the frame and between frames.
+    const timed = { stats: { ...warmup.stats, frameMs: 0.42, idleMs: 3.5 } }
+    const second = new SchedulerPanel(scheduler, { stats: false, warmup: timed, refreshMs: 0 })
+    panels.push(second)
+    scheduler.runFrame()
+    expect(second.gpuReadouts.text('warmup.frameMs')).toBe('0.42')
+    expect(second.gpuReadouts.text('warmup.idleMs')).toBe('3.50')
   })
 
   it('formats bytes', () => {

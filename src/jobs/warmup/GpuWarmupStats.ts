@@ -14,11 +14,11 @@ export class GpuWarmupStats {
   compiling = 0
   /** Textures waiting to be uploaded (`initTexture`), including those whose image has not loaded yet. */
   pendingUploads = 0
-  /** Bytes uploaded (estimated from the texture sizes) in the job's last run. */
+  /** Bytes uploaded (estimated from the texture sizes) in the last frame the job ran and between frames before it. */
   bytesLastFrame = 0
   /** CPU ms of the job's slices in the last frame it ran (within its share of the budget; its between-frames work is {@link GpuWarmupStats.idleMs}). */
   frameMs = 0
-  /** CPU ms of its last between-frames (idle) callback: fence polls, first uses and compiles outside the frames. */
+  /** CPU ms of its between-frames (idle) callbacks before the last frame it ran, since the one before: fence polls, first uses, uploads and compiles outside the frames. */
   idleMs = 0
   /** Objects held invisible now until their resources are ready (`hideUntilReady`). */
   held = 0
