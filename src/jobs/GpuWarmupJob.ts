@@ -304,10 +304,11 @@ export class GpuWarmupJob {
   }
 
   /**
-   * Between frames: polls the link fences, makes first uses (the first
-   * always) and starts compiles while their learned costs fit the idle time
-   * left, then asks for the next idle period while work remains. Runs on its
-   * own, so the pipeline moves however often the job's slices are deferred.
+   * Between frames: polls the link fences, then makes first uses, uploads
+   * and starts compiles while their learned costs fit the idle time left
+   * (the first step of a callback always), then asks for the next idle
+   * period while work remains. Runs on its own, so the work moves however
+   * often the job's slices are deferred.
    */
   private readonly onIdle = (deadline: IdleDeadlineLike): void => {
     this.idlePending = false
@@ -324,7 +325,7 @@ export class GpuWarmupJob {
     this.requestIdle()
   }
 
-  /** Asks for an idle callback (one at a time) while a compile, link or first use is waiting. */
+  /** Asks for an idle callback (one at a time) while a compile, link, first use or upload is waiting. */
   private requestIdle(): void {
     if (this.idle === null || this.idlePending || this.disposed) return
     if (!this.programs.waiting() && !this.uploads.waiting()) return
