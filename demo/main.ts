@@ -141,7 +141,7 @@ gpuFolder.add(demoControls, 'addDistrict').name('add a district')
 gpuFolder.add(demoControls, 'removeDistricts').name('remove districts')
 
 /** The panel's view of the current mode's warm-up job (empty numbers without one). */
-const NO_WARMUP = { pendingPrograms: 0, compiling: 0, pendingUploads: 0, bytesLastFrame: 0, held: 0 }
+const NO_WARMUP = { pendingPrograms: 0, compiling: 0, pendingUploads: 0, bytesLastFrame: 0, held: 0, frameMs: 0, idleMs: 0 }
 const warmupSource = {
   get stats() {
     return mode.warmup?.stats ?? NO_WARMUP
