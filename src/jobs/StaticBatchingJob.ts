@@ -294,6 +294,15 @@ export class StaticBatchingJob {
     if (this.settings.pruneRender && this.isIdle) {
       prune.step(frame, full ? Infinity : PRUNE_PER_RUN, full)
     }
+    // 3a. A rescan overdue by rescanFrames goes before the sweep: a sweep that uses every run's whole
+    // budget (a large scene, a tight budget) would otherwise starve it, and added meshes went unfound.
+    if (!full && scan.scannedOnce && frame - scan.endFrame >= 2 * this.settings.rescanFrames) {
+      if (!scan.scanning) scan.start()
+      while (scan.scanning) {
+        this.scanStep()
+        if (++n % chunk === 0 && scan.scanning && deadline.shouldYield()) return this.finish(n, true)
+      }
+    }
     // 3. The sweep: at most one full pass per run, never stopping inside a unit.
     const entries = this.entries.list
     if (full) {

@@ -334,6 +334,26 @@ describe('StaticBatchingJob: building under the budget', () => {
     job.dispose()
   })
 
+  it('finds meshes added later even while the sweep uses every run\'s whole budget (an overdue rescan goes first)', () => {
+    const { clock, scheduler, scene } = setup(0.1)
+    addMeshes(scene, 200, () => costlyMesh(box, new MeshLambertMaterial()))
+    const job = new StaticBatchingJob(scheduler, scene, { chunkSize: 8, minSweepFrames: 1, rescanFrames: 5 })
+    job.flush()
+    charge = () => clock.advance(0.005) // a pass: 1 ms, ten times a run's budget
+    frames(scheduler, 10)
+    const late = addMeshes(scene, 1)[0] as Mesh
+    let found = -1
+    for (let f = 1; f <= 100 && found < 0; f++) {
+      const stats = scheduler.runFrame()
+      expect(stats.usedMs).toBeLessThanOrEqual(0.1 + 8 * 0.005 + 1e-9)
+      if (job.batchOf(late) !== null) found = f
+    }
+    // Overdue after 2 × rescanFrames; the walk (202 objects, cheap reads) and the build take a few runs more.
+    expect(found).toBeGreaterThan(0)
+    expect(found).toBeLessThanOrEqual(2 * 5 + 10)
+    job.dispose()
+  })
+
   it('meshes join in material id order, as three draws coincident meshes (the same one wins the depth test)', () => {
     const { scheduler, scene } = setup()
     const first = new MeshLambertMaterial({ color: 0xff0000 })

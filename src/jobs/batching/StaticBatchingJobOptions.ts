@@ -46,7 +46,7 @@ export interface StaticBatchingJobOptions {
   leaveAfterMoves?: number
   /** A mesh out of its batch rejoins after this many frames without a move or a swap. @default 60 */
   rejoinAfterFrames?: number
-  /** Frames between two scans of the scene for meshes added since. @default 30 */
+  /** Frames between two scans of the scene for meshes added since (a scan overdue by as many again goes before the sweep). @default 30 */
   rescanFrames?: number
   /**
    * A sweep over the batched meshes is spread over at least this many runs
