@@ -268,10 +268,10 @@ export class GpuWarmupJob {
     // before this run's compiles, they do not queue behind them in a GPU
     // process that links programs in order (Chromium without
     // KHR_parallel_shader_compile, e.g. SwiftShader). With an idle runner,
-    // here only while a measured cost fits (the rest between frames); without
-    // one, the first of a frame always goes.
+    // here only while the highest measured cost fits (the rest between
+    // frames); without one, the first of a frame always goes.
     if (this.idle === null || this.uploads.measured) {
-      if (this.uploads.uploadWhileFits(deadline, first && this.idle === null)) first = false
+      if (this.uploads.uploadWhileFits(deadline, first && this.idle === null, this.idle !== null)) first = false
     }
 
     // Programs: between frames when the main thread is idle; here too once a

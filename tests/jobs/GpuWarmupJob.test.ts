@@ -577,6 +577,24 @@ describe('GpuWarmupJob', () => {
     expect(renderer.log).toHaveLength(5)
   })
 
+  it('in the frames, judges a compile by the longest measured, not the smoothed cost one slow call would overrun', () => {
+    const { scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FakeWarmupRenderer(c))
+    const group = new Group()
+    for (const name of ['a', 'b', 'c', 'd']) group.add(new Mesh(undefined, material(name)))
+    scene.add(group)
+    scheduler.runFrame()
+    renderer.compileMs = 3
+    requests.shift()?.({ timeRemaining: () => 0 }) // a: 3 ms
+    scheduler.runFrame()
+    renderer.compileMs = 0.5
+    requests.shift()?.({ timeRemaining: () => 0 }) // b: 0.5 ms; smoothed 2.375 would fit 2.5 ms
+    expect(warmup.stats.msPerCompile).toBeLessThan(2.5)
+    expect(warmup.stats.maxCompileMs).toBe(3)
+    for (let i = 0; i < 5; i++) scheduler.runFrame()
+    expect(renderer.log).toEqual(['compile a', 'compile b'])
+    warmup.dispose()
+  })
+
   it('with an idle runner that never runs (a main thread never idle), compiles in the frames once one measured between frames fits them, within the budget', async () => {
     const { scheduler, renderer, requests, scene, warmup } = withIdle((c) => new FakeWarmupRenderer(c))
     renderer.compileMs = 0.6

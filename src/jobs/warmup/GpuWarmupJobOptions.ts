@@ -50,9 +50,9 @@ export interface GpuWarmupJobOptions {
    * request not run within 100 ms runs anyway; the callback asks for the
    * next idle period while work waits), so a frame's jobs keep to the
    * budget; once a step's cost was measured there, also in the job's slices
-   * while it fits them (a main thread that is never idle, as with an
-   * uncapped frame rate, would otherwise get one step per 100 ms; first uses
-   * are judged by `GpuWarmupStats.maxFirstUseMs`). `null`, or where there is
+   * while the longest one measured fits them (a main thread that is never
+   * idle, as with an uncapped frame rate, would otherwise get one step per
+   * 100 ms; see `GpuWarmupStats.maxCompileMs`, `maxFirstUseMs`). `null`, or where there is
    * no `requestIdleCallback` (Node): all in the job's budgeted slices, the
    * first upload or compile of a frame always going. Any function that runs
    * a callback once later with a `timeRemaining()` will do.

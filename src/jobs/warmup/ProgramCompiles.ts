@@ -101,13 +101,14 @@ export class ProgramCompiles {
   }
 
   /**
-   * In a frame's slice: first uses and compiles while a cost measured
-   * between frames fits `deadline` (never on a guess). `mayCompile`: the
-   * uploads that go first are done.
+   * In a frame's slice: first uses and compiles while the longest one
+   * measured so far fits `deadline` (never on a guess, nor on a smoothed
+   * cost that one slow call would overrun). `mayCompile`: the uploads that
+   * go first are done.
    */
   inSlice(deadline: Deadline, mayCompile: boolean): void {
     if (this.firstUseMeasured) this.useLinkedWhileFits(deadline, false)
-    if (this.compileMeasured && mayCompile) this.startCompiles(deadline, false)
+    if (this.compileMeasured && mayCompile) this.startCompiles(deadline, false, true)
   }
 
   /**
@@ -128,19 +129,20 @@ export class ProgramCompiles {
 
   /**
    * Starts compiles while the learned cost of one fits `deadline` (the first
-   * always, when `first`). Without parallel compile (fences in use) one at a
+   * always, when `first`; judged by the longest so far when `byLongest`).
+   * Without parallel compile (fences in use) one at a
    * time: the GPU process compiles and links in order, and lazily (at the
    * first query), so every compile queued at once would be paid for by the
    * next query, or the next frame, in one stall.
    */
-  startCompiles(deadline: Deadline | IdleDeadlineLike, first: boolean): void {
+  startCompiles(deadline: Deadline | IdleDeadlineLike, first: boolean, byLongest = false): void {
     const s = this.host.stats
     const clock = this.host.clock
     const queue = this.queue
     const serial = this.fences !== null
     while (this.head < queue.length) {
       if (serial && s.compiling > 0) break
-      if (!first && s.msPerCompile > deadline.timeRemaining()) break
+      if (!first && (byLongest ? s.maxCompileMs : s.msPerCompile) > deadline.timeRemaining()) break
       const entry = queue[this.head++] as PendingMaterial
       first = false
       const t0 = clock.now()

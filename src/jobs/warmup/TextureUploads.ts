@@ -34,6 +34,8 @@ export class TextureUploads {
   private queue: PendingTexture[] = []
   private head = 0
   private measuredCost = false
+  /** The highest ms per byte measured: what a frame's slice is judged by. */
+  private maxMsPerByte = 0
   /** Textures queued without their data yet (skipped by the last pass). */
   private waitingForData = 0
   /** Bytes uploaded since the last {@link TextureUploads.takeBytes}. */
@@ -92,10 +94,12 @@ export class TextureUploads {
 
   /**
    * Uploads queued textures (`initTexture`) while the predicted cost of the
-   * next fits `deadline` (the first always, when `first`); none while
-   * {@link UploadHost.uploadsBlocked}. @returns whether any was uploaded.
+   * next fits `deadline` (the first always, when `first`; predicted from
+   * the highest cost per byte measured when `byLongest`, as in a frame's
+   * slice); none while {@link UploadHost.uploadsBlocked}.
+   * @returns whether any was uploaded.
    */
-  uploadWhileFits(deadline: Deadline | IdleDeadlineLike, first: boolean): boolean {
+  uploadWhileFits(deadline: Deadline | IdleDeadlineLike, first: boolean, byLongest = false): boolean {
     const host = this.host
     const s = host.stats
     const clock = host.clock
@@ -114,7 +118,7 @@ export class TextureUploads {
         continue
       }
       const bytes = textureBytes(texture)
-      if (!first && bytes * s.msPerByte > deadline.timeRemaining()) break
+      if (!first && bytes * (byLongest ? this.maxMsPerByte : s.msPerByte) > deadline.timeRemaining()) break
       first = false
       uploaded = true
       this.head++
@@ -129,6 +133,7 @@ export class TextureUploads {
       if (bytes > 0) {
         s.msPerByte = this.measuredCost ? s.msPerByte + SMOOTHING * (ms / bytes - s.msPerByte) : ms / bytes
         this.measuredCost = true
+        if (ms / bytes > this.maxMsPerByte) this.maxMsPerByte = ms / bytes
       }
       this.bytes += bytes
       s.bytesUploaded += bytes
