@@ -256,8 +256,6 @@ export class GpuWarmupJob {
       s.idleMs = this.idleMsSinceRun
       this.idleMsSinceRun = 0
     }
-    // Bytes uploaded since the job's last frame (between frames), then this frame's.
-    s.bytesLastFrame += this.uploads.takeBytes()
     this.lastRunFrame = frame
     let first = firstSlice
 
@@ -297,8 +295,9 @@ export class GpuWarmupJob {
       }
       if (this.batchWaits === 0) this.showReady()
     }
-    // More to do while something is queued (resumed next frame).
+    // Bytes uploaded since the job's last run: between frames, then in this slice.
     s.bytesLastFrame += this.uploads.takeBytes()
+    // More to do while something is queued (resumed next frame).
     s.frameMs += clock.now() - start
     return this.idle === null && (programs.queued || this.uploads.waiting())
   }
@@ -339,8 +338,7 @@ export class GpuWarmupJob {
    * are in flight wait for them.
    */
   private mayCompile(): boolean {
-    if (this.programs.fences === null || (this.renderer.hasInitialized !== undefined && !this.renderer.hasInitialized())) return true
-    return !this.uploads.hasDataQueued()
+    return this.programs.fences === null || !this.uploads.hasDataQueued()
   }
 
   /** One resource of each waiter is ready: a batch's hold ends; the others are shown once no batch is warming. */

@@ -272,8 +272,12 @@ export class StaticBatchingJob {
     const scan = this.scan
     let n = 0
     let more = false
-    // 1. The first scan: batches are sized by what it finds.
-    if (!scan.scannedOnce) {
+    // 1. The scan: the first (batches are sized by what it finds), or a rescan overdue by rescanFrames,
+    // which goes before the sweep (a sweep using every run's whole budget would otherwise starve it,
+    // and added meshes went unfound).
+    const overdue = !full && scan.scannedOnce && frame - scan.endFrame >= 2 * this.settings.rescanFrames
+    if (overdue && !scan.scanning) scan.start()
+    if (!scan.scannedOnce || overdue) {
       while (scan.scanning) {
         this.scanStep()
         if (++n % chunk === 0 && deadline.shouldYield()) return this.finish(n, true)
@@ -293,15 +297,6 @@ export class StaticBatchingJob {
     // render to skip, a fixed share per run (the sweep below may take the rest of the budget every run).
     if (this.settings.pruneRender && this.isIdle) {
       prune.step(frame, full ? Infinity : PRUNE_PER_RUN, full)
-    }
-    // 3a. A rescan overdue by rescanFrames goes before the sweep: a sweep that uses every run's whole
-    // budget (a large scene, a tight budget) would otherwise starve it, and added meshes went unfound.
-    if (!full && scan.scannedOnce && frame - scan.endFrame >= 2 * this.settings.rescanFrames) {
-      if (!scan.scanning) scan.start()
-      while (scan.scanning) {
-        this.scanStep()
-        if (++n % chunk === 0 && scan.scanning && deadline.shouldYield()) return this.finish(n, true)
-      }
     }
     // 3. The sweep: at most one full pass per run, never stopping inside a unit.
     const entries = this.entries.list

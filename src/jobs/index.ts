@@ -5,7 +5,7 @@
  * - {@link MatrixSyncJob} (Transform): world matrices of what moved, instead of the whole scene every frame.
  * - {@link FrustumCullingJob} (Visibility): hides what is out of view, in a sliced sweep with a guard band.
  * - {@link LODJob} (LOD): picks LOD levels round-robin instead of every LOD every frame.
- * - {@link GpuWarmupJob} (LOD): compiles programs (between frames, when the main thread is idle) and uploads textures (in budgeted slices) of new objects before they are first drawn.
+ * - {@link GpuWarmupJob} (LOD): compiles programs and uploads textures of new objects before they are first drawn, between frames when the main thread is idle (and in budgeted slices once a step's measured cost fits them).
  * - {@link StaticBatchingJob} (Visibility): moves static meshes into `THREE.BatchedMesh` batches, a few per frame.
  *
  * Each restores what it changed on `dispose()`. {@link installBatchJobs}

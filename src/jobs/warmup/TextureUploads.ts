@@ -73,8 +73,9 @@ export class TextureUploads {
     return true
   }
 
-  /** True while a queued texture has its data (compiles wait for those uploads to go first). */
+  /** True while a queued texture has its data and the renderer can upload it (compiles wait for those uploads to go first). */
   hasDataQueued(): boolean {
+    if (!this.initialized()) return false
     const queue = this.queue
     for (let i = this.head; i < queue.length; i++) if (hasData((queue[i] as PendingTexture).texture)) return true
     return false
