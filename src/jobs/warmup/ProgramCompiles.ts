@@ -87,7 +87,7 @@ export class ProgramCompiles {
     if (this.ready.has(material)) return false
     let entry = this.pending.get(material)
     if (entry === undefined) {
-      entry = { material, object, compiling: false, waiters: [] }
+      entry = { material, object, waiters: [] }
       this.pending.set(material, entry)
       this.queue.push(entry)
     }
@@ -171,7 +171,6 @@ export class ProgramCompiles {
   /** Calls compileAsync for one material's object; its promise resolves the waiters later. */
   private compile(entry: PendingMaterial): void {
     const host = this.host
-    entry.compiling = true
     host.stats.compiling++
     const object = entry.object
     const lift = host.isHidden(object) && object.visible === false

@@ -24,7 +24,6 @@ export interface PendingMaterial {
   readonly material: Material
   /** An object drawn with it (program variants depend on the object too). */
   readonly object: Object3D
-  compiling: boolean
   readonly waiters: Hold[]
 }
 
